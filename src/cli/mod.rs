@@ -1,0 +1,2 @@
+//! The batch command line: clap arguments → validated configuration → the same session/fit functions the app
+//! calls.

@@ -1,0 +1,1 @@
+//! Least-squares fitting of the column model to measured chromatograms (no GUI dependency).
