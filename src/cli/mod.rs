@@ -1,2 +1,33 @@
-//! The batch command line: clap arguments → validated configuration → the same session/fit functions the app
-//! calls.
+//! The batch command line: clap arguments → validated configuration → the same session/model functions the app
+//! calls. Each subcommand lives in its own file.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+pub mod simulate;
+
+/// Elute: fit gas-chromatography peaks with a physical column model.
+#[derive(Debug, Parser)]
+#[command(name = "elute", version, args_conflicts_with_subcommands = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// A run or session file to open in the app (no subcommand).
+    pub file: Option<PathBuf>,
+}
+
+/// The batch subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Write the simulated chromatogram of a session as CSV: time_s,signal,<peak>,...
+    Simulate(simulate::SimulateArgs),
+}
+
+/// Runs a subcommand; errors are printed by the caller. Returns the process exit code.
+pub fn run(command: Command) -> anyhow::Result<ExitCode> {
+    match command {
+        Command::Simulate(args) => simulate::run(&args),
+    }
+}

@@ -1,0 +1,174 @@
+//! Loading and saving session files: version checks with clear messages, and atomic saves.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use super::document::{FORMAT_TAG, Session, VERSION};
+
+/// What went wrong loading or saving a session. The path comes last in every message.
+#[derive(Debug, thiserror::Error)]
+pub enum SessionError {
+    #[error("cannot read session: {source} ({path})")]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("cannot save session: {source} ({path})")]
+    Write { path: PathBuf, source: std::io::Error },
+    #[error("not valid JSON at line {line}, column {column}: {message} ({path})")]
+    Json { path: PathBuf, line: usize, column: usize, message: String },
+    #[error("not an Elute session: {message} ({path})")]
+    NotASession { path: PathBuf, message: String },
+    #[error(
+        "written by a newer Elute (session version {found}; this build reads version {VERSION}): refused so \
+             that none of its data is lost ({path})"
+    )]
+    NewerVersion { path: PathBuf, found: u64 },
+    #[error("invalid session at line {line}, column {column}: {message} ({path})")]
+    Invalid { path: PathBuf, line: usize, column: usize, message: String },
+}
+
+/// Parses a session from JSON text; `path` names the source in errors.
+pub fn parse(text: &str, path: &Path) -> Result<Session, SessionError> {
+    let path_buf = || path.to_path_buf();
+    let value: serde_json::Value = serde_json::from_str(text).map_err(|e| SessionError::Json {
+        path: path_buf(),
+        line: e.line(),
+        column: e.column(),
+        message: e.to_string(),
+    })?;
+    let not_session = |message: String| SessionError::NotASession { path: path_buf(), message };
+    let obj = value.as_object().ok_or_else(|| not_session("the top level is not a JSON object".into()))?;
+    match obj.get("format").and_then(|f| f.as_str()) {
+        Some(FORMAT_TAG) => {}
+        Some(other) => return Err(not_session(format!("field `format` is {other:?}, expected {FORMAT_TAG:?}"))),
+        None => return Err(not_session(format!("missing field `format` (\"{FORMAT_TAG}\")"))),
+    }
+    let version = obj
+        .get("version")
+        .and_then(|v| v.as_u64())
+        .ok_or_else(|| not_session("missing or non-integer field `version`".into()))?;
+    if version > u64::from(VERSION) {
+        return Err(SessionError::NewerVersion { path: path_buf(), found: version });
+    }
+    if version < 1 {
+        return Err(not_session(format!("field `version` is {version}; versions start at 1")));
+    }
+    // Deserialise from the text (not the Value) so errors carry line and column.
+    let session: Session = serde_json::from_str(text).map_err(|e| SessionError::Invalid {
+        path: path_buf(),
+        line: e.line(),
+        column: e.column(),
+        message: e.to_string(),
+    })?;
+    session.validate().map_err(|message| SessionError::Invalid { path: path_buf(), line: 0, column: 0, message })?;
+    Ok(session)
+}
+
+/// Loads a session file.
+pub fn load(path: &Path) -> Result<Session, SessionError> {
+    let text = std::fs::read_to_string(path).map_err(|source| SessionError::Read { path: path.into(), source })?;
+    parse(&text, path)
+}
+
+/// The session as pretty-printed JSON (what [`save`] writes).
+pub fn to_json(session: &Session) -> String {
+    serde_json::to_string_pretty(session).expect("a session always serialises") + "\n"
+}
+
+/// Saves atomically: writes a temporary file beside `path`, flushes it to disk, then renames it over `path`.
+/// On any error the previous file (if any) is left untouched.
+pub fn save(session: &Session, path: &Path) -> Result<(), SessionError> {
+    write_atomically(path, to_json(session).as_bytes())
+        .map_err(|source| SessionError::Write { path: path.into(), source })
+}
+
+/// Writes `bytes` to `path` atomically (temporary file in the same folder, fsync, rename).
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "session".into());
+    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let result = (|| {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::session::document::{Baseline, RunRef};
+
+    fn sample() -> Session {
+        let mut s = Session::paper_btex();
+        s.run = Some(RunRef { path: "runs/x.cdf".into(), sha256: "ab".repeat(32), channel: 1 });
+        s
+    }
+
+    #[test]
+    fn round_trip_is_exact() {
+        let s = sample();
+        let back = parse(&to_json(&s), Path::new("x.json")).unwrap();
+        assert_eq!(back, s);
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("s.elute.json");
+        save(&s, &p).unwrap();
+        assert_eq!(load(&p).unwrap(), s);
+        // Only the target remains: the temporary file was renamed.
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn absent_baseline_and_run_mean_zero_and_simulation() {
+        let mut s = Session::paper_btex();
+        s.baseline = None;
+        let text = to_json(&s);
+        assert!(!text.contains("baseline") && !text.contains("\"run\""));
+        assert_eq!(parse(&text, Path::new("x")).unwrap(), s);
+        assert_eq!(Baseline::constant(2.0).value_at(100.0), 2.0);
+        let lin = Baseline { kind: crate::session::BaselineKind::Linear, coefficients: vec![1.0, 0.5] };
+        assert_eq!(lin.value_at(4.0), 3.0);
+    }
+
+    #[test]
+    fn refusals_name_the_problem_and_the_file() {
+        let good = to_json(&sample());
+        let p = Path::new("dir/mine.elute.json");
+        let msg = |t: &str| parse(t, p).unwrap_err().to_string();
+        let newer = good.replace("\"version\": 1", "\"version\": 2");
+        let m = msg(&newer);
+        assert!(m.contains("newer") && m.contains("mine.elute.json"), "{m}");
+        let unknown = good.replace("\"peaks\":", "\"fit_results\": [], \"peaks\":");
+        let m = msg(&unknown);
+        assert!(m.contains("fit_results") && m.contains("line"), "{m}");
+        let misspelt = good.replace("\"kd_per_s\"", "\"kd_per_sec\"");
+        assert!(msg(&misspelt).contains("kd_per_sec"));
+        let missing = good.replace("\"injection_s\": 4.0,", "");
+        assert!(msg(&missing).contains("injection_s"), "{}", msg(&missing));
+        let bad_len = good.replace("\"length_m\": 20.0", "\"length_m\": -20.0");
+        assert!(msg(&bad_len).contains("length_m"));
+        let nan = good.replace("\"ka_per_s\": 579.0", "\"ka_per_s\": -579.0");
+        assert!(msg(&nan).contains("ka_per_s"), "{}", msg(&nan));
+        assert!(msg("{\"format\": \"other\"}").contains("format"));
+        assert!(msg("[1, 2").contains("line"));
+        assert!(msg(&good.replace("\"constant\"", "\"spline\"")).contains("spline"));
+    }
+
+    #[test]
+    fn failed_save_leaves_the_old_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("s.json");
+        std::fs::write(&p, "old").unwrap();
+        // A directory in the way of the temporary file's rename target makes the save fail.
+        let bad = dir.path().join("sub");
+        std::fs::create_dir(&bad).unwrap();
+        assert!(save(&sample(), &bad).is_err());
+        assert_eq!(std::fs::read_to_string(&p).unwrap(), "old");
+    }
+}
