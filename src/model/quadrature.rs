@@ -28,12 +28,12 @@
 
 use super::{Column, Peak};
 
-/// Relative accuracy asked of each integral (the G7/K15 difference, a pessimistic error estimate).
+/// Relative accuracy asked of each integral (QUADPACK's K15 error estimate, itself conservative).
 const REL_TOL: f64 = 1e-14;
 /// Absolute accuracy floor, as a fraction of the largest window integral of the peak.
 const ABS_TOL_OF_PEAK: f64 = 1e-15;
-/// Half-width of the kernel's support in u = √(k_d T): e^{−49} ≈ 5e-22 of the peak is dropped outside.
-const SUPPORT_HALF_WIDTH_U: f64 = 7.0;
+/// Half-width of the kernel's support in v = √(k_d T) − √μ: e^{−49} ≈ 5e-22 of the peak is dropped outside.
+const SUPPORT_HALF_WIDTH_V: f64 = 7.0;
 /// Most panels one integral may use (a smooth window needs 1–20).
 const MAX_PANELS: usize = 200;
 
@@ -142,7 +142,7 @@ impl WindowKernel {
 
     /// The kernel's support in v, where it is not negligible: [max(−√μ, −7), 7].
     fn support_v(&self) -> (f64, f64) {
-        ((-self.sqrt_mu).max(-SUPPORT_HALF_WIDTH_U), SUPPORT_HALF_WIDTH_U)
+        ((-self.sqrt_mu).max(-SUPPORT_HALF_WIDTH_V), SUPPORT_HALF_WIDTH_V)
     }
 
     /// ∫_{max(0, θ−t1)}^{max(0, θ)} h_c(T) dT (dimensionless).
