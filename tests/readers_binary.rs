@@ -503,3 +503,22 @@ fn sniffing() {
     }
     assert!(!andi::looks_like(b"CDF") && !chemstation::looks_like(b"") && !chemstation::looks_like(b"\x03999"));
 }
+
+#[test]
+fn netcdf_header_words_set_to_extremes_never_panic() {
+    // Every aligned 32-bit word of the header region set to values that break naive readers: huge counts,
+    // the streaming record marker, negative offsets, zero.
+    const EXTREMES: [u32; 5] = [0x7FFF_FFFF, 0xFFFF_FFFF, 0x8000_0000, 0, 1];
+    for name in ["SOLV001.CDF", "HP_MS.CDF", "CAL_3.CDF"] {
+        let original = bytes(name);
+        let path = data_path(name);
+        let header_end = original.len().min(3072);
+        for at in (4..header_end).step_by(4) {
+            for value in EXTREMES {
+                let mut b = original.clone();
+                b[at..at + 4].copy_from_slice(&value.to_be_bytes());
+                check_outcome(andi::read(&b, &path), &path, &format!("{name} word {at} = {value:#x}"));
+            }
+        }
+    }
+}
