@@ -7,6 +7,9 @@ use std::path::{Path, PathBuf};
 
 use crate::chromatogram::Chromatogram;
 
+pub mod andi;
+pub mod chemstation;
+
 /// Largest number of points any reader accepts in one chromatogram (guards allocations against headers
 /// that claim billions of points).
 pub const MAX_POINTS: usize = 50_000_000;
@@ -67,6 +70,12 @@ pub fn read_file(path: &Path) -> Result<Vec<Chromatogram>, IoError> {
 pub fn read_bytes(bytes: &[u8], path: &Path) -> Result<Vec<Chromatogram>, IoError> {
     if bytes.is_empty() {
         return Err(IoError::Empty { path: path.to_path_buf() });
+    }
+    if andi::looks_like(bytes) {
+        return andi::read(bytes, path);
+    }
+    if chemstation::looks_like(bytes) {
+        return chemstation::read(bytes, path);
     }
     Err(IoError::UnknownFormat { path: path.to_path_buf() })
 }
