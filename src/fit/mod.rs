@@ -12,6 +12,9 @@
 //! * [`baseline`]: constant/linear/polynomial baselines and asymmetric least squares for drift.
 //! * [`metrics`]: lab report metrics (retention, area, widths, tailing, plates, resolution, S/N).
 
+// Numeric kernels index several arrays in lock-step; index loops read better than zipped iterators there.
+#![allow(clippy::needless_range_loop)]
+
 pub mod baseline;
 pub mod metrics;
 pub mod noise;

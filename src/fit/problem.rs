@@ -83,8 +83,8 @@ impl Bound {
 
     /// Maps an external value p to the internal variable u. Values on or outside the bound are first moved
     /// just inside (by 1e-9 of the scale), so a start on a bound is accepted.
-    pub(crate) fn to_internal(&self, p: f64) -> f64 {
-        match *self {
+    pub(crate) fn to_internal(self, p: f64) -> f64 {
+        match self {
             Bound::Free | Bound::Fixed => p,
             Bound::Positive => p.max(f64::MIN_POSITIVE * 1e10).ln(),
             Bound::Lower(lo) => (p - lo).max(1e-9 * lo.abs().max(1e-12)).ln(),
@@ -98,8 +98,8 @@ impl Bound {
     }
 
     /// Maps an internal u back to p, and returns dp/du.
-    pub(crate) fn to_external(&self, u: f64) -> (f64, f64) {
-        match *self {
+    pub(crate) fn to_external(self, u: f64) -> (f64, f64) {
+        match self {
             Bound::Free | Bound::Fixed => (u, 1.0),
             Bound::Positive => {
                 let e = u.exp();
@@ -123,7 +123,7 @@ impl Bound {
 
     /// Checks the bound's own values (finite, `lo < hi`).
     pub(crate) fn is_valid(&self) -> bool {
-        match *self {
+        match self {
             Bound::Free | Bound::Fixed | Bound::Positive => true,
             Bound::Lower(v) | Bound::Upper(v) => v.is_finite(),
             Bound::Interval(lo, hi) => lo.is_finite() && hi.is_finite() && lo < hi,
