@@ -81,13 +81,14 @@ impl PeakFindOptions {
 /// One candidate peak. Indices refer to the input arrays; times are in the input's time unit (seconds).
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FoundPeak {
-    /// Index of the apex (largest raw |signal| near the smoothed maximum).
+    /// Index of the apex (the maximum of the smoothed trace).
     pub apex_index: usize,
     /// Time of the apex, s.
     pub apex_time_s: f64,
     /// Raw signal at the apex, in the data's sign.
     pub apex_value: f64,
-    /// Smoothed apex height above the straight line joining the two bases (magnitude, signal units).
+    /// Smoothed apex height above the straight line joining the two bases (magnitude, signal units). The bases
+    /// are minima of the smoothed noise, so on noisy data this reads high by about 1–3 noise σ.
     pub height: f64,
     /// Prominence of the smoothed apex (magnitude, signal units).
     pub prominence: f64,
@@ -239,11 +240,9 @@ pub fn find_peaks(t_s: &[f64], y: &[f64], options: &PeakFindOptions) -> Result<P
     }
     cands.sort_by_key(|c| c.0);
 
-    let half = options.smoothing_points.max(1) / 2;
     for (apex_sm, prom, lb, rb) in cands {
-        let lo = apex_sm.saturating_sub(half).max(lb);
-        let hi = (apex_sm + half).min(rb);
-        let apex = (lo..=hi).max_by(|&a, &b| s[a].total_cmp(&s[b])).unwrap_or(apex_sm);
+        // The smoothed maximum: on a noisy flat top it is steadier than the raw maximum.
+        let apex = apex_sm;
         let base_at = if rb > lb {
             let f = (t_s[apex_sm] - t_s[lb]) / (t_s[rb] - t_s[lb]);
             let f = if f.is_finite() { f } else { 0.5 };

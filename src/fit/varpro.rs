@@ -399,3 +399,48 @@ impl<S: PeakShape> SeparableModel for PeakSum<S> {
         true
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fit::problem::finite_difference_jacobian;
+
+    #[test]
+    fn projected_jacobian_matches_finite_differences_with_and_without_fixed_areas() {
+        let t: Vec<f64> = (0..300).map(|i| i as f64 * 0.1).collect();
+        let y: Vec<f64> = t
+            .iter()
+            .map(|&t| {
+                let g = |c: f64, s: f64, a: f64| a * (-0.5 * ((t - c) / s).powi(2)).exp() / (s * 2.5066282746310002);
+                g(10.0, 1.0, 3.0) + g(13.0, 1.5, 2.0) + 0.2 + 0.01 * t + 0.05 * (t * 0.7).sin()
+            })
+            .collect();
+        let theta = [10.3, 1.1, 12.7, 1.4];
+        for fixed in [vec![None; 4], vec![Some(3.0), None, None, None]] {
+            let mut model = PeakSum::new(&t, GaussianShape, 2, Some(1));
+            let structure = model.derivative_structure();
+            let free_cols: Vec<usize> = (0..4).filter(|&j| fixed[j].is_none()).collect();
+            let mut proj = Projected {
+                model: &mut model,
+                y: &y,
+                fixed: fixed.clone(),
+                free_cols,
+                structure,
+                phi: DMatrix::zeros(t.len(), 4),
+                dphi: DMatrix::zeros(t.len(), 4),
+                u: DMatrix::zeros(t.len(), 0),
+                s_inv: vec![],
+                v: DMatrix::zeros(0, 0),
+                coef: vec![0.0; 4],
+                resid: DVector::zeros(t.len()),
+                cached_theta: None,
+            };
+            let mut ja = DMatrix::zeros(t.len(), 4);
+            let mut jf = DMatrix::zeros(t.len(), 4);
+            assert!(proj.jacobian(&theta, &mut ja));
+            assert!(finite_difference_jacobian(&mut proj, &theta, 1.0, &mut jf));
+            let err = (&ja - &jf).abs().max();
+            assert!(err < 1e-6 * ja.abs().max(), "{fixed:?}: max error {err} of {}", ja.abs().max());
+        }
+    }
+}
