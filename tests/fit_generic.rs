@@ -262,3 +262,123 @@ fn penalized_baseline_recovers_smooth_drift_under_peaks() {
         assert!(max_err < tol, "{:?}: {max_err}", opts.reweighting);
     }
 }
+
+mod lab_metrics {
+    use elute::fit::metrics::{CONVENTION, peak_metrics, resolution};
+
+    fn rel(a: f64, b: f64) -> f64 {
+        ((a - b) / b).abs()
+    }
+
+    /// A sampled Gaussian of area `area`, apex `c`, width `s`, on a grid not aligned with the apex.
+    fn gaussian(c: f64, s: f64, area: f64, dt: f64) -> (Vec<f64>, Vec<f64>) {
+        let n = (16.0 * s / dt) as usize;
+        let t: Vec<f64> = (0..n).map(|i| c - 8.0 * s + 0.013 + i as f64 * dt).collect();
+        let y = t
+            .iter()
+            .map(|t| area * (-0.5 * ((t - c) / s).powi(2)).exp() / (s * (2.0 * std::f64::consts::PI).sqrt()))
+            .collect();
+        (t, y)
+    }
+
+    #[test]
+    fn gaussian_widths_tailing_and_plates_match_analytic_values() {
+        let (c, s) = (100.0, 2.0);
+        let (t, y) = gaussian(c, s, 3.0, 0.05);
+        let m = peak_metrics(&t, &y).unwrap();
+        let width = |p: f64| 2.0 * (2.0 * (1.0 / p).ln()).sqrt() * s;
+        assert!(rel(m.retention_time_s, c) < 1e-7, "{}", m.retention_time_s);
+        assert!(rel(m.area, 3.0) < 1e-9);
+        assert!(rel(m.height, 3.0 / (s * (2.0 * std::f64::consts::PI).sqrt())) < 1e-5);
+        assert!(rel(m.w50.unwrap().width_s(), 2.0 * (2.0 * 2f64.ln()).sqrt() * s) < 1e-4);
+        assert!(rel(m.w10.unwrap().width_s(), width(0.1)) < 1e-4);
+        assert!(rel(m.w5.unwrap().width_s(), width(0.05)) < 1e-4);
+        assert!(rel(m.w4_4.unwrap().width_s(), 5.0 * s) < 1e-3); // 4.4 % is 5σ to 3 digits
+        assert!(rel(m.tangent_width_s.unwrap(), 4.0 * s) < 1e-3, "{:?}", m.tangent_width_s);
+        assert!((m.tailing_usp.unwrap() - 1.0).abs() < 1e-4);
+        assert!((m.asymmetry_10.unwrap() - 1.0).abs() < 1e-4);
+        let n_true = (c / s).powi(2);
+        assert!(rel(m.plates_half_height.unwrap(), n_true) < 2e-3); // 5.54 vs 8 ln 2 = 5.545
+        assert!(rel(m.plates_tangent.unwrap(), n_true) < 2e-3);
+        assert!(rel(m.plates_moments.unwrap(), n_true) < 1e-6);
+        assert!(rel(m.first_moment_s.unwrap(), c) < 1e-10);
+        assert!(rel(m.variance_s2.unwrap(), s * s) < 1e-6);
+        assert!(CONVENTION.contains("5.54") && CONVENTION.contains("W5/(2·f5)"));
+    }
+
+    /// Exponentially modified Gaussian (unit area) in closed form, evaluated independently of the code under test.
+    fn emg(t: f64, mu: f64, s: f64, tau: f64) -> f64 {
+        let z = (s / tau - (t - mu) / s) / std::f64::consts::SQRT_2;
+        0.5 / tau * (0.5 * (s / tau).powi(2) - (t - mu) / tau).exp() * pxfm::f_erfc(z)
+    }
+
+    /// Bisection for f(t) = level on [a, b] (f(a) − level and f(b) − level of opposite sign).
+    fn bisect(f: &dyn Fn(f64) -> f64, level: f64, mut a: f64, mut b: f64) -> f64 {
+        let fa = f(a) - level;
+        for _ in 0..200 {
+            let m = 0.5 * (a + b);
+            if (f(m) - level).signum() == fa.signum() {
+                a = m;
+            } else {
+                b = m;
+            }
+        }
+        0.5 * (a + b)
+    }
+
+    #[test]
+    fn emg_tailing_and_asymmetry_match_a_high_resolution_root_finding_truth() {
+        let (mu, s, tau) = (100.0, 1.0, 1.0);
+        let f = |t: f64| emg(t, mu, s, tau);
+        // Apex: golden-section search on the closed form.
+        let (mut a, mut b) = (mu - 2.0, mu + 3.0);
+        let g = 0.5 * (5f64.sqrt() - 1.0);
+        for _ in 0..200 {
+            let (x1, x2) = (b - g * (b - a), a + g * (b - a));
+            if f(x1) < f(x2) {
+                a = x1;
+            } else {
+                b = x2;
+            }
+        }
+        let apex = 0.5 * (a + b);
+        let h = f(apex);
+        let cross = |p: f64| (bisect(&f, p * h, mu - 10.0, apex), bisect(&f, p * h, apex, mu + 40.0));
+        let (f5, b5) = cross(0.05);
+        let (f10, b10) = cross(0.10);
+        let (f50, b50) = cross(0.5);
+        let t_true = (b5 - f5) / (2.0 * (apex - f5));
+        let as_true = (b10 - apex) / (apex - f10);
+
+        let t: Vec<f64> = (0..2500).map(|i| mu - 10.0 + 0.0071 + i as f64 * 0.02).collect();
+        let y: Vec<f64> = t.iter().map(|&t| f(t)).collect();
+        let m = peak_metrics(&t, &y).unwrap();
+        println!(
+            "EMG τ/σ = 1: T = {t_true:.5} (measured {:.5}), As = {as_true:.5} ({:.5})",
+            m.tailing_usp.unwrap(),
+            m.asymmetry_10.unwrap()
+        );
+        assert!((m.retention_time_s - apex).abs() < 1e-4, "{} vs {apex}", m.retention_time_s);
+        assert!(rel(m.w50.unwrap().width_s(), b50 - f50) < 1e-4);
+        assert!(rel(m.tailing_usp.unwrap(), t_true) < 1e-3);
+        assert!(rel(m.asymmetry_10.unwrap(), as_true) < 1e-3);
+        assert!(t_true > 1.2 && as_true > t_true, "a tailing peak: As10 > T5 > 1");
+        // Moments of an EMG are analytic: mean μ + τ, variance σ² + τ².
+        assert!(rel(m.first_moment_s.unwrap(), mu + tau) < 1e-8);
+        assert!(rel(m.variance_s2.unwrap(), s * s + tau * tau) < 1e-4);
+        assert!(rel(m.area, 1.0) < 1e-8);
+        assert!(rel(m.plates_moments.unwrap(), (mu + tau).powi(2) / (s * s + tau * tau)) < 1e-4);
+    }
+
+    #[test]
+    fn resolution_of_two_gaussians_matches_the_analytic_formula() {
+        let (c1, s1, c2, s2) = (100.0, 1.5, 106.0, 2.0);
+        let (t1, y1) = gaussian(c1, s1, 1.0, 0.02);
+        let (t2, y2) = gaussian(c2, s2, 2.0, 0.02);
+        let (m1, m2) = (peak_metrics(&t1, &y1).unwrap(), peak_metrics(&t2, &y2).unwrap());
+        let (half, tangent) = resolution(&m1, &m2);
+        let truth = (c2 - c1) / (2.0 * (s1 + s2)); // Rs = Δt / (4σ̄) with σ̄ the mean width
+        assert!(rel(tangent.unwrap(), truth) < 1e-3, "{tangent:?} vs {truth}");
+        assert!(rel(half.unwrap(), truth) < 3e-3, "{half:?} vs {truth}"); // 1.18 vs √(2 ln 2)·... rounding
+    }
+}
