@@ -382,3 +382,50 @@ mod lab_metrics {
         assert!(rel(half.unwrap(), truth) < 3e-3, "{half:?} vs {truth}"); // 1.18 vs √(2 ln 2)·... rounding
     }
 }
+
+#[test]
+fn peak_finder_caps_candidates_even_when_every_wiggle_qualifies() {
+    // k = 0 makes every local maximum of 200k noise points a candidate; the cap keeps the 50 most prominent.
+    let n = 200_000;
+    let t: Vec<f64> = (0..n).map(|i| i as f64).collect();
+    let y = gaussian_noise(n, 1.0, 9);
+    let started = std::time::Instant::now();
+    let r = find_peaks(&t, &y, &PeakFindOptions::default().with_min_prominence_sigma(0.0)).unwrap();
+    let elapsed = started.elapsed();
+    assert_eq!(r.peaks.len(), 50);
+    assert!(r.candidates_above_threshold > 10_000);
+    let weakest_kept = r.peaks.iter().map(|p| p.prominence).fold(f64::INFINITY, f64::min);
+    assert!(weakest_kept > 1.0, "kept the most prominent: {weakest_kept}");
+    assert!(r.peaks.windows(2).all(|w| w[0].apex_index < w[1].apex_index));
+    println!(
+        "peak finding, 200k points, {} candidates: {:.1} ms",
+        r.candidates_above_threshold,
+        elapsed.as_secs_f64() * 1e3
+    );
+}
+
+#[test]
+fn bounds_keep_parameters_inside_and_the_fit_still_reports() {
+    let (t, y) = synthetic(0.0, 1);
+    let mut model = PeakSum::new(&t, GaussianShape, 3, Some(1));
+    // The first centre is confined to [38, 39.5] although the truth is 40.
+    let mut b = positive_widths();
+    b[0] = Bound::Interval(38.0, 39.5);
+    let rep = fit_separable(
+        &mut model,
+        &y,
+        &[39.0, 1.0, 43.5, 1.9, 59.0, 2.0],
+        &b,
+        &[],
+        &FitOptions::default(),
+        &mut NoObserver,
+    )
+    .unwrap();
+    // Pressed against the bound, the centre ends on it (to rounding), never beyond.
+    assert!(rep.values[0] > 38.0 && rep.values[0] <= 39.5, "{}", rep.values[0]);
+    assert!(rep.termination.is_converged(), "{:?}", rep.termination);
+    assert!(rep.values[1] > 0.0 && rep.values[3] > 0.0 && rep.values[5] > 0.0);
+    assert!(rep.values.iter().chain([&rep.sse, &rep.rmse]).all(|v| v.is_finite()));
+    assert!(rep.correlation.iter().flatten().all(|v| v.is_finite()));
+    println!("bounded fit: {:?} after {} iterations, centre {}", rep.termination, rep.iterations, rep.values[0]);
+}

@@ -56,7 +56,8 @@ pub fn finite_difference_jacobian<P: Problem + ?Sized>(
 }
 
 /// The admissible range of one parameter. The solver enforces it by a smooth change of variable
-/// (p = lo + e^u for a lower bound, a logistic map for an interval), so the fit never leaves the range and the
+/// (p = lo + e^u for a lower bound, a logistic map for an interval), so the fit never leaves the range (a
+/// parameter pressed against a bound may end on it, to rounding) and the
 /// reported standard errors are those of p itself (computed from ∂r/∂p at the solution).
 #[derive(Debug, Clone, Copy, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub enum Bound {

@@ -8,9 +8,9 @@
 //! gracefully, allocates nothing inside the damping loop, and reaches the NIST StRD Gauss1–3 certified values
 //! (see tests/fit_nist.rs).
 //!
-//! Algorithm (Moré 1978 scaling, Nielsen 1999 damping update):
+//! Algorithm (Marquardt 1963 scaling, Nielsen 1999 damping update):
 //! * internal variables u (bounded parameters mapped smoothly, see [`Bound`]); J_u = ∂r/∂p · dp/du;
-//! * D = running max of the column norms of J_u; SVD J_u D⁻¹ = U S Vᵀ;
+//! * D = the column norms of J_u (Marquardt's scale-invariant damping); SVD J_u D⁻¹ = U S Vᵀ;
 //! * trial step D δ = −V diag(sᵢ/(sᵢ² + λ)) Uᵀ r; gain ratio ρ = actual / predicted reduction;
 //! * accept if ρ > 1e-4 and λ ← λ·max(1/3, 1 − (2ρ − 1)³), else λ ← λ·ν, ν ← 2ν.
 
@@ -222,10 +222,9 @@ pub(crate) fn run_lm<P: Problem + ?Sized>(
         for c in 0..nf {
             let col = jac.column(c);
             let cn = col.norm();
-            diag[c] = diag[c].max(cn);
-            if diag[c] == 0.0 {
-                diag[c] = 1.0;
-            }
+            // Marquardt's scale-invariant choice D = current column norms (not Moré's running maximum): a
+            // parameter approaching a bound through its transform keeps full Gauss–Newton steps in u.
+            diag[c] = if cn > 0.0 { cn } else { 1.0 };
             if cn > 0.0 {
                 gmax = gmax.max(col.dot(&rvec).abs() / (cn * rnorm));
             }
@@ -291,7 +290,12 @@ pub(crate) fn run_lm<P: Problem + ?Sized>(
                 if actual <= options.ftol * cost_old && pred <= options.ftol * cost_old {
                     return Ok(outcome(&ext, cost, Termination::ConvergedCost, iterations, evaluations));
                 }
-                if small_step {
+                // Also stop when the external parameters no longer move: a parameter pressed against a bound
+                // keeps moving internally (u → ±∞) while p converges.
+                let external_still = free_idx
+                    .iter()
+                    .all(|&j| (ext[j] - ext_new[j]).abs() <= options.xtol * (ext[j].abs() + options.xtol));
+                if small_step || external_still {
                     return Ok(outcome(&ext, cost, Termination::ConvergedStep, iterations, evaluations));
                 }
                 break;
