@@ -162,3 +162,60 @@ fn gauss2_certified() {
 fn gauss3_certified() {
     check("Gauss3");
 }
+
+/// The same problem through the `levenberg-marquardt` crate (a MINPACK port): an independent implementation,
+/// used to compare accuracy and cost with ours (our solver was chosen for cancel/time caps/bounds/observer).
+struct CrateGauss<'a> {
+    inner: Gauss<'a>,
+    b: nalgebra::DVector<f64>,
+}
+
+impl levenberg_marquardt::LeastSquaresProblem<f64, nalgebra::Dyn, nalgebra::Dyn> for CrateGauss<'_> {
+    type ResidualStorage = nalgebra::VecStorage<f64, nalgebra::Dyn, nalgebra::U1>;
+    type JacobianStorage = nalgebra::VecStorage<f64, nalgebra::Dyn, nalgebra::Dyn>;
+    type ParameterStorage = nalgebra::VecStorage<f64, nalgebra::Dyn, nalgebra::U1>;
+    fn set_params(&mut self, x: &nalgebra::DVector<f64>) {
+        self.b.copy_from(x);
+    }
+    fn params(&self) -> nalgebra::DVector<f64> {
+        self.b.clone()
+    }
+    fn residuals(&self) -> Option<nalgebra::DVector<f64>> {
+        let mut g = Gauss { x: self.inner.x, y: self.inner.y };
+        let mut r = vec![0.0; g.x.len()];
+        g.residuals(self.b.as_slice(), &mut r);
+        Some(nalgebra::DVector::from_vec(r))
+    }
+    fn jacobian(&self) -> Option<DMatrix<f64>> {
+        let mut g = Gauss { x: self.inner.x, y: self.inner.y };
+        let mut j = DMatrix::zeros(g.x.len(), 8);
+        g.jacobian(self.b.as_slice(), &mut j);
+        Some(j)
+    }
+}
+
+#[test]
+fn ours_matches_the_levenberg_marquardt_crate() {
+    for name in ["Gauss1", "Gauss2", "Gauss3"] {
+        let d = parse(name);
+        for start in [&d.start1, &d.start2] {
+            let problem =
+                CrateGauss { inner: Gauss { x: &d.x, y: &d.y }, b: nalgebra::DVector::from_column_slice(start) };
+            let (solved, report) = levenberg_marquardt::LevenbergMarquardt::new().minimize(problem);
+            assert!(report.termination.was_successful(), "{name}: {:?}", report.termination);
+            let mut ours = Gauss { x: &d.x, y: &d.y };
+            let rep = levenberg_marquardt(&mut ours, start, &[], &FitOptions::default(), &mut NoObserver).unwrap();
+            let crate_digits = solved.b.iter().zip(&d.certified).map(|(a, b)| digits(*a, *b)).fold(15.0, f64::min);
+            let our_digits = rep.values.iter().zip(&d.certified).map(|(a, b)| digits(*a, *b)).fold(15.0, f64::min);
+            println!(
+                "{name}: crate {} residual evaluations, {crate_digits:.1} digits; ours {} evaluations + {} Jacobians (default tolerances), {our_digits:.1} digits",
+                report.number_of_evaluations,
+                rep.evaluations,
+                rep.iterations + 1
+            );
+            for (a, b) in rep.values.iter().zip(solved.b.iter()) {
+                assert!(digits(*a, *b) >= 6.0, "{name}: ours {a} vs crate {b}");
+            }
+        }
+    }
+}
