@@ -28,7 +28,7 @@ pub fn noise_sd(y: &[f64]) -> Option<f64> {
     noise_sd_at_lag(y, 1)
 }
 
-/// Like [`noise_sd`] but from differences at lag `lag` ≥ 1: 1.4826·MAD(y[i+lag] − y[i])/√2. For white noise
+/// Like [`noise_sd`] but from differences at lag `lag` ≥ 1: 1.4826·MAD(y(i+lag) − y(i))/√2. For white noise
 /// every lag gives σ; for detector-filtered (correlated) noise lag 1 underestimates σ and larger lags approach
 /// it. `None` with fewer than 3 usable differences or `lag` = 0.
 pub fn noise_sd_at_lag(y: &[f64], lag: usize) -> Option<f64> {
