@@ -126,7 +126,8 @@ pub fn covariance_summary(jac: &DMatrix<f64>, free: &[bool], s2: Option<f64>) ->
             a.column_mut(c).copy_from(&(col / nrm));
         }
     }
-    let svd = a.svd(false, true);
+    // JᵀJ = RᵀR: the SVD of the small triangular factor gives the same S and V as that of the tall J.
+    let svd = if a.nrows() > a.ncols() { a.qr().r().svd(false, true) } else { a.svd(false, true) };
     let Some(vt) = svd.v_t else {
         return (se, corr);
     };

@@ -3,7 +3,8 @@
 //! Why our own rather than the `levenberg-marquardt` crate (0.15): that crate is a faithful MINPACK port but has
 //! no cancel flag, no wall-time cap, no progress callback, no bounds and no fixed parameters, and it reports
 //! non-finite residuals only as a generic user termination; wrapping it would need those features bolted on
-//! through side channels in the residual closure. This solver is small (one SVD of the scaled Jacobian per
+//! through side channels in the residual closure. This solver is small (one QR of the scaled Jacobian and an SVD
+//! of its small triangular factor per
 //! iteration, then every damping trial is O(p²) without refactorising), handles rank-deficient Jacobians
 //! gracefully, allocates nothing inside the damping loop, and reaches the NIST StRD Gauss1–3 certified values
 //! (see tests/fit_nist.rs).
@@ -104,6 +105,19 @@ fn eval_cost<P: Problem + ?Sized>(problem: &mut P, params: &[f64], r: &mut [f64]
     }
     let c = 0.5 * r.iter().map(|v| v * v).sum::<f64>();
     if c.is_finite() { c } else { f64::INFINITY }
+}
+
+/// Singular values S, Vᵀ and Uᵀr of a tall matrix A = U S Vᵀ (n × p, n ≥ p) without forming U: a Householder
+/// QR first (A = Q R, Qᵀr applied in place in O(np)), then the SVD of the small p × p factor R.
+fn svd_projection(a: DMatrix<f64>, mut r: DVector<f64>) -> Option<(DVector<f64>, DMatrix<f64>, DVector<f64>)> {
+    let p = a.ncols();
+    let qr = a.qr();
+    qr.q_tr_mul(&mut r);
+    let small = qr.r();
+    let svd = small.svd(true, true);
+    let (u, vt) = (svd.u?, svd.v_t?);
+    let ur = u.tr_mul(&r.rows(0, p));
+    Some((svd.singular_values, vt, ur))
 }
 
 /// The solver loop shared by plain LM and variable projection.
@@ -235,12 +249,9 @@ pub(crate) fn run_lm<P: Problem + ?Sized>(
         for c in 0..nf {
             jac.column_mut(c).scale_mut(1.0 / diag[c]);
         }
-        let svd = jac.clone().svd(true, true);
-        let (Some(uu), Some(vt)) = (svd.u.as_ref(), svd.v_t.as_ref()) else {
+        let Some((s, vt, ur)) = svd_projection(jac.clone(), rvec) else {
             return Ok(outcome(&ext, cost, Termination::UndefinedJacobian, iterations, evaluations));
         };
-        let s = &svd.singular_values;
-        let ur = uu.tr_mul(&rvec);
         if lambda < 0.0 {
             let smax2 = s.iter().map(|v| v * v).fold(0.0, f64::max);
             lambda = options.initial_damping * if smax2 > 0.0 { smax2 } else { 1.0 };
@@ -273,7 +284,12 @@ pub(crate) fn run_lm<P: Problem + ?Sized>(
                 u_new[c] = u[c] + step[c] / diag[c];
             }
             apply(bounds, &free_idx, &u_new, &mut ext_new, &mut dpdu_new);
-            let cost_new = eval_cost(problem, &ext_new, &mut r_new);
+            // A transform can overflow (e^u for huge u): never hand a non-finite parameter to the model.
+            let cost_new = if ext_new.iter().all(|v| v.is_finite()) {
+                eval_cost(problem, &ext_new, &mut r_new)
+            } else {
+                f64::INFINITY
+            };
             evaluations += 1;
             let actual = cost - cost_new;
             let rho = if pred > 0.0 { actual / pred } else { -1.0 };

@@ -84,8 +84,11 @@ impl<M: SeparableModel> Projected<'_, M> {
             self.v = DMatrix::zeros(0, 0);
         } else {
             let a = DMatrix::from_fn(n, mf, |i, c| self.phi[(i, self.free_cols[c])]);
-            let svd = a.svd(true, true);
-            let (Some(u), Some(vt)) = (svd.u, svd.v_t) else { return false };
+            // Tall and thin: QR first, then the SVD of the small triangular factor (A = Q·U_r·S·Vᵀ).
+            let qr = a.qr();
+            let svd = qr.r().svd(true, true);
+            let (Some(u_r), Some(vt)) = (svd.u, svd.v_t) else { return false };
+            let u = qr.q() * u_r;
             let smax = svd.singular_values.iter().copied().fold(0.0, f64::max);
             let tol = smax * 1e-12 * (n.max(mf) as f64);
             let keep: Vec<usize> = (0..svd.singular_values.len()).filter(|&k| svd.singular_values[k] > tol).collect();
