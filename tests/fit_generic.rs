@@ -423,6 +423,7 @@ fn bounds_keep_parameters_inside_and_the_fit_still_reports() {
     .unwrap();
     // Pressed against the bound, the centre ends on it (to rounding), never beyond.
     assert!(rep.values[0] > 38.0 && rep.values[0] <= 39.5, "{}", rep.values[0]);
+    assert!(rep.at_bound[0] && rep.at_bound.iter().skip(1).all(|b| !b), "{:?}", rep.at_bound);
     assert!(rep.termination.is_converged(), "{:?}", rep.termination);
     assert!(rep.values[1] > 0.0 && rep.values[3] > 0.0 && rep.values[5] > 0.0);
     assert!(rep.values.iter().chain([&rep.sse, &rep.rmse]).all(|v| v.is_finite()));

@@ -122,6 +122,18 @@ impl Bound {
         }
     }
 
+    /// True when `p` lies on a finite bound, within 1e-6 of the interval width (or of max(|bound|, 1) for a
+    /// one-sided bound). [`Bound::Positive`] counts as a bound at 0 only below 1e-12.
+    pub fn is_at_bound(&self, p: f64) -> bool {
+        let near = |b: f64, scale: f64| (p - b).abs() <= 1e-6 * scale;
+        match *self {
+            Bound::Free | Bound::Fixed => false,
+            Bound::Positive => p <= 1e-12,
+            Bound::Lower(v) | Bound::Upper(v) => near(v, v.abs().max(1.0)),
+            Bound::Interval(lo, hi) => near(lo, hi - lo) || near(hi, hi - lo),
+        }
+    }
+
     /// Checks the bound's own values (finite, `lo < hi`).
     pub(crate) fn is_valid(&self) -> bool {
         match self {

@@ -81,6 +81,9 @@ pub struct FitReport {
     pub n_points: usize,
     /// Number of fitted parameters p_free.
     pub n_free: usize,
+    /// Per parameter: true when the value ended on a finite bound (within 1e-6 of its scale): the optimum may
+    /// lie outside the allowed range, so its standard error understates the uncertainty.
+    pub at_bound: Vec<bool>,
     /// Why the solver stopped.
     pub termination: Termination,
     /// Iterations performed (Jacobian evaluations inside the loop).

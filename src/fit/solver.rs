@@ -40,6 +40,8 @@ pub(crate) struct LmOutcome {
     pub iterations: usize,
     pub evaluations: usize,
     pub started: Instant,
+    /// Per parameter: true when the value ended on (within 1e-6 of the range of) a finite bound.
+    pub at_bound: Vec<bool>,
 }
 
 /// Minimises ½·Σ r(p)² from `initial`, honouring `bounds` (empty slice: all free) and `options`, reporting to
@@ -83,6 +85,7 @@ pub(crate) fn build_report(out: &LmOutcome, n: usize, jac: Option<&DMatrix<f64>>
         r_squared,
         n_points: n,
         n_free,
+        at_bound: out.at_bound.clone(),
         termination: out.termination,
         iterations: out.iterations,
         evaluations: out.evaluations,
@@ -173,6 +176,7 @@ pub(crate) fn run_lm<P: Problem + ?Sized>(
         iterations,
         evaluations,
         started,
+        at_bound: (0..params.len()).map(|j| bounds.get(j).is_some_and(|b| b.is_at_bound(params[j]))).collect(),
     };
     let stop_requested = |evaluations: usize| -> Option<Termination> {
         if options.cancel.as_ref().is_some_and(|c| c.is_cancelled()) {

@@ -261,6 +261,7 @@ pub fn fit_separable<M: SeparableModel>(
             iterations: 0,
             evaluations: 1,
             started,
+            at_bound: vec![false; p],
         }
     } else {
         let mut lm_bounds = theta_bounds.to_vec();
@@ -287,6 +288,7 @@ pub fn fit_separable<M: SeparableModel>(
     }
     out.params.extend_from_slice(&proj.coef);
     out.free.extend(fixed.iter().map(|f| f.is_none()));
+    out.at_bound.resize(p + m, false);
     let tss = total_sum_of_squares(y);
     Ok(build_report(&out, n, jac_ok.then_some(&full), tss))
 }
