@@ -140,28 +140,25 @@ impl<M: SeparableModel> Problem for Projected<'_, M> {
         for (c, &j) in self.free_cols.iter().enumerate() {
             free_pos[j] = c;
         }
-        let mut a_k = DVector::<f64>::zeros(n);
-        let mut b_k = DVector::<f64>::zeros(mf);
-        for k in 0..p {
-            a_k.fill(0.0);
-            b_k.fill(0.0);
-            for (d, &(j, kk)) in self.structure.iter().enumerate() {
-                if kk != k {
-                    continue;
-                }
-                let col = self.dphi.column(d);
-                a_k.axpy(self.coef[j], &col, 1.0);
-                if free_pos[j] != usize::MAX {
-                    b_k[free_pos[j]] += col.dot(&self.resid);
-                }
+        // Columns a_k = Σ_d ∂φ_j/∂θ_k c_j (all j) and b_k = (∂A/∂θ_k)ᵀ r (free j), then in matrix form
+        // J = −(A_θ − U Uᵀ A_θ) − U S⁻¹ Vᵀ B = −A_θ + U (Uᵀ A_θ − S⁻¹ Vᵀ B).
+        let mut a_mat = DMatrix::<f64>::zeros(n, p);
+        let mut b_mat = DMatrix::<f64>::zeros(mf, p);
+        for (d, &(j, k)) in self.structure.iter().enumerate() {
+            let col = self.dphi.column(d);
+            a_mat.column_mut(k).axpy(self.coef[j], &col, 1.0);
+            if free_pos[j] != usize::MAX {
+                b_mat[(free_pos[j], k)] += col.dot(&self.resid);
             }
-            // −P⊥ a_k − U S⁻¹ Vᵀ b_k
-            let uta = self.u.tr_mul(&a_k);
-            let vtb = self.v.tr_mul(&b_k);
-            let w = DVector::from_fn(vtb.len(), |r, _| vtb[r] * self.s_inv[r]);
-            let col = -(&a_k - &self.u * uta) - &self.u * w;
-            jac.column_mut(k).copy_from(&col);
         }
+        let mut small = self.u.tr_mul(&a_mat);
+        let mut vtb = self.v.tr_mul(&b_mat);
+        for (r, s_inv) in self.s_inv.iter().enumerate() {
+            vtb.row_mut(r).scale_mut(*s_inv);
+        }
+        small -= vtb;
+        jac.copy_from(&a_mat);
+        jac.gemm(1.0, &self.u, &small, -1.0);
         jac.iter().all(|v| v.is_finite())
     }
     fn total_sum_of_squares(&self) -> Option<f64> {
