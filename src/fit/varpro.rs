@@ -290,12 +290,18 @@ pub fn fit_separable<M: SeparableModel>(
     Ok(build_report(&out, n, jac_ok.then_some(&full), tss))
 }
 
-/// A unit-area peak shape with q nonlinear parameters, for [`PeakSum`].
+/// A unit-area peak shape for [`PeakSum`]: q parameters of its own per peak, plus s parameters shared by every
+/// peak of the sum (e.g. a run-level inlet time constant; default none).
 pub trait PeakShape {
-    /// Number of nonlinear parameters per peak.
+    /// Number q of nonlinear parameters per peak.
     fn n_params(&self) -> usize;
+    /// Number s of nonlinear parameters shared by all peaks. Default 0.
+    fn n_shared_params(&self) -> usize {
+        0
+    }
     /// Writes the shape (∫ φ dt = 1, so its coefficient is the peak area in signal·s) at times `t_s` into
-    /// `value`, and ∂φ/∂θₖ into `grad` (column-major n × q). Return `false` if undefined at `theta`.
+    /// `value`, and ∂φ/∂θₖ into `grad` (column-major n × (q + s)). `theta` holds the peak's q parameters
+    /// followed by the s shared ones. Return `false` if undefined at `theta`.
     fn eval(&mut self, t_s: &[f64], theta: &[f64], value: &mut [f64], grad: &mut [f64]) -> bool;
 }
 
@@ -329,7 +335,8 @@ impl PeakShape for GaussianShape {
 ///
 /// Basis order: peak 0 … peak n−1 (coefficients = areas, signal·s), then baseline terms xᵏ for k = 0..=degree
 /// with x = (t − t_c)/h, t_c the grid centre and h its half-span (see
-/// [`polynomial_basis`](super::baseline::polynomial_basis)). θ order: peak 0's parameters, peak 1's, ….
+/// [`polynomial_basis`](super::baseline::polynomial_basis)). θ order: peak 0's q parameters, peak 1's, …, then
+/// the s shared parameters.
 #[derive(Debug, Clone)]
 pub struct PeakSum<S: PeakShape> {
     t_s: Vec<f64>,
@@ -338,6 +345,7 @@ pub struct PeakSum<S: PeakShape> {
     baseline: DMatrix<f64>,
     scratch_v: Vec<f64>,
     scratch_g: Vec<f64>,
+    scratch_theta: Vec<f64>,
 }
 
 impl<S: PeakShape> PeakSum<S> {
@@ -348,15 +356,30 @@ impl<S: PeakShape> PeakSum<S> {
             Some(d) => super::baseline::polynomial_basis(t_s, d),
             None => DMatrix::zeros(t_s.len(), 0),
         };
-        let q = shape.n_params();
+        let qs = shape.n_params() + shape.n_shared_params();
         Self {
             t_s: t_s.to_vec(),
             n_peaks,
             baseline,
             scratch_v: vec![0.0; t_s.len()],
-            scratch_g: vec![0.0; t_s.len() * q],
+            scratch_g: vec![0.0; t_s.len() * qs],
+            scratch_theta: vec![0.0; qs],
             shape,
         }
+    }
+
+    /// The peak shape.
+    pub fn shape(&self) -> &S {
+        &self.shape
+    }
+
+    /// Evaluates peak j into the scratch buffers.
+    fn eval_peak(&mut self, j: usize, theta: &[f64]) -> bool {
+        let q = self.shape.n_params();
+        let shared = &theta[self.n_peaks * q..];
+        self.scratch_theta[..q].copy_from_slice(&theta[j * q..(j + 1) * q]);
+        self.scratch_theta[q..].copy_from_slice(shared);
+        self.shape.eval(&self.t_s, &self.scratch_theta, &mut self.scratch_v, &mut self.scratch_g)
     }
 }
 
@@ -365,19 +388,20 @@ impl<S: PeakShape> SeparableModel for PeakSum<S> {
         self.t_s.len()
     }
     fn n_nonlinear(&self) -> usize {
-        self.n_peaks * self.shape.n_params()
+        self.n_peaks * self.shape.n_params() + self.shape.n_shared_params()
     }
     fn n_basis(&self) -> usize {
         self.n_peaks + self.baseline.ncols()
     }
     fn derivative_structure(&self) -> Vec<(usize, usize)> {
         let q = self.shape.n_params();
-        (0..self.n_peaks).flat_map(|j| (0..q).map(move |k| (j, j * q + k))).collect()
+        let s = self.shape.n_shared_params();
+        let np = self.n_peaks;
+        (0..np).flat_map(|j| (0..q).map(move |k| (j, j * q + k)).chain((0..s).map(move |k| (j, np * q + k)))).collect()
     }
     fn basis(&mut self, theta: &[f64], phi: &mut DMatrix<f64>) -> bool {
-        let q = self.shape.n_params();
         for j in 0..self.n_peaks {
-            if !self.shape.eval(&self.t_s, &theta[j * q..(j + 1) * q], &mut self.scratch_v, &mut self.scratch_g) {
+            if !self.eval_peak(j, theta) {
                 return false;
             }
             phi.column_mut(j).copy_from_slice(&self.scratch_v);
@@ -388,14 +412,15 @@ impl<S: PeakShape> SeparableModel for PeakSum<S> {
         true
     }
     fn basis_derivatives(&mut self, theta: &[f64], dphi: &mut DMatrix<f64>) -> bool {
-        let q = self.shape.n_params();
+        let qs = self.shape.n_params() + self.shape.n_shared_params();
         let n = self.t_s.len();
         for j in 0..self.n_peaks {
-            if !self.shape.eval(&self.t_s, &theta[j * q..(j + 1) * q], &mut self.scratch_v, &mut self.scratch_g) {
+            if !self.eval_peak(j, theta) {
                 return false;
             }
-            for k in 0..q {
-                dphi.column_mut(j * q + k).copy_from_slice(&self.scratch_g[k * n..(k + 1) * n]);
+            // Structure order: peak j's q own parameters, then the s shared ones.
+            for k in 0..qs {
+                dphi.column_mut(j * qs + k).copy_from_slice(&self.scratch_g[k * n..(k + 1) * n]);
             }
         }
         true
@@ -443,6 +468,66 @@ mod tests {
             assert!(finite_difference_jacobian(&mut proj, &theta, 1.0, &mut jf));
             let err = (&ja - &jf).abs().max();
             assert!(err < 1e-6 * ja.abs().max(), "{fixed:?}: max error {err} of {}", ja.abs().max());
+        }
+    }
+
+    /// Gaussians sharing one width: q = 1 (centre), s = 1 (sigma).
+    struct SharedWidth;
+
+    impl PeakShape for SharedWidth {
+        fn n_params(&self) -> usize {
+            1
+        }
+        fn n_shared_params(&self) -> usize {
+            1
+        }
+        fn eval(&mut self, t: &[f64], theta: &[f64], v: &mut [f64], g: &mut [f64]) -> bool {
+            GaussianShape.eval(t, theta, v, g)
+        }
+    }
+
+    #[test]
+    fn shared_parameters_have_correct_derivatives_and_are_recovered() {
+        let t: Vec<f64> = (0..400).map(|i| i as f64 * 0.1).collect();
+        let y: Vec<f64> = t
+            .iter()
+            .map(|&t| {
+                let g = |c: f64, a: f64| a * (-0.5 * ((t - c) / 1.3f64).powi(2)).exp() / (1.3 * 2.5066282746310002);
+                g(12.0, 3.0) + g(17.0, 2.0) + g(25.0, 1.0) + 0.1
+            })
+            .collect();
+        let mut model = PeakSum::new(&t, SharedWidth, 3, Some(0));
+        assert_eq!(model.n_nonlinear(), 4);
+        let theta0 = [12.3, 16.8, 25.2, 1.1];
+        let mut jac_model = DMatrix::zeros(t.len(), 6);
+        let structure = model.derivative_structure();
+        assert!(model.basis_derivatives(&theta0, &mut jac_model));
+        // Finite differences of each basis column against the structure.
+        let mut plus = DMatrix::zeros(t.len(), 4);
+        let mut minus = DMatrix::zeros(t.len(), 4);
+        for (d, &(j, k)) in structure.iter().enumerate() {
+            let h = 1e-6;
+            let mut tp = theta0;
+            tp[k] += h;
+            let mut tm = theta0;
+            tm[k] -= h;
+            assert!(model.basis(&tp, &mut plus) && model.basis(&tm, &mut minus));
+            let fd = (plus.column(j) - minus.column(j)) / (2.0 * h);
+            assert!((fd - jac_model.column(d)).abs().max() < 1e-6, "structure entry {d}");
+        }
+        let rep = fit_separable(
+            &mut model,
+            &y,
+            &theta0,
+            &[],
+            &[],
+            &FitOptions::default().with_tolerance(1e-14),
+            &mut crate::fit::NoObserver,
+        )
+        .unwrap();
+        let want = [12.0, 17.0, 25.0, 1.3, 3.0, 2.0, 1.0, 0.1];
+        for (v, w) in rep.values.iter().zip(want) {
+            assert!((v - w).abs() < 1e-8, "{:?}", rep.values);
         }
     }
 }
