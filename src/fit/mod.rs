@@ -10,7 +10,7 @@
 //! * [`varpro`]: variable projection for y = Σ cⱼ φⱼ(t; θ) + baseline, with fixed-area support.
 //! * [`noise`]: robust noise estimates (MAD of first differences, peak-to-peak).
 //! * [`peaks`]: bounded-time peak finding by prominence.
-//! * [`baseline`]: constant/linear/polynomial baselines and asymmetric least squares for drift.
+//! * [`baseline`]: constant/linear/polynomial baselines (VarPro terms) and ALS/arPLS for drifting baselines.
 //! * [`metrics`]: lab report metrics (retention, area, widths, tailing, plates, resolution, S/N).
 
 // Numeric kernels index several arrays in lock-step; index loops read better than zipped iterators there.
