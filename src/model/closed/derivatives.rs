@@ -8,7 +8,7 @@
 //! exact way as the signal.
 
 use super::tail::CHANNELS;
-use super::{Active, PeakSetup, fix_cancellation, grid_shift, s_values};
+use super::{Active, PeakSetup, delta_s, grid_shift, s_values};
 use crate::model::{Column, Peak};
 
 /// One peak's signal and its partial derivatives on a time grid (one value per sample).
@@ -88,30 +88,19 @@ pub fn peak_signal_with_derivatives(column: &Column, peak: &Peak, times_s: &[f64
     let a = sequence(&ps, times, ps.t0);
     let b = if shift.is_none() { Some(sequence(&ps, times, ps.t0 + ps.t1)) } else { None };
     let r = ps.height;
-    for i in 0..times.len() {
-        let (s, psi, thf, dens) = match (&b, shift) {
-            (Some(b), _) => (b.s[i], b.psi[i], b.thf[i], b.dens[i]),
-            (None, Some(m)) if i >= m => (a.s[i - m], a.psi[i - m], a.thf[i - m], a.dens[i - m]),
-            _ => (0.0, 0.0, 0.0, 0.0),
+    let ds = delta_s(&ps, times, &a.s, b.as_ref().map(|b| b.s.as_slice()), shift);
+    for (i, &dsi) in ds.iter().enumerate() {
+        let (psi, thf, dens) = match (&b, shift) {
+            (Some(b), _) => (b.psi[i], b.thf[i], b.dens[i]),
+            (None, Some(m)) if i >= m => (a.psi[i - m], a.thf[i - m], a.dens[i - m]),
+            _ => (0.0, 0.0, 0.0),
         };
         let j = act.i0 + i;
-        let ds = a.s[i] - s;
-        d.d_area[j] = ds / ps.t1;
-        d.signal[j] = r * ds;
+        d.d_area[j] = dsi / ps.t1;
+        d.signal[j] = r * dsi;
         d.d_ka[j] = r * ps.alpha_t0 * (psi - a.psi[i]);
         d.d_kd[j] = r * (a.thf[i] - thf);
         d.d_t0[j] = r * (ps.alpha_ka * (psi - a.psi[i]) - (a.dens[i] - dens));
-    }
-    if ps.tau <= 0.0 {
-        let before: Vec<f64> = d.signal[act.i0..act.end].to_vec();
-        fix_cancellation(&ps, times, &mut d.signal[act.i0..act.end], &a.s, shift);
-        if ps.height != 0.0 {
-            for (j, b) in (act.i0..act.end).zip(before) {
-                if d.signal[j] != b {
-                    d.d_area[j] = d.signal[j] / peak.area;
-                }
-            }
-        }
     }
     d
 }

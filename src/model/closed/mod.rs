@@ -83,24 +83,28 @@ pub(crate) struct PeakSetup {
 impl PeakSetup {
     pub fn new(column: &Column, peak: &Peak, with_psi: bool) -> PeakSetup {
         let t0 = column.holdup_time_s();
-        let mu = column.mu(peak.ka_per_s);
-        let kernel = Kernel::new(mu, with_psi);
-        let kd = peak.kd_per_s;
         let t1 = column.injection_s();
-        // The kinetic part's standard deviation in θ is √(2μ)/k_d; with μ ≈ 0 the rectangle t1 sets the scale.
-        let width = ((2.0 * mu).sqrt() / kd).max(t1);
-        let tau = column.inlet_tail_s();
-        let tau = if tau > NEGLIGIBLE_TAU * width { tau } else { 0.0 };
-        PeakSetup {
-            kernel,
-            kd,
+        let mut ps = PeakSetup::from_parts(
+            column.mu(peak.ka_per_s),
+            peak.kd_per_s,
             t0,
             t1,
-            tau,
-            height: peak.area / t1,
-            alpha_t0: column.alpha() * t0,
-            alpha_ka: column.alpha() * peak.ka_per_s,
-        }
+            column.inlet_tail_s(),
+            peak.area / t1,
+            with_psi,
+        );
+        ps.alpha_t0 = column.alpha() * t0;
+        ps.alpha_ka = column.alpha() * peak.ka_per_s;
+        ps
+    }
+
+    /// From μ, k_d (1/s), t0, t1, τ (s) and the height A/t1; α-dependent fields are left 0.
+    pub fn from_parts(mu: f64, kd: f64, t0: f64, t1: f64, tau: f64, height: f64, with_psi: bool) -> PeakSetup {
+        let kernel = Kernel::new(mu, with_psi);
+        // The kinetic part's standard deviation in θ is √(2μ)/k_d; with μ ≈ 0 the rectangle t1 sets the scale.
+        let width = ((2.0 * mu).sqrt() / kd).max(t1);
+        let tau = if tau > NEGLIGIBLE_TAU * width { tau } else { 0.0 };
+        PeakSetup { kernel, kd, t0, t1, tau, height, alpha_t0: 0.0, alpha_ka: 0.0 }
     }
 
     /// θ at the end of the support: S is constant (`s_end`) beyond.
@@ -175,6 +179,21 @@ pub(crate) fn s_values(
     (s, ch)
 }
 
+/// ΔS_i = S(θ_i) − S(θ_i − t1) (tailed when τ > 0) on the active samples `times` (θ = t − t0), from the values
+/// `hi` = S(θ_i) and, without a grid shift, a second evaluation; with τ = 0 the nearly cancelling samples are
+/// replaced by a direct integral.
+pub(crate) fn delta_s(ps: &PeakSetup, times: &[f64], hi: &[f64], lo: Option<&[f64]>, shift: Option<usize>) -> Vec<f64> {
+    let mut ds: Vec<f64> = match (lo, shift) {
+        (Some(lo), _) => hi.iter().zip(lo).map(|(h, l)| h - l).collect(),
+        (None, Some(m)) => (0..hi.len()).map(|i| if i >= m { hi[i] - hi[i - m] } else { hi[i] }).collect(),
+        (None, None) => unreachable!("either a second evaluation or a grid shift"),
+    };
+    if ps.tau <= 0.0 {
+        fix_cancellation(ps, times, &mut ds);
+    }
+    ds
+}
+
 /// Adds y of one peak to `out` (same length as `times_s`), with a known grid shift.
 pub(crate) fn add_with_shift(column: &Column, peak: &Peak, times_s: &[f64], shift: Option<usize>, out: &mut [f64]) {
     let ps = PeakSetup::new(column, peak, false);
@@ -184,34 +203,22 @@ pub(crate) fn add_with_shift(column: &Column, peak: &Peak, times_s: &[f64], shif
     }
     let times = &times_s[act.i0..act.end];
     let (hi, _) = s_values(&ps, times, ps.t0, false);
+    let lo = if shift.is_none() { Some(s_values(&ps, times, ps.t0 + ps.t1, false).0) } else { None };
+    let ds = delta_s(&ps, times, &hi, lo.as_deref(), shift);
     let r = ps.height;
-    let out = &mut out[act.i0..act.end];
-    match shift {
-        Some(m) => {
-            for (i, o) in out.iter_mut().enumerate() {
-                let lo = if i >= m { hi[i - m] } else { 0.0 };
-                *o += r * (hi[i] - lo);
-            }
-        }
-        None => {
-            let (lo, _) = s_values(&ps, times, ps.t0 + ps.t1, false);
-            for ((o, h), l) in out.iter_mut().zip(&hi).zip(&lo) {
-                *o += r * (h - l);
-            }
-        }
-    }
-    if ps.tau <= 0.0 {
-        fix_cancellation(&ps, times, out, &hi, shift);
+    for (o, d) in out[act.i0..act.end].iter_mut().zip(&ds) {
+        *o += r * d;
     }
 }
 
-/// Replaces r·(S(θ) − S(θ − t1)) by r·∫ over [θ − t1, θ] where the two nearly cancel (t1 ≪ peak width).
-fn fix_cancellation(ps: &PeakSetup, times: &[f64], out: &mut [f64], hi: &[f64], shift: Option<usize>) {
+/// Replaces S(θ) − S(θ − t1) by the direct integral over [θ − t1, θ] where the two nearly cancel (t1 ≪ peak
+/// width): the width in u is computed as k_d·t1/(u + u′), so no digit is lost.
+fn fix_cancellation(ps: &PeakSetup, times: &[f64], ds: &mut [f64]) {
     let k = &ps.kernel;
     if k.panels().is_empty() || ps.kd * ps.t1 / (2.0 * k.u_hi) >= CANCELLATION_U {
         return;
     }
-    for (i, (o, &t)) in out.iter_mut().zip(times).enumerate() {
+    for (d, &t) in ds.iter_mut().zip(times) {
         let theta = t - ps.t0;
         let u = (ps.kd * theta).sqrt();
         if u <= k.u_lo {
@@ -219,23 +226,14 @@ fn fix_cancellation(ps: &PeakSetup, times: &[f64], out: &mut [f64], hi: &[f64], 
         }
         let theta_lo = theta - ps.t1;
         let u_lo = (ps.kd * theta_lo.max(0.0)).sqrt();
-        if u - u_lo >= CANCELLATION_U {
+        // u − u_lo without cancellation: (u² − u_lo²)/(u + u_lo).
+        let du = if theta_lo >= 0.0 { ps.kd * ps.t1 / (u + u_lo) } else { u };
+        if du >= CANCELLATION_U {
             continue;
         }
-        // Remove what was added, add the direct integral (the delta only when θ − t1 < 0 ≤ θ).
-        let lo = match shift {
-            Some(m) if i >= m => hi[i - m],
-            Some(_) => 0.0,
-            None => {
-                if theta_lo < 0.0 {
-                    0.0
-                } else {
-                    k.s_of_u(u_lo)
-                }
-            }
-        };
+        // The delta only when θ − t1 < 0 ≤ θ.
         let delta = if theta_lo < 0.0 { k.exp_neg_mu } else { 0.0 };
-        *o += ps.height * (k.mass_between(u_lo, u) + delta - (hi[i] - lo));
+        *d = k.mass_between(u_lo, du) + delta;
     }
 }
 
@@ -293,3 +291,6 @@ pub fn sum_signal_sequential(column: &Column, peaks: &[Peak], times_s: &[f64]) -
     }
     out
 }
+
+#[cfg(test)]
+mod tests;

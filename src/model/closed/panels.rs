@@ -249,34 +249,32 @@ impl Kernel {
         }
     }
 
-    /// ∫ g(u) du over [u1, u2] (u1 ≤ u2), by Gauss–Legendre on the density interpolant, split at panel
-    /// boundaries: the continuous part of S(u2) − S(u1) without cancellation, for short intervals.
-    pub fn mass_between(&self, u1: f64, u2: f64) -> f64 {
-        let lo = u1.max(self.u_lo);
-        let hi = u2.min(self.u_hi);
-        if hi.partial_cmp(&lo) != Some(std::cmp::Ordering::Greater) {
-            return 0.0;
-        }
+    /// ∫ g(u) du over [u1, u1 + du] (du ≥ 0), by Gauss–Legendre on the density interpolant, split at panel
+    /// boundaries: the continuous part of S(u1 + du) − S(u1) without cancellation, for short intervals. The
+    /// width is passed separately so that callers can compute it without cancellation too.
+    pub fn mass_between(&self, u1: f64, du: f64) -> f64 {
+        // Work in offsets from u1, which stay exact however short the interval is.
+        let mut off = (self.u_lo - u1).max(0.0);
+        let end = du.min(self.u_hi - u1);
         let (xs, ws) = &*GL_SHORT;
         let mut total = 0.0;
-        let mut a = lo;
-        while a < hi {
-            let Some((p, _)) = self.locate(a) else { break };
-            let panel_end = self.panels[p].a + PANEL_WIDTH_U;
-            let b = hi.min(panel_end);
-            let (mid, half) = (0.5 * (a + b), 0.5 * (b - a));
+        while off < end {
+            let Some((p, _)) = self.locate(u1 + off) else { break };
             let pa = self.panels[p].a;
+            let piece_end = end.min(pa + PANEL_WIDTH_U - u1);
+            let half = 0.5 * (piece_end - off);
+            if half <= 0.0 {
+                break;
+            }
+            let mid = off + half;
             let mut s = 0.0;
             for (x, w) in xs.iter().zip(ws) {
-                let u = mid + half * x;
+                let u = u1 + half.mul_add(*x, mid);
                 let t = 2.0 * (u - pa) / PANEL_WIDTH_U - 1.0;
                 s += w * 2.0 * u * clenshaw(&self.panels[p].f, t);
             }
             total += s * half;
-            if b <= a {
-                break;
-            }
-            a = b;
+            off = piece_end;
         }
         total
     }
