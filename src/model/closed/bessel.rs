@@ -27,16 +27,31 @@ const fn hankel_coefficients(nu: f64) -> [f64; TERMS + 1] {
 const C0: [f64; TERMS + 1] = hankel_coefficients(0.0);
 const C1: [f64; TERMS + 1] = hankel_coefficients(1.0);
 
+/// Σ_{k ≤ K} c_k/z^k / √(2πz): K correction terms.
 #[inline(always)]
-fn asymptotic(c: &[f64; TERMS + 1], z: f64) -> f64 {
+fn series<const K: usize>(c: &[f64; TERMS + 1], z: f64) -> f64 {
     let w = 1.0 / z;
-    let mut acc = c[TERMS];
-    let mut k = TERMS;
+    let mut acc = c[K];
+    let mut k = K;
     while k > 0 {
         k -= 1;
-        acc = acc.mul_add(w, c[k]);
+        acc = acc * w + c[k];
     }
     acc / (2.0 * std::f64::consts::PI * z).sqrt()
+}
+
+/// The series with as few terms as the argument allows (first omitted term < 1e-17 in every branch).
+#[inline(always)]
+fn asymptotic(c: &[f64; TERMS + 1], z: f64) -> f64 {
+    if z >= 1000.0 {
+        series::<7>(c, z)
+    } else if z >= 200.0 {
+        series::<9>(c, z)
+    } else if z >= 100.0 {
+        series::<11>(c, z)
+    } else {
+        series::<TERMS>(c, z)
+    }
 }
 
 /// e^−z·I0(z) for z ≥ 0 (finite, in (0, 1]; 1 at z = 0).

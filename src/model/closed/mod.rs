@@ -43,7 +43,7 @@ pub fn marcum_s(mu: f64, x: f64) -> f64 {
     if x < 0.0 {
         return 0.0;
     }
-    Kernel::new(mu, false).s_of_u(x.sqrt())
+    Kernel::new(mu, false, false).s_of_u(x.sqrt())
 }
 
 /// The grid shift m when `times_s` is uniform (to rounding) with a step that divides t1, the first time is not
@@ -100,10 +100,14 @@ impl PeakSetup {
 
     /// From μ, k_d (1/s), t0, t1, τ (s) and the height A/t1; α-dependent fields are left 0.
     pub fn from_parts(mu: f64, kd: f64, t0: f64, t1: f64, tau: f64, height: f64, with_psi: bool) -> PeakSetup {
-        let kernel = Kernel::new(mu, with_psi);
         // The kinetic part's standard deviation in θ is √(2μ)/k_d; with μ ≈ 0 the rectangle t1 sets the scale.
         let width = ((2.0 * mu).sqrt() / kd).max(t1);
         let tau = if tau > NEGLIGIBLE_TAU * width { tau } else { 0.0 };
+        // The density is needed by the tail, the derivatives and the short-injection path (see
+        // `fix_cancellation`; u_hi ≤ √μ + HALF_SUPPORT_U + one panel).
+        let u_hi_bound = mu.max(0.0).sqrt() + panels::HALF_SUPPORT_U + PANEL_WIDTH_U;
+        let short = kd * t1 / (2.0 * u_hi_bound) < CANCELLATION_U;
+        let kernel = Kernel::new(mu, tau > 0.0 || short, with_psi);
         PeakSetup { kernel, kd, t0, t1, tau, height, alpha_t0: 0.0, alpha_ka: 0.0 }
     }
 
@@ -129,7 +133,7 @@ pub(crate) fn s_sorted(k: &Kernel, kd: f64, times: &[f64], offset: f64, out: &mu
         let shift = -(p.a * scale) - 1.0;
         for (o, &t) in out[i..end].iter_mut().zip(&times[i..end]) {
             let u = (kd * (t - offset)).sqrt();
-            *o = clenshaw(&p.s, u.mul_add(scale, shift));
+            *o = clenshaw(&p.s, u * scale + shift);
         }
         i = end;
     }
@@ -215,7 +219,7 @@ pub(crate) fn add_with_shift(column: &Column, peak: &Peak, times_s: &[f64], shif
 /// width): the width in u is computed as k_d·t1/(u + u′), so no digit is lost.
 fn fix_cancellation(ps: &PeakSetup, times: &[f64], ds: &mut [f64]) {
     let k = &ps.kernel;
-    if k.panels().is_empty() || ps.kd * ps.t1 / (2.0 * k.u_hi) >= CANCELLATION_U {
+    if k.panels().is_empty() || !k.has_density || ps.kd * ps.t1 / (2.0 * k.u_hi) >= CANCELLATION_U {
         return;
     }
     for (d, &t) in ds.iter_mut().zip(times) {
@@ -240,6 +244,9 @@ fn fix_cancellation(ps: &PeakSetup, times: &[f64], ds: &mut [f64]) {
 /// Adds the outlet signal y(t) of one peak (signal units; area × 1/s) to `out`, which must have the length of
 /// `times_s` (finite, non-decreasing, possibly irregular). Includes the column's inlet tail. Samples before
 /// t0 receive nothing.
+///
+/// # Panics
+/// If `out` and `times_s` differ in length (a programming error, not bad input).
 pub fn add_peak_signal(column: &Column, peak: &Peak, times_s: &[f64], out: &mut [f64]) {
     assert_eq!(out.len(), times_s.len(), "output and time grid differ in length");
     let shift = grid_shift(times_s, column.holdup_time_s(), column.injection_s());

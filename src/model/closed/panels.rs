@@ -25,15 +25,25 @@ pub const HALF_SUPPORT_U: f64 = 6.25;
 /// Most panels a kernel can have.
 pub const MAX_PANELS: usize = (2.0 * HALF_SUPPORT_U / PANEL_WIDTH_U) as usize + 2;
 
-/// cos(π k (j + ½)/n): the Chebyshev nodes (k = 1) and the DCT matrix.
+/// cos(π k (j + ½)/n), indexed [j][k] (symmetric roles: row j holds every k), scaled by 2/n for the DCT; the
+/// nodes are t_j = cos(π(j + ½)/n).
 static COS: LazyLock<[[f64; NODES]; NODES]> = LazyLock::new(|| {
     let mut m = [[0.0; NODES]; NODES];
-    for (k, row) in m.iter_mut().enumerate() {
-        for (j, v) in row.iter_mut().enumerate() {
-            *v = (std::f64::consts::PI * k as f64 * (j as f64 + 0.5) / NODES as f64).cos();
+    for (j, row) in m.iter_mut().enumerate() {
+        for (k, v) in row.iter_mut().enumerate() {
+            *v = (std::f64::consts::PI * k as f64 * (j as f64 + 0.5) / NODES as f64).cos() * 2.0 / NODES as f64;
         }
     }
     m
+});
+
+/// The Chebyshev nodes t_j = cos(π(j + ½)/n).
+static NODES_T: LazyLock<[f64; NODES]> = LazyLock::new(|| {
+    let mut t = [0.0; NODES];
+    for (j, v) in t.iter_mut().enumerate() {
+        *v = (std::f64::consts::PI * (j as f64 + 0.5) / NODES as f64).cos();
+    }
+    t
 });
 
 /// Gauss–Legendre rule with `n` nodes on [−1, 1]: (nodes, weights), by Newton iteration on P_n.
@@ -73,7 +83,8 @@ pub fn gauss_legendre(n: usize) -> (Vec<f64>, Vec<f64>) {
 /// Gauss–Legendre rule used for short intervals of the density.
 pub static GL_SHORT: LazyLock<(Vec<f64>, Vec<f64>)> = LazyLock::new(|| gauss_legendre(6));
 
-/// Σ c_k T_k(t) by Clenshaw's recurrence.
+/// Σ c_k T_k(t) by Clenshaw's recurrence. (No `mul_add` in the engine: without the FMA target feature it is a
+/// libm call, which is slow and blocks vectorisation.)
 #[inline(always)]
 pub fn clenshaw<const M: usize>(c: &[f64; M], t: f64) -> f64 {
     let t2 = t + t;
@@ -81,21 +92,23 @@ pub fn clenshaw<const M: usize>(c: &[f64; M], t: f64) -> f64 {
     let mut b2 = 0.0;
     let mut k = M - 1;
     while k > 0 {
-        let b0 = t2.mul_add(b1, c[k] - b2);
+        let b0 = t2 * b1 + (c[k] - b2);
         b2 = b1;
         b1 = b0;
         k -= 1;
     }
-    t.mul_add(b1, c[0] - b2)
+    t * b1 + (c[0] - b2)
 }
 
-/// Chebyshev coefficients (T_0 coefficient not doubled) of the values at the first-kind nodes.
-fn dct(values: &[f64; NODES]) -> [f64; NODES] {
-    let cos = &*COS;
+/// Chebyshev coefficients (T_0 coefficient not doubled) of the values at the first-kind nodes t_j.
+/// Written as a sum of rows so that the inner loop vectorises.
+#[inline]
+fn dct(cos: &[[f64; NODES]; NODES], values: &[f64; NODES]) -> [f64; NODES] {
     let mut a = [0.0; NODES];
-    for (k, ak) in a.iter_mut().enumerate() {
-        let s: f64 = cos[k].iter().zip(values).map(|(c, v)| c * v).sum();
-        *ak = s * 2.0 / NODES as f64;
+    for (row, v) in cos.iter().zip(values) {
+        for (ak, c) in a.iter_mut().zip(row) {
+            *ak += c * v;
+        }
     }
     a[0] *= 0.5;
     a
@@ -129,6 +142,8 @@ pub struct Kernel {
     pub u_hi: f64,
     /// S above the support (1 up to the neglected mass, < 1e-16).
     pub s_end: f64,
+    /// Whether F (the density) was interpolated.
+    pub has_density: bool,
     /// Whether ψ was interpolated.
     pub has_psi: bool,
     count: usize,
@@ -136,8 +151,10 @@ pub struct Kernel {
 }
 
 impl Kernel {
-    /// Builds the panels for μ ≥ 0 (finite); `with_psi` also interpolates ψ (for derivatives).
-    pub fn new(mu: f64, with_psi: bool) -> Kernel {
+    /// Builds the panels of S for μ ≥ 0 (finite); `with_density` also interpolates F = f(u²) (for the inlet
+    /// tail, short injections and derivatives), `with_psi` also ψ (for derivatives; implies the density).
+    pub fn new(mu: f64, with_density: bool, with_psi: bool) -> Kernel {
+        let with_density = with_density || with_psi;
         let mu = if mu.is_finite() { mu.max(0.0) } else { 0.0 };
         let exp_neg_mu = (-mu).exp();
         let mut k = Kernel {
@@ -146,6 +163,7 @@ impl Kernel {
             u_lo: 0.0,
             u_hi: 0.0,
             s_end: 1.0,
+            has_density: with_density,
             has_psi: with_psi,
             count: 0,
             panels: [EMPTY; MAX_PANELS],
@@ -160,32 +178,30 @@ impl Kernel {
         let count = count.min(MAX_PANELS);
         let h = PANEL_WIDTH_U;
         let cos = &*COS;
+        let nodes = &*NODES_T;
         let mut start = exp_neg_mu;
+        let half_h = 0.5 * h;
         for p in 0..count {
             let a = u_lo + p as f64 * h;
             let mut gv = [0.0; NODES];
             let mut fv = [0.0; NODES];
             let mut pv = [0.0; NODES];
             for j in 0..NODES {
-                // Node j at t = −cos(π(j+½)/n) so that nodes ascend.
-                let u = a + 0.5 * h * (1.0 - cos[1][j]);
+                let u = a + half_h * (1.0 + nodes[j]);
                 let d = sm - u;
                 let e = (-d * d).exp();
                 let z = 2.0 * sm * u;
-                let f = if z > 0.0 { e * sm / u * bessel::i1e(z) } else { e * mu };
-                fv[j] = f;
-                gv[j] = 2.0 * u * f;
+                let i1 = bessel::i1e(z);
+                gv[j] = 2.0 * sm * e * i1;
+                if with_density {
+                    fv[j] = if z > 0.0 { e * sm / u * i1 } else { e * mu };
+                }
                 if with_psi {
                     pv[j] = e * bessel::i0e(z);
                 }
             }
-            // The nodes ascend in u, i.e. t_j = −cos(...): reverse to the standard order t_j = cos(...).
-            fv.reverse();
-            gv.reverse();
-            pv.reverse();
-            let ga = dct(&gv);
+            let ga = dct(cos, &gv);
             let mut s = [0.0; NC];
-            let half_h = 0.5 * h;
             for kk in 1..NC {
                 let prev = if kk == 1 { 2.0 * ga[0] } else { ga[kk - 1] };
                 let next = if kk + 1 < NODES { ga[kk + 1] } else { 0.0 };
@@ -194,7 +210,15 @@ impl Kernel {
             let at_minus_one: f64 = (1..NC).map(|kk| if kk % 2 == 1 { -s[kk] } else { s[kk] }).sum();
             s[0] = start - at_minus_one;
             start = s.iter().sum();
-            k.panels[p] = Panel { a, s, f: dct(&fv), psi: if with_psi { dct(&pv) } else { [0.0; NODES] } };
+            let panel = &mut k.panels[p];
+            panel.a = a;
+            panel.s = s;
+            if with_density {
+                panel.f = dct(cos, &fv);
+            }
+            if with_psi {
+                panel.psi = dct(cos, &pv);
+            }
         }
         k.count = count;
         k.u_lo = u_lo;
@@ -231,7 +255,7 @@ impl Kernel {
         }
     }
 
-    /// F(u) = f(u²) = e^{−μ−x}·√(μ/x)·I1(2√(μx)) at x = u² (0 outside the support).
+    /// F(u) = f(u²) = e^{−μ−x}·√(μ/x)·I1(2√(μx)) at x = u² (0 outside the support; needs `has_density`).
     #[inline]
     pub fn f_of_u(&self, u: f64) -> f64 {
         match self.locate(u) {
@@ -269,7 +293,7 @@ impl Kernel {
             let mid = off + half;
             let mut s = 0.0;
             for (x, w) in xs.iter().zip(ws) {
-                let u = u1 + half.mul_add(*x, mid);
+                let u = u1 + (half * x + mid);
                 let t = 2.0 * (u - pa) / PANEL_WIDTH_U - 1.0;
                 s += w * 2.0 * u * clenshaw(&self.panels[p].f, t);
             }
@@ -296,7 +320,7 @@ mod tests {
     #[test]
     fn total_mass_is_one_minus_the_delta() {
         for mu in [1e-3, 0.5, 3.0, 30.0, 440.0, 7722.5, 9.1e4, 1e6] {
-            let k = Kernel::new(mu, false);
+            let k = Kernel::new(mu, false, false);
             assert!((k.s_end - 1.0).abs() < 3e-15, "mu {mu}: S(∞) − 1 = {:e}", k.s_end - 1.0);
         }
     }

@@ -16,14 +16,15 @@ use super::panels::{Kernel, PANEL_WIDTH_U, clenshaw, gauss_legendre};
 /// Channels of the recursion: Q (always), ψ∗k and (θf)∗k (derivatives).
 pub const CHANNELS: usize = 3;
 
+static GL3: LazyLock<(Vec<f64>, Vec<f64>)> = LazyLock::new(|| gauss_legendre(3));
 static GL4: LazyLock<(Vec<f64>, Vec<f64>)> = LazyLock::new(|| gauss_legendre(4));
 static GL6: LazyLock<(Vec<f64>, Vec<f64>)> = LazyLock::new(|| gauss_legendre(6));
-static GL10: LazyLock<(Vec<f64>, Vec<f64>)> = LazyLock::new(|| gauss_legendre(10));
+static GL8: LazyLock<(Vec<f64>, Vec<f64>)> = LazyLock::new(|| gauss_legendre(8));
 
 /// Longest piece, relative to τ, integrated by one Gauss–Legendre rule.
 const MAX_PIECE_TAU: f64 = 1.0;
 /// Longest piece in u, relative to the panel width.
-const MAX_PIECE_U: f64 = 0.25;
+const MAX_PIECE_U: f64 = 0.5;
 /// Older parts than this many τ are dropped.
 const MEMORY_TAU: f64 = 40.0;
 
@@ -73,14 +74,18 @@ impl<'a> TailConvolver<'a> {
             if u_b * u_b / kd > th_max {
                 u_b = (kd * th_max).sqrt().max(u_a * (1.0 + 1e-15));
             }
+            // Relative piece size against the two scales: the density (a bump of width ~0.7 in u) and τ.
+            // The Gauss–Legendre error of n nodes goes like ρ^{2n}/(2n)!-ish; these orders keep it < 1e-16.
             let rho = ((u_b - u_a) / (MAX_PIECE_U * PANEL_WIDTH_U))
                 .max((u_b * u_b - u_a * u_a) / kd / (MAX_PIECE_TAU * self.tau));
-            let (xs, ws) = if rho <= 1.0 / 16.0 {
+            let (xs, ws) = if rho <= 0.05 {
+                &*GL3
+            } else if rho <= 0.12 {
                 &*GL4
-            } else if rho <= 0.25 {
+            } else if rho <= 0.5 {
                 &*GL6
             } else {
-                &*GL10
+                &*GL8
             };
             let (mid, half) = (0.5 * (u_a + u_b), 0.5 * (u_b - u_a));
             let mut sum = [0.0; CHANNELS];

@@ -192,9 +192,11 @@ fn irregular_grids_agree_with_uniform_ones() {
     assert!(diff < 1e-13 * height, "shift vs direct {diff:e}");
     assert!(grid_shift(&uniform, col.holdup_time_s(), 4.0) == Some(40));
     assert!(grid_shift(&jittered, col.holdup_time_s(), 4.0).is_none());
-    // Parallel and sequential sums agree.
-    let seq = sum_signal_sequential(&col, &peaks, &uniform);
-    assert_eq!(seq, y);
+    // Parallel (5 × 35001 samples is above the threshold) and sequential sums agree.
+    let fine = grid(0.0, 700.0, 0.02);
+    assert!(peaks.len() * fine.len() >= PARALLEL_WORK);
+    assert_eq!(sum_signal(&col, &peaks, &fine), sum_signal_sequential(&col, &peaks, &fine));
+    assert_eq!(sum_signal_sequential(&col, &peaks, &uniform), y);
 }
 
 #[test]
@@ -263,11 +265,15 @@ fn derivatives_match_finite_differences() {
     let cases = [
         (btex, Peak::paper_btex()[1].clone(), grid(150.0, 330.0, 0.1)),
         (btex.with_inlet_tail_s(2.5).unwrap(), Peak::paper_btex()[1].clone(), grid(150.0, 330.0, 0.5)),
+        // Uniform from 0 with t1/dt = 40: the grid-shift path, with a tail.
+        (btex.with_inlet_tail_s(2.5).unwrap(), Peak::paper_btex()[1].clone(), grid(0.0, 300.0, 0.1)),
         (btex, Peak::paper_btex()[0].clone(), grid(0.0, 300.0, 0.1)),
         (short, Peak::new("mu3", 110.0, 2.0, 0.1), grid(0.0, 10.0, 0.003)),
         (short.with_inlet_tail_s(0.2).unwrap(), Peak::new("mu3", 110.0, 2.0, 0.1), grid(0.0, 10.0, 0.003)),
     ];
     for (col, peak, t) in cases {
+        let shifted = grid_shift(&t, col.holdup_time_s(), col.injection_s()).is_some();
+        assert_eq!(shifted, t[0] == 0.0 && t[1] == 0.1, "grid shift detection");
         let d = peak_signal_with_derivatives(&col, &peak, &t);
         let y = peak_signal(&col, &peak, &t);
         let scale = y.iter().fold(0.0f64, |m, v| m.max(v.abs()));
@@ -299,7 +305,7 @@ fn derivatives_match_finite_differences() {
 #[test]
 fn panel_interpolants_match_the_bessel_kernel() {
     for mu in [1e-3f64, 3.0, 200.0, 2243.0, 1e6] {
-        let k = panels::Kernel::new(mu, true);
+        let k = panels::Kernel::new(mu, true, true);
         let sm = mu.sqrt();
         let (mut wf, mut wg, mut wp) = (0.0f64, 0.0f64, 0.0f64);
         let n = 5000;
