@@ -100,6 +100,33 @@ pub fn clenshaw<const M: usize>(c: &[f64; M], t: f64) -> f64 {
     t * b1 + (c[0] - b2)
 }
 
+/// Clenshaw at four points at once: four independent recurrences that the CPU overlaps (and that vectorise).
+#[inline(always)]
+pub fn clenshaw4<const M: usize>(c: &[f64; M], t: [f64; 4]) -> [f64; 4] {
+    let t2 = [t[0] + t[0], t[1] + t[1], t[2] + t[2], t[3] + t[3]];
+    let mut b1 = [0.0; 4];
+    let mut b2 = [0.0; 4];
+    let mut k = M - 1;
+    while k > 0 {
+        let ck = c[k];
+        let b0 = [
+            t2[0] * b1[0] + (ck - b2[0]),
+            t2[1] * b1[1] + (ck - b2[1]),
+            t2[2] * b1[2] + (ck - b2[2]),
+            t2[3] * b1[3] + (ck - b2[3]),
+        ];
+        b2 = b1;
+        b1 = b0;
+        k -= 1;
+    }
+    [
+        t[0] * b1[0] + (c[0] - b2[0]),
+        t[1] * b1[1] + (c[0] - b2[1]),
+        t[2] * b1[2] + (c[0] - b2[2]),
+        t[3] * b1[3] + (c[0] - b2[3]),
+    ]
+}
+
 /// Chebyshev coefficients (T_0 coefficient not doubled) of the values at the first-kind nodes t_j.
 /// Written as a sum of rows so that the inner loop vectorises.
 #[inline]
