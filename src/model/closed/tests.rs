@@ -85,6 +85,7 @@ fn marcum_s_identities() {
         assert!((prev - 1.0).abs() < 1e-14);
     }
     assert_eq!(marcum_s(0.0, 0.0), 1.0);
+    assert_eq!(marcum_s(f64::INFINITY, 5.0), 0.0);
     assert!(marcum_s(f64::NAN, 1.0).is_nan());
 }
 
