@@ -16,7 +16,6 @@ fn write_session(dir: &Path, name: &str, text: &str) -> std::path::PathBuf {
 }
 
 #[test]
-#[ignore = "enabled when the closed-form engine lands"]
 fn simulate_writes_time_signal_and_one_column_per_peak() {
     let dir = tempfile::tempdir().unwrap();
     let s = Session::paper_btex();

@@ -1,0 +1,41 @@
+//! Peak finding on real runs: blank runs give only their few real features, never hundreds of noise wiggles;
+//! a real run gives its named peaks.
+
+use std::path::Path;
+
+use elute::fit::peaks::{PeakFindOptions, find_peaks};
+
+fn first_channel(name: &str) -> elute::chromatogram::Chromatogram {
+    elute::io::read_file(&Path::new("tests/data").join(name)).unwrap().remove(0)
+}
+
+#[test]
+fn near_blank_asterix_run_gives_its_three_tiny_peaks_not_noise() {
+    // The manifest: a near-blank run with ~3 tiny peaks, where a naive peak counter finds 177 (all noise).
+    let c = first_channel("chemstation_179_asterix.ch");
+    let r = find_peaks(&c.time_s, &c.signal, &PeakFindOptions::default()).unwrap();
+    assert!((1..=5).contains(&r.peaks.len()), "{} peaks", r.peaks.len());
+    assert!(r.candidates_above_threshold <= 5);
+}
+
+#[test]
+fn blank_run_gives_ghost_peaks_in_bounded_number() {
+    // The manifest: a blank with small ghost peaks (~50 tiny), baseline only otherwise.
+    let c = first_channel("ccet_chemstation_181_FID1A_blank.ch");
+    let r = find_peaks(&c.time_s, &c.signal, &PeakFindOptions::default()).unwrap();
+    assert!((5..=60).contains(&r.peaks.len()), "{} peaks", r.peaks.len());
+    assert!(r.candidates_above_threshold < 100, "{} candidates", r.candidates_above_threshold);
+}
+
+#[test]
+fn solv001_peaks_match_the_files_own_peak_table() {
+    let c = first_channel("SOLV001.CDF");
+    let r = find_peaks(&c.time_s, &c.signal, &PeakFindOptions::default()).unwrap();
+    let table = &c.metadata.peaks;
+    assert_eq!(table.len(), 13);
+    for entry in table {
+        let nearest =
+            r.peaks.iter().map(|p| (p.apex_time_s - entry.retention_time_s).abs()).fold(f64::INFINITY, f64::min);
+        assert!(nearest <= 1.0, "{} at {} s: nearest found peak {nearest} s away", entry.name, entry.retention_time_s);
+    }
+}
