@@ -72,7 +72,7 @@ impl Grid {
         let alpha_ka_per_s = column.alpha() * peak.ka_per_s;
         let kd_per_s = peak.kd_per_s;
 
-        let mut dt_max = (options.cfl * dtau_s).min(0.5 / (alpha_ka_per_s + kd_per_s));
+        let mut dt_max = (options.cfl * dtau_s).min(options.kinetic_step / (alpha_ka_per_s + kd_per_s));
         if diffusion_s > 0.0 {
             // SSP-RK3 reaches 2.51 on the negative real axis; central diffusion's largest eigenvalue is 4D/Δτ².
             dt_max = dt_max.min(0.5 * dtau_s * dtau_s / diffusion_s);
