@@ -5,17 +5,20 @@
 //! u(x) = u0·p0/p(x),   D(x) = D0·p0/p(x),   p(x) = p0·√(1 − (1 − r²) x/L)
 //! ```
 //!
-//! How it is solved (see [`grid`] and [`stepper`]):
+//! How it is solved (internals in `grid.rs` and `stepper.rs`):
 //! - The column is mapped onto its gas time-of-flight coordinate τ(x) = ∫0^x dx'/u ∈ [0, t0]. With the
 //!   gas mass per unit τ, m = (u/u0)·c, and the film mass s = α (u/u0) q, the system becomes
 //!   `m_t + m_τ = (D0/u0²)·(c_τ)_τ − s_t`, `s_t = α k_a m − k_d s`: unit advection speed and a *constant*
 //!   diffusion coefficient D0/u0² (because D/u is constant along the column). A uniform grid in τ therefore
-//!   has the same Courant number in every cell, and its cells are shortest near the inlet, where the band is.
-//! - Finite volumes in flux form (mass is conserved to rounding), third-order upwind-biased face values
-//!   (κ = 1/3), central diffusion, a third-order one-sided face value at the outlet, SSP-RK3 in time.
+//!   has the same Courant number in every cell, and its cells are shortest near the inlet, where the band is
+//!   narrowest.
+//! - Finite volumes in flux form (mass is conserved to rounding), upwind face values (fifth order by default,
+//!   or the note's third-order κ = 1/3, see [`Scheme`]), central diffusion, a one-sided face value at the
+//!   outlet, SSP-RK3 in time. Only a window of cells around the nonzero part of the solution is computed.
 //! - The linear 2×2 kinetics are integrated in the same Runge–Kutta stages as the transport, with
-//!   Δt ≤ 1/(α k_a + k_d) by default. (Strang splitting with the exact 2×2 exponential per cell was tried and dropped: at
-//!   the Courant-limited step its splitting error was 6e-2 of peak height for toluene at 1000 cells.)
+//!   Δt ≤ 1/(α k_a + k_d) by default (the kinetic time error is then negligible). Strang splitting with the
+//!   exact 2×2 exponential per cell was tried and dropped: at the Courant-limited step its splitting error was
+//!   6e-2 of peak height for toluene at 1000 cells.
 //! - Inlet: Danckwerts flux u0·c_in(t) (with D = 0 it is the Dirichlet inlet), where c_in is the rectangle c0 on
 //!   [0, t1) passed through the first-order lag τ_tail: (1 − e^{−t/τ}) on [0, t1), (1 − e^{−t1/τ})e^{−(t−t1)/τ}
 //!   after. t1 is an integer number of time steps. Outlet: zero gradient (no diffusive flux).
@@ -27,8 +30,8 @@
 //! unknown) and u0 chosen so that the time of flight is t0. Only the size of the diffusion effect depends on
 //! that nominal length; with `diffusion = false` the result is exact for any length.
 
-pub mod grid;
-pub mod stepper;
+mod grid;
+mod stepper;
 
 use super::{Column, ModelError, Peak, validate_times};
 use grid::Grid;
