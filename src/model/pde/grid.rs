@@ -148,4 +148,23 @@ mod tests {
         assert!((position_fraction(0.3, 1.0) - 0.3).abs() < 1e-15);
         assert!((position_fraction(0.3, 1.0 - 1e-9) - 0.3).abs() < 1e-6);
     }
+
+    #[test]
+    fn inlet_is_the_lagged_rectangle_and_t1_is_a_whole_number_of_steps() {
+        let peak = Peak::new("toluene", 2953.0, 11.502, 1.0);
+        let plain = Column::paper_btex();
+        let grid = Grid::new(&plain, &peak, &PdeOptions::default(), 10.0).unwrap();
+        let k = grid.injection_steps;
+        assert!((k as f64 * grid.dt_s - 4.0).abs() < 1e-12);
+        // A stage at exactly t1 inside the last injection step still sees the inlet on.
+        assert_eq!(grid.inlet(k - 1, 4.0), 1.0);
+        assert_eq!(grid.inlet(k, 4.0), 0.0);
+        let tailed = plain.with_inlet_tail_s(2.5).unwrap();
+        let grid = Grid::new(&tailed, &peak, &PdeOptions::default(), 10.0).unwrap();
+        let on = 1.0 - (-4.0f64 / 2.5).exp();
+        assert!((grid.inlet(k - 1, 4.0) - on).abs() < 1e-15);
+        assert!((grid.inlet(k, 4.0) - on).abs() < 1e-15);
+        assert!((grid.inlet(k, 6.5) - on * (-1.0f64).exp()).abs() < 1e-15);
+        assert!((grid.inlet(0, 1.0) - (1.0 - (-0.4f64).exp())).abs() < 1e-15);
+    }
 }
