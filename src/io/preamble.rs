@@ -71,7 +71,7 @@ pub fn parse(lines: &[&str], sep: Separator) -> Preamble {
     let mut fields = Vec::new();
     let is_start = |l: &str| l.trim().eq_ignore_ascii_case("start of data points");
     for (i, raw) in lines.iter().enumerate() {
-        let line = raw.trim().trim_start_matches('#').trim();
+        let line = raw.trim_start_matches('\u{feff}').trim().trim_start_matches('#').trim();
         if line.is_empty() || lines.get(i + 1).is_some_and(|next| is_start(next)) {
             continue; // MassHunter's data-path line is read with the line after it
         }
@@ -145,11 +145,12 @@ fn key_value<'a>(line: &'a str, sep: Separator, fields: &mut Vec<&'a str>) -> Op
 
 /// MassHunter's first line: `D:\MassHunter\Data\name.D Tue Dec 17 10:13:57 2019` (data path, then the date).
 fn masshunter_origin(line: &str, metadata: &mut Metadata) {
+    let line = line.trim_start_matches('\u{feff}');
     const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
     let tokens: Vec<&str> = line.split_whitespace().collect();
     let (data_path, date) = match tokens.len().checked_sub(5) {
         Some(k) if DAYS.contains(&tokens[k]) => (tokens[..k].join(" "), Some(tokens[k..].join(" "))),
-        _ => (line.to_string(), None),
+        _ => (tokens.join(" "), None),
     };
     let folder = data_path.rsplit(['\\', '/']).next().unwrap_or("");
     let stem = folder.trim_end_matches(".D").trim_end_matches(".d").trim();
