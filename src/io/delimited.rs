@@ -110,6 +110,66 @@ enum Row {
 }
 
 fn parse_row<'a>(line: &'a str, d: Dialect, fields: &mut Vec<&'a str>, values: &mut Vec<f64>) -> Row {
+    let separator = match d.separator {
+        Separator::Comma => b',',
+        Separator::Tab => b'\t',
+        Separator::Semicolon => b';',
+        Separator::Whitespace => return parse_row_general(line, d, fields, values),
+    };
+    match parse_row_fast(line.as_bytes(), separator, d.decimal, values) {
+        Row::Data => Row::Data,
+        // Quoted cells may hide separators: let the general splitter decide.
+        _ if line.contains('"') => parse_row_general(line, d, fields, values),
+        other => other,
+    }
+}
+
+/// The hot path for single-byte separators: cells found with `memchr`, numbers parsed in place, no allocation.
+fn parse_row_fast(line: &[u8], separator: u8, decimal: Decimal, values: &mut Vec<f64>) -> Row {
+    values.clear();
+    let mut rest = line;
+    let mut trailing_blank = 0;
+    loop {
+        // Cells are short: a plain scan beats memchr's setup cost here.
+        let (cell, next) = match rest.iter().position(|&b| b == separator) {
+            Some(k) => (&rest[..k], Some(&rest[k + 1..])),
+            None => (rest, None),
+        };
+        let cell = cell.trim_ascii();
+        let decimal_byte = if decimal == Decimal::Comma { b',' } else { b'.' };
+        match super::number::parse(cell, decimal_byte) {
+            Some(v) => {
+                values.push(v);
+                trailing_blank = 0;
+            }
+            None if values.is_empty() => return Row::Text,
+            None if cell.is_empty() => {
+                values.push(f64::NAN);
+                trailing_blank += 1;
+            }
+            None => {
+                let text = String::from_utf8_lossy(cell);
+                if !is_missing(&text) {
+                    let shown: String = text.chars().take(40).collect();
+                    return Row::Broken(format!("cell {} `{shown}` is not a number", values.len() + 1));
+                }
+                values.push(f64::NAN);
+                trailing_blank = 0;
+            }
+        }
+        match next {
+            Some(n) => rest = n,
+            None => break,
+        }
+    }
+    values.truncate((values.len() - trailing_blank).max(1)); // trailing separators
+    if values.len() < 2 {
+        return Row::Broken("a time with no signal value".into());
+    }
+    Row::Data
+}
+
+fn parse_row_general<'a>(line: &'a str, d: Dialect, fields: &mut Vec<&'a str>, values: &mut Vec<f64>) -> Row {
     split_fields(line, d.separator, fields);
     while fields.len() > 1 && fields.last().is_some_and(|f| f.trim().is_empty()) {
         fields.pop(); // a trailing separator
@@ -140,8 +200,31 @@ struct Block<'a> {
     preamble: Vec<&'a str>,
     /// columns[0] is time, in the file's unit.
     columns: Vec<Vec<f64>>,
-    /// 1-based line of each row.
-    row_lines: Vec<usize>,
+    /// Number of rows.
+    rows: usize,
+    /// (row, 1-based line) wherever rows stop following each other line by line (blank or comment lines).
+    breaks: Vec<(usize, usize)>,
+    /// Line of the last row.
+    last_line: usize,
+}
+
+impl Block<'_> {
+    fn push_row(&mut self, values: &[f64], line: usize) {
+        if self.rows == 0 || line != self.last_line + 1 {
+            self.breaks.push((self.rows, line));
+        }
+        for (column, &v) in self.columns.iter_mut().zip(values) {
+            column.push(v);
+        }
+        self.rows += 1;
+        self.last_line = line;
+    }
+
+    /// 1-based line of a row.
+    fn line_of(&self, row: usize) -> usize {
+        let k = self.breaks.partition_point(|&(r, _)| r <= row);
+        k.checked_sub(1).and_then(|k| self.breaks.get(k)).map_or(0, |&(r, line)| line + (row - r))
+    }
 }
 
 fn split_blocks<'a>(text: &'a str, d: Dialect, path: &Path) -> Result<Vec<Block<'a>>, IoError> {
@@ -151,23 +234,32 @@ fn split_blocks<'a>(text: &'a str, d: Dialect, path: &Path) -> Result<Vec<Block<
     let mut pending: Vec<&str> = Vec::new();
     let mut current: Option<Block> = None;
     for (line_no, line) in numbered_lines(text) {
-        let trimmed = line.trim();
-        if trimmed.is_empty() || (current.is_some() && trimmed.starts_with('#')) {
+        let row = parse_row(line, d, &mut fields, &mut values);
+        let trimmed = || line.trim();
+        if row != Row::Data && (trimmed().is_empty() || (current.is_some() && trimmed().starts_with('#'))) {
             continue;
         }
-        match parse_row(line, d, &mut fields, &mut values) {
+        match row {
             Row::Data => {
-                let block = current.get_or_insert_with(|| Block {
-                    preamble: std::mem::take(&mut pending),
-                    columns: vec![Vec::new(); values.len()],
-                    row_lines: Vec::new(),
+                let block = current.get_or_insert_with(|| {
+                    // Room for the rows the rest of the text can hold at this row's length (the first block
+                    // usually takes nearly all the file); later blocks grow as needed.
+                    let rows = if blocks.is_empty() { text.len() / (line.len() + 1) + 16 } else { 0 };
+                    let capacity = rows.min(super::MAX_POINTS);
+                    Block {
+                        preamble: std::mem::take(&mut pending),
+                        columns: vec![Vec::with_capacity(capacity); values.len()],
+                        rows: 0,
+                        breaks: Vec::new(),
+                        last_line: 0,
+                    }
                 });
                 if values.len() != block.columns.len() {
                     let what = format!("{} fields where earlier rows have {}", values.len(), block.columns.len());
                     return Err(corrupt(line_no, what));
                 }
-                if block.row_lines.len() >= super::MAX_POINTS {
-                    let claimed = block.row_lines.len() as u64 + 1;
+                if block.rows >= super::MAX_POINTS {
+                    let claimed = block.rows as u64 + 1;
                     return Err(IoError::TooLarge {
                         format: FORMAT,
                         at: Location::Line(line_no),
@@ -176,10 +268,7 @@ fn split_blocks<'a>(text: &'a str, d: Dialect, path: &Path) -> Result<Vec<Block<
                         path: path.into(),
                     });
                 }
-                for (column, &v) in block.columns.iter_mut().zip(values.iter()) {
-                    column.push(v);
-                }
-                block.row_lines.push(line_no);
+                block.push_row(&values, line_no);
             }
             Row::Broken(what) if current.is_some() => return Err(corrupt(line_no, what)),
             Row::Text | Row::Broken(_) => {
@@ -272,8 +361,7 @@ fn block_to_chromatograms(
         let signal = std::mem::take(&mut block.columns[col]);
         let time_s = if k + 1 == channels.len() { std::mem::take(&mut time) } else { time.clone() };
         let c = Chromatogram { time_s, signal, signal_unit, channel, metadata: metadata.clone() };
-        let lines = &block.row_lines;
-        out.push(series::check(FORMAT, c, path, &|i| Location::Line(lines.get(i).copied().unwrap_or(0)))?);
+        out.push(series::check(FORMAT, c, path, &|i| Location::Line(block.line_of(i)))?);
     }
     Ok(out)
 }

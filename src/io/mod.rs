@@ -27,6 +27,7 @@ pub mod ezchrom;
 pub mod fusion;
 pub mod gaml;
 pub mod info;
+mod number;
 mod preamble;
 pub mod series;
 pub mod text;

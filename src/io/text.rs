@@ -30,7 +30,14 @@ pub fn looks_like_text(head: &[u8]) -> bool {
 
 /// Iterates over lines as (1-based line number, line without its `\n` or `\r\n` ending).
 pub fn numbered_lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
-    text.split('\n').enumerate().map(|(i, l)| (i + 1, l.strip_suffix('\r').unwrap_or(l)))
+    let mut start = 0;
+    let ends = memchr::memchr_iter(b'\n', text.as_bytes()).chain(std::iter::once(text.len()));
+    ends.enumerate().map(move |(i, end)| {
+        // `\n` is ASCII, so both ends are character boundaries.
+        let line = text.get(start..end).unwrap_or("");
+        start = end + 1;
+        (i + 1, line.strip_suffix('\r').unwrap_or(line))
+    })
 }
 
 /// Decimal separator of numbers in a text file.
@@ -46,24 +53,14 @@ pub enum Decimal {
 /// is the decimal separator. Accepts exponents (`1.03E+08`) and the spellings `NaN`/`inf` (so callers can report
 /// them as non-finite rather than as garbage). `None` when the cell is not a number.
 pub fn parse_number(cell: &str, decimal: Decimal) -> Option<f64> {
-    let cell = cell.trim_matches(|c: char| c == ' ' || c == '"');
-    match decimal {
-        Decimal::Dot => cell.parse().ok(),
-        Decimal::Comma => {
-            if cell.contains('.') {
-                return None;
-            }
-            let mut buf = [0u8; 64];
-            let bytes = cell.as_bytes();
-            if bytes.len() > buf.len() {
-                return None;
-            }
-            for (dst, &src) in buf.iter_mut().zip(bytes) {
-                *dst = if src == b',' { b'.' } else { src };
-            }
-            std::str::from_utf8(&buf[..bytes.len()]).ok()?.parse().ok()
-        }
+    let mut bytes = cell.as_bytes();
+    while let [b' ' | b'"', rest @ ..] = bytes {
+        bytes = rest;
     }
+    while let [rest @ .., b' ' | b'"'] = bytes {
+        bytes = rest;
+    }
+    super::number::parse(bytes, if decimal == Decimal::Comma { b',' } else { b'.' })
 }
 
 /// True for cells that spell a missing value: empty, `n.a.`, `NA`, `N/A`, `-`, `--`.
