@@ -174,6 +174,16 @@ fn plain_text_variants() {
     assert_eq!(c[0].time_s, vec![0.0, 100.0, 250.0], "unit-less and 200 or more: seconds");
 }
 
+#[test]
+fn utf16_export_reads_like_its_utf8_original() {
+    let original = read("chromeleon_comma.txt");
+    let text = std::fs::read_to_string(data("chromeleon_comma.txt")).unwrap();
+    let utf16: Vec<u8> = [0xFF, 0xFE].into_iter().chain(text.encode_utf16().flat_map(u16::to_le_bytes)).collect();
+    let c = io::read_bytes(&utf16, Path::new("utf16.txt")).unwrap();
+    assert_eq!(c[0].time_s, original[0].time_s);
+    assert_eq!(c[0].signal, original[0].signal);
+}
+
 // ---- bad input -------------------------------------------------------------------------------------------
 
 const CORPUS: [&str; 17] = [

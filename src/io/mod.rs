@@ -107,11 +107,19 @@ pub fn read_file(path: &Path) -> Result<Vec<Chromatogram>, IoError> {
 /// Reads chromatograms from bytes already in memory; `path` names the source in errors and is used only as a
 /// hint (its extension) when the content is ambiguous.
 ///
-/// Never panics on any input; every failure is a typed [`IoError`]. An empty input is [`IoError::Empty`],
-/// binary content no reader recognises is [`IoError::UnknownFormat`].
+/// Text in UTF-16 with a byte-order mark is re-encoded to UTF-8 first. Never panics on any input; every failure
+/// is a typed [`IoError`]. An empty input is [`IoError::Empty`], binary content no reader recognises is
+/// [`IoError::UnknownFormat`].
 pub fn read_bytes(bytes: &[u8], path: &Path) -> Result<Vec<Chromatogram>, IoError> {
     if bytes.is_empty() {
         return Err(IoError::Empty { path: path.to_path_buf() });
+    }
+    if let Some(utf8) = text::utf16_to_utf8(bytes) {
+        return if utf8.is_empty() {
+            Err(IoError::Empty { path: path.to_path_buf() })
+        } else {
+            read_bytes(&utf8, path)
+        };
     }
     match sniff(bytes, path) {
         Some(Format::Andi) => andi::read(bytes, path),

@@ -18,6 +18,21 @@ pub fn decode(bytes: &[u8]) -> Cow<'_, str> {
     }
 }
 
+/// Text in UTF-16 with a byte-order mark (`FF FE` little-endian, `FE FF` big-endian; some Windows exports),
+/// re-encoded as UTF-8 without the mark; `None` for anything else. Unpaired surrogates become U+FFFD.
+pub fn utf16_to_utf8(bytes: &[u8]) -> Option<Vec<u8>> {
+    let little = match bytes {
+        [0xFF, 0xFE, ..] => true,
+        [0xFE, 0xFF, ..] => false,
+        _ => return None,
+    };
+    let units = bytes[2..].chunks_exact(2).map(|p| {
+        let pair = [p[0], p[1]];
+        if little { u16::from_le_bytes(pair) } else { u16::from_be_bytes(pair) }
+    });
+    Some(char::decode_utf16(units).map(|c| c.unwrap_or('\u{FFFD}')).collect::<String>().into_bytes())
+}
+
 /// True when the bytes look like text: no NUL bytes and few other control characters (tab, CR, LF and form
 /// feed allowed). Only the given prefix is examined.
 pub fn looks_like_text(head: &[u8]) -> bool {
@@ -152,6 +167,16 @@ mod tests {
         assert_eq!(decode(b"25 \xB5V"), "25 \u{b5}V");
         assert!(looks_like_text(b"a,b\r\n1,2\n"));
         assert!(!looks_like_text(b"CDF\x01\x00\x00"));
+    }
+
+    #[test]
+    fn utf16_exports() {
+        let le: Vec<u8> =
+            [0xFF, 0xFE].into_iter().chain("t\ty\n1\t2\n".encode_utf16().flat_map(u16::to_le_bytes)).collect();
+        assert_eq!(utf16_to_utf8(&le).as_deref(), Some(&b"t\ty\n1\t2\n"[..]));
+        let be: Vec<u8> = [0xFE, 0xFF].into_iter().chain("µ".encode_utf16().flat_map(u16::to_be_bytes)).collect();
+        assert_eq!(utf16_to_utf8(&be), Some("µ".as_bytes().to_vec()));
+        assert_eq!(utf16_to_utf8(b"plain"), None);
     }
 
     #[test]
