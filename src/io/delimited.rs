@@ -306,6 +306,12 @@ fn header_names(line: &str, d: Dialect, n: usize) -> Option<Vec<String>> {
     (names.len() == n && !numeric).then_some(names)
 }
 
+/// True for a header line of units only: a time unit (or nothing) first, then signal units (or nothing).
+fn is_units_line(cells: &[String]) -> bool {
+    let time_ok = cells[0].is_empty() || preamble::header_time_unit(&cells[0]).is_some() && cells[0].len() <= 8;
+    time_ok && cells[1..].iter().all(|c| c.is_empty() || preamble::is_signal_unit(c))
+}
+
 fn block_to_chromatograms(
     mut block: Block,
     d: Dialect,
@@ -314,9 +320,18 @@ fn block_to_chromatograms(
     path: &Path,
 ) -> Result<Vec<Chromatogram>, IoError> {
     let n = block.columns.len();
-    let names = block.preamble.last().and_then(|l| header_names(l, d, n));
+    let mut names = block.preamble.last().and_then(|l| header_names(l, d, n));
     if names.is_some() {
         block.preamble.pop();
+    }
+    // A units line under a names line (`Time,FID` then `min,pA`): join them as `Time (min)`, `FID (pA)`.
+    if let Some(units) = names.as_ref().filter(|u| is_units_line(u)) {
+        if let Some(above) = block.preamble.last().and_then(|l| header_names(l, d, n)) {
+            let joined =
+                above.iter().zip(units).map(|(a, u)| if u.is_empty() { a.clone() } else { format!("{a} ({u})") });
+            names = Some(joined.collect());
+            block.preamble.pop();
+        }
     }
     let names = names.or_else(|| previous_names.clone().filter(|p| p.len() == n));
     *previous_names = names.clone();
@@ -350,14 +365,19 @@ fn block_to_chromatograms(
     let mut out = Vec::with_capacity(channels.len());
     for (k, &col) in channels.iter().enumerate() {
         let header = names.as_ref().map(|n| n[col].clone()).filter(|h| !h.is_empty());
+        // A header that is only a unit (`min,counts`) names the unit, not the channel.
+        let bare_unit = header.clone().filter(|h| preamble::is_signal_unit(h));
+        let header = if bare_unit.is_some() { None } else { header };
         let channel = match (&header, &info.channel) {
             (Some(h), _) => h.clone(),
             (None, Some(c)) if single => c.clone(),
             (None, _) if single => "signal".to_string(),
             (None, _) => format!("signal {}", k + 1),
         };
-        let signal_unit =
-            header.as_deref().and_then(preamble::header_unit).or_else(|| info.signal_unit.clone()).unwrap_or_default();
+        let signal_unit = bare_unit
+            .or_else(|| header.as_deref().and_then(preamble::header_unit))
+            .or_else(|| info.signal_unit.clone())
+            .unwrap_or_default();
         let signal = std::mem::take(&mut block.columns[col]);
         let time_s = if k + 1 == channels.len() { std::mem::take(&mut time) } else { time.clone() };
         let c = Chromatogram { time_s, signal, signal_unit, channel, metadata: metadata.clone() };
@@ -407,6 +427,16 @@ mod tests {
         assert_eq!(c[0].time_s, vec![0.0, 0.5, 1.0]);
         assert_eq!((c[0].channel.as_str(), c[0].signal_unit.as_str()), ("FID [pA]", "pA"));
         assert_eq!((c[1].signal_unit.as_str(), c[1].signal[2]), ("uV", 30.0));
+    }
+
+    #[test]
+    fn unit_only_and_two_line_headers() {
+        let c = read_str("min,counts\n1,5\n2,6\n").unwrap();
+        assert_eq!((c[0].channel.as_str(), c[0].signal_unit.as_str()), ("signal", "counts"));
+        let c = read_str("Time;FID;TCD\ns;pA;uV\n300;1;2\n301;2;3\n").unwrap();
+        assert_eq!(c[0].time_s, vec![300.0, 301.0]);
+        assert_eq!((c[0].channel.as_str(), c[0].signal_unit.as_str()), ("FID (pA)", "pA"));
+        assert_eq!(c[1].signal_unit, "uV");
     }
 
     #[test]

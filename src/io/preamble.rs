@@ -175,6 +175,32 @@ pub fn header_time_unit(header: &str) -> Option<TimeUnit> {
     })
 }
 
+/// True when a header cell is nothing but a common detector-signal unit (`counts`, `pA`, `uV`, `mAU`, ...).
+pub fn is_signal_unit(cell: &str) -> bool {
+    const UNITS: [&str; 18] = [
+        "counts",
+        "count",
+        "cps",
+        "abundance",
+        "pa",
+        "na",
+        "fa",
+        "ua",
+        "µa",
+        "uv",
+        "µv",
+        "mv",
+        "v",
+        "mau",
+        "au",
+        "a.u.",
+        "nc",
+        "%",
+    ];
+    let c = cell.trim().to_lowercase();
+    UNITS.contains(&c.as_str())
+}
+
 /// Unit written in brackets in a column header: `Value (nC)` → `nC`, `Signal [pA]` → `pA`.
 pub fn header_unit(header: &str) -> Option<String> {
     let open = header.rfind(['(', '['])?;
