@@ -325,13 +325,12 @@ fn block_to_chromatograms(
         block.preamble.pop();
     }
     // A units line under a names line (`Time,FID` then `min,pA`): join them as `Time (min)`, `FID (pA)`.
-    if let Some(units) = names.as_ref().filter(|u| is_units_line(u)) {
-        if let Some(above) = block.preamble.last().and_then(|l| header_names(l, d, n)) {
-            let joined =
-                above.iter().zip(units).map(|(a, u)| if u.is_empty() { a.clone() } else { format!("{a} ({u})") });
-            names = Some(joined.collect());
-            block.preamble.pop();
-        }
+    if let Some(units) = names.as_ref().filter(|u| is_units_line(u))
+        && let Some(above) = block.preamble.last().and_then(|l| header_names(l, d, n))
+    {
+        let joined = above.iter().zip(units).map(|(a, u)| if u.is_empty() { a.clone() } else { format!("{a} ({u})") });
+        names = Some(joined.collect());
+        block.preamble.pop();
     }
     let names = names.or_else(|| previous_names.clone().filter(|p| p.len() == n));
     *previous_names = names.clone();
