@@ -248,7 +248,7 @@ fn split_blocks<'a>(text: &'a str, d: Dialect, path: &Path) -> Result<Vec<Block<
                     let capacity = rows.min(super::MAX_POINTS);
                     Block {
                         preamble: std::mem::take(&mut pending),
-                        columns: vec![Vec::with_capacity(capacity); values.len()],
+                        columns: (0..values.len()).map(|_| Vec::with_capacity(capacity)).collect(),
                         rows: 0,
                         breaks: Vec::new(),
                         last_line: 0,
