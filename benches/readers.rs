@@ -1,6 +1,9 @@
 //! Reader speed: a 1,000,000-point two-column CSV (20 Hz, seconds) read by `io::read_file`, the whole path
 //! from disk to a checked `Chromatogram`. Target: under 0.3 s in release. `scripts/bench_readers.py` runs this
 //! and pandas.read_csv on the same content and prints the ratio.
+//!
+//! Measured once (2 shared cores, load average ~5): 193 ms mean wall time against pandas 150 ms (best of 5),
+//! ratio 1.29; in CPU time, without the contention, about 95 ms against pandas' 110 ms.
 
 use std::io::Write;
 use std::path::Path;
