@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+pub mod info;
 pub mod simulate;
 
 /// Elute: fit gas-chromatography peaks with a physical column model.
@@ -21,6 +22,8 @@ pub struct Cli {
 /// The batch subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Show what the readers find in chromatogram files: format, channels, points, time range, peak table.
+    Info(info::InfoArgs),
     /// Write the simulated chromatogram of a session as CSV: time_s,signal,<peak>,...
     Simulate(simulate::SimulateArgs),
 }
@@ -28,6 +31,7 @@ pub enum Command {
 /// Runs a subcommand; errors are printed by the caller. Returns the process exit code.
 pub fn run(command: Command) -> anyhow::Result<ExitCode> {
     match command {
+        Command::Info(args) => info::run(&args),
         Command::Simulate(args) => simulate::run(&args),
     }
 }
