@@ -55,10 +55,7 @@ pub fn table_rows(doc: &Document, curves: &Curves) -> Vec<TableRow> {
         .iter()
         .enumerate()
         .map(|(i, p)| {
-            let apex = curves.peaks.get(i).and_then(|y| {
-                let k = (0..y.len()).max_by(|&a, &b| y[a].abs().total_cmp(&y[b].abs()))?;
-                (y[k] != 0.0).then(|| (curves.time_s[k], y[k]))
-            });
+            let apex = curves.apex.get(i).copied().flatten();
             let stats = doc.stats.get(i).copied().flatten().unwrap_or_default();
             TableRow {
                 name: p.name.clone(),

@@ -157,6 +157,8 @@ pub struct Curves {
     pub total: Vec<f64>,
     /// Measured minus total, when there is a run.
     pub residual: Option<Vec<f64>>,
+    /// Each peak's apex (time s, height above the baseline); `None` when its curve is flat.
+    pub apex: Vec<Option<(f64, f64)>>,
     /// Why the curves are missing or incomplete, if they are.
     pub error: Option<String>,
     /// Wall time of the last recomputation in ms.
@@ -179,7 +181,15 @@ impl Curves {
                 let residual = doc.run.as_ref().map(|run| {
                     run.chromatogram().signal.iter().zip(&sim.signal).map(|(m, s)| m - s).collect::<Vec<f64>>()
                 });
-                Curves { peaks: sim.peaks, total: sim.signal, residual, time_s, ..Default::default() }
+                let apex = sim
+                    .peaks
+                    .iter()
+                    .map(|y| {
+                        let k = (0..y.len()).max_by(|&a, &b| y[a].abs().total_cmp(&y[b].abs()))?;
+                        (y[k] != 0.0).then(|| (time_s[k], y[k]))
+                    })
+                    .collect();
+                Curves { peaks: sim.peaks, total: sim.signal, residual, apex, time_s, ..Default::default() }
             }
             Err(e) => Curves { error: Some(format!("cannot compute the model: {e}")), time_s, ..Default::default() },
         };

@@ -21,9 +21,15 @@ fn field(ui: &mut egui::Ui, f: Field<'_>, value_si: &mut Option<f64>, changed: &
     let Some(v) = value_si.as_mut() else { return };
     ui.label(f.label).on_hover_text(f.tip);
     let mut shown = *v * f.scale;
-    let speed = (shown.abs() * 0.003).max(1e-6);
+    let speed = (shown.abs() * 0.003).max(1e-3);
     let r = ui
-        .add(DragValue::new(&mut shown).speed(speed).range(f.min_si * f.scale..=f64::MAX).suffix(f.suffix))
+        .add(
+            DragValue::new(&mut shown)
+                .speed(speed)
+                .range(f.min_si * f.scale..=f64::MAX)
+                .max_decimals(4)
+                .suffix(f.suffix),
+        )
         .on_hover_text(f.tip);
     if r.changed() {
         *v = shown / f.scale;

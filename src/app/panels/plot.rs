@@ -61,6 +61,9 @@ fn points(x: &[f64], y: &[f64], x_scale: f64) -> Vec<PlotPoint> {
 /// A peak's curve on top of the baseline, trimmed to where it is visible (|y| above 1e-4 of its maximum).
 fn peak_points(x: &[f64], y: &[f64], base: &[f64], x_scale: f64) -> Vec<PlotPoint> {
     let max = y.iter().fold(0.0_f64, |m, v| m.max(v.abs()));
+    if max == 0.0 {
+        return Vec::new();
+    }
     let cut = max * 1e-4;
     let first = y.iter().position(|v| v.abs() > cut).unwrap_or(0).saturating_sub(1);
     let last = y.iter().rposition(|v| v.abs() > cut).map_or(y.len(), |i| (i + 2).min(y.len()));
@@ -133,6 +136,7 @@ pub fn plot_ui(
     let total_h = ui.available_height();
     let main_h = if has_residual { total_h * 0.72 } else { total_h };
     let reset = std::mem::take(&mut view.reset);
+    let total_color = ui.visuals().strong_text_color();
 
     let mut main = Plot::new("chromatogram")
         .legend(Legend::default())
@@ -151,6 +155,7 @@ pub fn plot_ui(
                 Line::new("measured", PlotPoints::Borrowed(&data.measured)).color(Color32::from_gray(140)).width(1.0),
             );
         }
+        plot.line(Line::new("model (sum + baseline)", PlotPoints::Borrowed(&data.total)).color(total_color).width(2.0));
         for (i, pts) in data.peaks.iter().enumerate() {
             let name = doc.session.peaks.get(i).map_or_else(|| format!("peak {}", i + 1), |p| p.name.clone());
             let selected = selected == Some(i);
@@ -162,18 +167,10 @@ pub fn plot_ui(
                     .highlight(selected),
             );
         }
-        plot.line(
-            Line::new("model (sum + baseline)", PlotPoints::Borrowed(&data.total))
-                .color(Color32::from_rgb(200, 30, 30))
-                .width(1.6),
-        );
         if let Some(i) = selected
-            && let (Some(p), Some(y)) = (doc.session.peaks.get(i), curves.peaks.get(i))
+            && let (Some(p), Some(Some((t, _)))) = (doc.session.peaks.get(i), curves.apex.get(i))
         {
-            let k = (0..y.len()).max_by(|&a, &b| y[a].abs().total_cmp(&y[b].abs()));
-            if let Some(k) = k.filter(|&k| y[k] != 0.0) {
-                plot.add(VLine::new(format!("{} apex", p.name), curves.time_s[k] / x_scale).color(peak_color(i)));
-            }
+            plot.add(VLine::new(format!("{} apex", p.name), t / x_scale).color(peak_color(i)));
         }
         plot.pointer_coordinate()
     });
