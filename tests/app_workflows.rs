@@ -270,3 +270,19 @@ fn frame_time_at_20_peaks_on_100k_points() {
         frames[10], frames[19], model[10], model[19]
     );
 }
+
+#[test]
+fn svg_and_html_report_are_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = run_app();
+    app.ensure_curves();
+    app.apply(Action::AddPeakAt { time_s: 60.0 });
+    app.ensure_curves();
+    app.apply(Action::ExportSvgPath(dir.path().join("plot.svg")));
+    app.apply(Action::ExportReportPath(dir.path().join("report.html")));
+    assert!(app.error().is_none(), "{:?}", app.error());
+    let svg = std::fs::read_to_string(dir.path().join("plot.svg")).unwrap();
+    assert!(svg.starts_with("<svg") && svg.contains("signal (pA)"));
+    let html = std::fs::read_to_string(dir.path().join("report.html")).unwrap();
+    assert!(html.contains("<svg") && html.contains("peak 60.0 s") && html.contains("FID1A"));
+}

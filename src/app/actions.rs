@@ -28,10 +28,16 @@ pub enum Command {
     ExportCsv,
     /// Export the session JSON.
     ExportJson,
+    /// Export the plot as SVG.
+    ExportSvg,
+    /// Export the one-page HTML report.
+    ExportReport,
     /// Fit the selected peak.
     FitPeak,
     /// Fit every peak.
     FitAll,
+    /// Fit the peaks whose mean lies in the visible time range of the plot.
+    FitWindow,
     /// Find peaks in the measured run.
     DetectPeaks,
     /// Remove the selected peak.
@@ -56,8 +62,11 @@ impl Command {
             Command::CopyTable => "Copy peak table",
             Command::ExportCsv => "Export peak table (CSV)…",
             Command::ExportJson => "Export session JSON…",
+            Command::ExportSvg => "Export plot (SVG)…",
+            Command::ExportReport => "Export report (HTML)…",
             Command::FitPeak => "Fit peak",
             Command::FitAll => "Fit all",
+            Command::FitWindow => "Fit window",
             Command::DetectPeaks => "Detect peaks",
             Command::DeletePeak => "Delete peak",
             Command::ResetView => "Reset view",
@@ -77,8 +86,11 @@ impl Command {
             Command::CopyTable => "Copy the peak table as tab-separated text that pastes into a spreadsheet",
             Command::ExportCsv => "Write the peak table as CSV (units in the header)",
             Command::ExportJson => "Write the session JSON (the same file `elute fit` writes)",
+            Command::ExportSvg => "Write the chromatogram with the model curves as SVG",
+            Command::ExportReport => "Write a one-page HTML report (run, column, plot, peak table) that prints to PDF",
             Command::FitPeak => "Fit k_a and k_d of the selected peak to the measured run (in the background)",
             Command::FitAll => "Fit every peak to the measured run (in the background)",
+            Command::FitWindow => "Fit the peaks whose mean lies in the visible time range (zoom in first)",
             Command::DetectPeaks => "Find peaks above the noise threshold and add them with initial k_a, k_d",
             Command::DeletePeak => "Remove the selected peak",
             Command::ResetView => "Zoom out to show the whole run",
@@ -106,7 +118,7 @@ impl Command {
             Command::ResetView => KeyboardShortcut::new(cmd, Key::R),
             Command::ToggleTimeUnit => KeyboardShortcut::new(cmd, Key::M),
             Command::Quit => KeyboardShortcut::new(cmd, Key::Q),
-            Command::ExportJson => return None,
+            Command::ExportJson | Command::ExportSvg | Command::ExportReport | Command::FitWindow => return None,
         })
     }
 
@@ -143,6 +155,10 @@ pub enum Action {
     ExportCsvPath(PathBuf),
     /// Write the session JSON to this path without making it the session's file.
     ExportJsonPath(PathBuf),
+    /// Write the plot SVG to this path.
+    ExportSvgPath(PathBuf),
+    /// Write the HTML report to this path.
+    ExportReportPath(PathBuf),
     /// Replace peak `index` with `peak`.
     SetPeak { index: usize, peak: Peak, gesture: Gesture },
     /// Replace the column.

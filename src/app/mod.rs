@@ -10,6 +10,7 @@
 //! - [`params`]: slider modes and the moment formulas (mean, σ ⇄ k_a, k_d);
 //! - [`estimate`]: initial peak parameters from the local shape of a trace;
 //! - [`export`]: the peak table as rows, CSV and tab-separated text;
+//! - [`report`]: the plot as SVG and the one-page HTML report;
 //! - [`files`]: opening runs and sessions, the embedded default run, autosave and recent files.
 
 pub mod actions;
@@ -19,12 +20,16 @@ pub mod files;
 pub mod jobs;
 pub mod panels;
 pub mod params;
+pub mod report;
 pub mod shell;
 pub mod state;
 
 use std::path::PathBuf;
 
-pub use shell::{App, AppConfig};
+pub use shell::{App, AppConfig, Settings};
+
+/// Key of the settings in eframe's storage.
+const SETTINGS_KEY: &str = "elute-settings";
 
 /// Opens the window: on `file` when given, else on the embedded default run (or the simulated BTEX session
 /// until the readers land).
@@ -41,8 +46,11 @@ pub fn run(file: Option<PathBuf>) -> anyhow::Result<()> {
     eframe::run_native(
         "Elute",
         options,
-        Box::new(move |_cc| {
+        Box::new(move |cc| {
             let mut app = App::with_default_document(config);
+            if let Some(settings) = cc.storage.and_then(|s| eframe::get_value::<Settings>(s, SETTINGS_KEY)) {
+                app.apply_settings(settings);
+            }
             if let Some(f) = file {
                 app.apply(actions::Action::OpenPath(f));
             }
@@ -58,6 +66,10 @@ struct EframeApp(App);
 impl eframe::App for EframeApp {
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         self.0.ui(ui);
+    }
+
+    fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        eframe::set_value(storage, SETTINGS_KEY, &self.0.settings());
     }
 
     fn on_exit(&mut self, _gl: Option<&eframe::glow::Context>) {

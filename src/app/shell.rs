@@ -33,6 +33,24 @@ pub struct AppConfig {
     pub native_dialogs: bool,
 }
 
+/// Settings kept between runs (through eframe's storage).
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct Settings {
+    /// Time axis in minutes.
+    pub minutes: bool,
+    /// What the peak sliders show.
+    pub param_mode: ParamMode,
+    /// Peak detection threshold, in noise standard deviations.
+    pub threshold_sigma: f64,
+}
+
+impl Default for Settings {
+    fn default() -> Settings {
+        Settings { minutes: false, param_mode: ParamMode::Rates, threshold_sigma: 20.0 }
+    }
+}
+
 /// Seconds between autosaves of an unsaved, changed session.
 const AUTOSAVE_EVERY: Duration = Duration::from_secs(15);
 
@@ -168,6 +186,20 @@ impl App {
         self.revision != self.saved_revision
     }
 
+    /// The settings to keep for the next run.
+    pub fn settings(&self) -> Settings {
+        Settings { minutes: self.view.minutes, param_mode: self.view.param_mode, threshold_sigma: self.threshold_sigma }
+    }
+
+    /// Applies settings kept from an earlier run (out-of-range values are ignored).
+    pub fn apply_settings(&mut self, s: Settings) {
+        self.view.minutes = s.minutes;
+        self.view.param_mode = s.param_mode;
+        if s.threshold_sigma.is_finite() && (1.0..=1e4).contains(&s.threshold_sigma) {
+            self.threshold_sigma = s.threshold_sigma;
+        }
+    }
+
     /// Sets the model evaluation method (view setting).
     pub fn set_method(&mut self, method: Method) {
         self.view.method = method;
@@ -186,6 +218,15 @@ impl App {
             Action::ExportJsonPath(p) => {
                 let r = write_text(&p, &session::to_json(&self.doc.session));
                 self.report_write(r, &p, "session JSON");
+            }
+            Action::ExportSvgPath(p) => {
+                let r = write_text(&p, &super::report::plot_svg(&self.doc, &self.curves, 1000.0, 450.0));
+                self.report_write(r, &p, "plot SVG");
+            }
+            Action::ExportReportPath(p) => {
+                let rows = table_rows(&self.doc, &self.curves);
+                let r = write_text(&p, &super::report::html_report(&self.doc, &self.curves, &rows));
+                self.report_write(r, &p, "report");
             }
             Action::SetPeak { index, peak, gesture } => {
                 if index < self.doc.session.peaks.len() {
@@ -268,11 +309,25 @@ impl App {
             }
             Command::ExportCsv => self.ask_path(PathPurpose::ExportCsv),
             Command::ExportJson => self.ask_path(PathPurpose::ExportJson),
+            Command::ExportSvg => self.ask_path(PathPurpose::ExportSvg),
+            Command::ExportReport => self.ask_path(PathPurpose::ExportReport),
             Command::FitPeak => match self.selected {
                 Some(i) => self.start_job(JobKind::FitPeaks(vec![i])),
                 None => self.message = "select a peak to fit".into(),
             },
             Command::FitAll => self.start_job(JobKind::FitPeaks((0..self.doc.session.peaks.len()).collect())),
+            Command::FitWindow => {
+                let (lo, hi) = self.plot_view.visible_s.unwrap_or((f64::NEG_INFINITY, f64::INFINITY));
+                let column = self.doc.session.column;
+                let inside: Vec<usize> = (0..self.doc.session.peaks.len())
+                    .filter(|&i| (lo..=hi).contains(&super::params::mean_s(&column, &self.doc.session.peaks[i])))
+                    .collect();
+                if inside.is_empty() {
+                    self.message = "no peak in the visible time range".into();
+                } else {
+                    self.start_job(JobKind::FitPeaks(inside));
+                }
+            }
             Command::DetectPeaks => self.start_job(JobKind::Detect { threshold_sigma: self.threshold_sigma }),
             Command::DeletePeak => {
                 if let Some(i) = self.selected {
@@ -392,6 +447,8 @@ impl App {
                 PathPurpose::Save => dialog.set_file_name("session.elute.json").save_file(),
                 PathPurpose::ExportCsv => dialog.set_file_name("peaks.csv").save_file(),
                 PathPurpose::ExportJson => dialog.set_file_name("session.json").save_file(),
+                PathPurpose::ExportSvg => dialog.set_file_name("chromatogram.svg").save_file(),
+                PathPurpose::ExportReport => dialog.set_file_name("report.html").save_file(),
             };
             if let Some(p) = picked {
                 self.apply(purpose.action(p));

@@ -12,6 +12,8 @@ pub enum PathPurpose {
     Save,
     ExportCsv,
     ExportJson,
+    ExportSvg,
+    ExportReport,
 }
 
 impl PathPurpose {
@@ -21,6 +23,8 @@ impl PathPurpose {
             PathPurpose::Save => "Save session as",
             PathPurpose::ExportCsv => "Export peak table (CSV)",
             PathPurpose::ExportJson => "Export session JSON",
+            PathPurpose::ExportSvg => "Export plot (SVG)",
+            PathPurpose::ExportReport => "Export report (HTML)",
         }
     }
 
@@ -31,6 +35,8 @@ impl PathPurpose {
             PathPurpose::Save => Action::SavePath(path),
             PathPurpose::ExportCsv => Action::ExportCsvPath(path),
             PathPurpose::ExportJson => Action::ExportJsonPath(path),
+            PathPurpose::ExportSvg => Action::ExportSvgPath(path),
+            PathPurpose::ExportReport => Action::ExportReportPath(path),
         }
     }
 }

@@ -29,6 +29,7 @@ pub fn fit_ui(
         for (c, enabled) in [
             (Command::FitPeak, has_run && has_selection && idle),
             (Command::FitAll, has_run && idle),
+            (Command::FitWindow, has_run && idle),
             (Command::DetectPeaks, has_run && idle),
         ] {
             let tip = match c.shortcut() {

@@ -67,6 +67,8 @@ pub fn menu_bar_ui(ui: &mut egui::Ui, state: &MenuState<'_>, view: &mut ViewSett
             cmd(ui, Command::ExportCsv, true);
             cmd(ui, Command::CopyTable, true);
             cmd(ui, Command::ExportJson, true);
+            cmd(ui, Command::ExportSvg, true);
+            cmd(ui, Command::ExportReport, true);
             ui.separator();
             cmd(ui, Command::Quit, true);
         });
@@ -79,6 +81,7 @@ pub fn menu_bar_ui(ui: &mut egui::Ui, state: &MenuState<'_>, view: &mut ViewSett
         ui.menu_button("Fit", |ui| {
             cmd(ui, Command::FitPeak, state.has_selection && state.has_run && !state.job_running);
             cmd(ui, Command::FitAll, state.has_run && !state.job_running);
+            cmd(ui, Command::FitWindow, state.has_run && !state.job_running);
             cmd(ui, Command::DetectPeaks, state.has_run && !state.job_running);
         });
         ui.menu_button("View", |ui| {

@@ -15,6 +15,8 @@ pub struct PlotView {
     pub minutes: bool,
     /// Reset the view on the next frame.
     pub reset: bool,
+    /// The visible time range of the main plot in s, as last drawn.
+    pub visible_s: Option<(f64, f64)>,
     cache: Option<PlotData>,
 }
 
@@ -172,12 +174,14 @@ pub fn plot_ui(
         {
             plot.add(VLine::new(format!("{} apex", p.name), t / x_scale).color(peak_color(i)));
         }
-        plot.pointer_coordinate()
+        let bounds = plot.plot_bounds();
+        (plot.pointer_coordinate(), (bounds.min()[0] * x_scale, bounds.max()[0] * x_scale))
     });
+    view.visible_s = Some(response.inner.1);
     let hovered_peak =
         response.hovered_plot_item.and_then(|id| (0..doc.session.peaks.len()).find(|&i| peak_item_id(i) == id));
     if response.response.clicked() {
-        match (hovered_peak, response.inner) {
+        match (hovered_peak, response.inner.0) {
             (Some(i), _) => actions.push(Action::Select(Some(i))),
             (None, Some(p)) if doc.run.is_some() => actions.push(Action::AddPeakAt { time_s: p.x * x_scale }),
             _ => {}
