@@ -30,6 +30,8 @@ pub enum Command {
     ExportJson,
     /// Export the plot as SVG.
     ExportSvg,
+    /// Export the plot as PNG (a screenshot of the plot area).
+    ExportPng,
     /// Export the one-page HTML report.
     ExportReport,
     /// Fit the selected peak.
@@ -63,6 +65,7 @@ impl Command {
             Command::ExportCsv => "Export peak table (CSV)…",
             Command::ExportJson => "Export session JSON…",
             Command::ExportSvg => "Export plot (SVG)…",
+            Command::ExportPng => "Export plot (PNG)…",
             Command::ExportReport => "Export report (HTML)…",
             Command::FitPeak => "Fit peak",
             Command::FitAll => "Fit all",
@@ -87,6 +90,7 @@ impl Command {
             Command::ExportCsv => "Write the peak table as CSV (units in the header)",
             Command::ExportJson => "Write the session JSON (the same file `elute fit` writes)",
             Command::ExportSvg => "Write the chromatogram with the model curves as SVG",
+            Command::ExportPng => "Write the plot area as shown on screen as PNG",
             Command::ExportReport => "Write a one-page HTML report (run, column, plot, peak table) that prints to PDF",
             Command::FitPeak => "Fit k_a and k_d of the selected peak to the measured run (in the background)",
             Command::FitAll => "Fit every peak to the measured run (in the background)",
@@ -118,7 +122,11 @@ impl Command {
             Command::ResetView => KeyboardShortcut::new(cmd, Key::R),
             Command::ToggleTimeUnit => KeyboardShortcut::new(cmd, Key::M),
             Command::Quit => KeyboardShortcut::new(cmd, Key::Q),
-            Command::ExportJson | Command::ExportSvg | Command::ExportReport | Command::FitWindow => return None,
+            Command::ExportJson
+            | Command::ExportSvg
+            | Command::ExportPng
+            | Command::ExportReport
+            | Command::FitWindow => return None,
         })
     }
 
@@ -157,6 +165,8 @@ pub enum Action {
     ExportJsonPath(PathBuf),
     /// Write the plot SVG to this path.
     ExportSvgPath(PathBuf),
+    /// Write the plot area as PNG to this path (on the next rendered frame).
+    ExportPngPath(PathBuf),
     /// Write the HTML report to this path.
     ExportReportPath(PathBuf),
     /// Replace peak `index` with `peak`.

@@ -121,6 +121,18 @@ pub fn write_text(path: &Path, text: &str) -> std::io::Result<()> {
     crate::session::write_atomically(path, text.as_bytes())
 }
 
+/// Writes an egui image as PNG (atomically).
+pub fn write_png(path: &Path, image: &egui::ColorImage) -> Result<(), String> {
+    let [w, h] = image.size;
+    let rgba: Vec<u8> = image.pixels.iter().flat_map(|c| c.to_srgba_unmultiplied()).collect();
+    let buffer = image::RgbaImage::from_raw(w as u32, h as u32, rgba).ok_or("empty screenshot")?;
+    let mut bytes = Vec::new();
+    buffer
+        .write_to(&mut std::io::Cursor::new(&mut bytes), image::ImageFormat::Png)
+        .map_err(|e| format!("cannot encode PNG: {e}"))?;
+    crate::session::write_atomically(path, &bytes).map_err(|e| format!("cannot write PNG: {e} ({})", path.display()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -142,5 +154,9 @@ mod tests {
         let tsv = to_tsv(&rows);
         assert_eq!(tsv.lines().count(), 6);
         assert!(tsv.lines().all(|l| l.split('\t').count() == HEADERS.len()));
+        let dir = tempfile::tempdir().unwrap();
+        let png = dir.path().join("x.png");
+        write_png(&png, &egui::ColorImage::new([3, 2], vec![egui::Color32::RED; 6])).unwrap();
+        assert!(std::fs::read(&png).unwrap().starts_with(b"\x89PNG"));
     }
 }

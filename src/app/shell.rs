@@ -78,6 +78,12 @@ pub struct App {
     autosave_offer: Option<Session>,
     autosaved: (Instant, u64),
     pending_clipboard: Option<String>,
+    /// A PNG export waiting for the next screenshot of the window.
+    pending_png: Option<PathBuf>,
+    /// The plot area on screen (points), for the PNG export.
+    plot_rect: Option<egui::Rect>,
+    /// Results reported back by screenshot callbacks (message or error).
+    screenshot_results: Arc<std::sync::Mutex<Vec<Result<String, String>>>>,
     quit_requested: bool,
     /// The fit that follows the start-up detection is running; its result counts as the pristine document.
     startup_fit: bool,
@@ -123,6 +129,9 @@ impl App {
             autosave_offer,
             autosaved: (Instant::now(), 0),
             pending_clipboard: None,
+            pending_png: None,
+            plot_rect: None,
+            screenshot_results: Arc::default(),
             quit_requested: false,
             startup_fit: false,
             repaint: Repainter::default(),
@@ -223,6 +232,7 @@ impl App {
                 let r = write_text(&p, &super::report::plot_svg(&self.doc, &self.curves, 1000.0, 450.0));
                 self.report_write(r, &p, "plot SVG");
             }
+            Action::ExportPngPath(p) => self.pending_png = Some(p),
             Action::ExportReportPath(p) => {
                 let rows = table_rows(&self.doc, &self.curves);
                 let r = write_text(&p, &super::report::html_report(&self.doc, &self.curves, &rows));
@@ -311,6 +321,7 @@ impl App {
             Command::ExportJson => self.ask_path(PathPurpose::ExportJson),
             Command::ExportSvg => self.ask_path(PathPurpose::ExportSvg),
             Command::ExportReport => self.ask_path(PathPurpose::ExportReport),
+            Command::ExportPng => self.ask_path(PathPurpose::ExportPng),
             Command::FitPeak => match self.selected {
                 Some(i) => self.start_job(JobKind::FitPeaks(vec![i])),
                 None => self.message = "select a peak to fit".into(),
@@ -448,6 +459,7 @@ impl App {
                 PathPurpose::ExportCsv => dialog.set_file_name("peaks.csv").save_file(),
                 PathPurpose::ExportJson => dialog.set_file_name("session.json").save_file(),
                 PathPurpose::ExportSvg => dialog.set_file_name("chromatogram.svg").save_file(),
+                PathPurpose::ExportPng => dialog.set_file_name("chromatogram.png").save_file(),
                 PathPurpose::ExportReport => dialog.set_file_name("report.html").save_file(),
             };
             if let Some(p) = picked {
@@ -666,6 +678,7 @@ impl App {
             if let Some(e) = &self.curves.error {
                 ui.colored_label(egui::Color32::RED, e);
             }
+            self.plot_rect = Some(ui.max_rect());
             actions.extend(plot_ui(ui, &self.doc, &self.curves, self.revision, self.selected, &mut self.plot_view));
         });
         if let Some(prompt) = &mut self.prompt {
@@ -692,6 +705,7 @@ impl App {
         if let Some(text) = self.pending_clipboard.take() {
             ctx.copy_text(text);
         }
+        self.png_export(&ctx);
         if self.job.is_some() {
             ctx.request_repaint_after(Duration::from_millis(100));
         }
@@ -699,6 +713,36 @@ impl App {
             ctx.send_viewport_cmd(egui::ViewportCommand::Close);
         }
         self.autosave_tick();
+    }
+
+    /// Asks for a screenshot when a PNG export is pending, and reports finished ones.
+    fn png_export(&mut self, ctx: &egui::Context) {
+        if let Some(path) = self.pending_png.take() {
+            let rect = self.plot_rect;
+            let results = Arc::clone(&self.screenshot_results);
+            let ppp = ctx.pixels_per_point();
+            let waker = ctx.clone();
+            ctx.request_screenshot(move |image| {
+                let image = match rect {
+                    Some(r) => image.region(&r, Some(ppp)),
+                    None => (*image).clone(),
+                };
+                let result = super::export::write_png(&path, &image);
+                if let Ok(mut r) = results.lock() {
+                    r.push(result.map(|()| format!("wrote plot PNG to {}", path.display())));
+                }
+                waker.request_repaint();
+            });
+            ctx.request_repaint();
+        }
+        let done: Vec<Result<String, String>> =
+            self.screenshot_results.lock().map(|mut r| std::mem::take(&mut *r)).unwrap_or_default();
+        for r in done {
+            match r {
+                Ok(m) => self.message = m,
+                Err(e) => self.error = Some(e),
+            }
+        }
     }
 
     /// Shortcuts and dropped files, as actions.

@@ -13,6 +13,7 @@ pub enum PathPurpose {
     ExportCsv,
     ExportJson,
     ExportSvg,
+    ExportPng,
     ExportReport,
 }
 
@@ -24,6 +25,7 @@ impl PathPurpose {
             PathPurpose::ExportCsv => "Export peak table (CSV)",
             PathPurpose::ExportJson => "Export session JSON",
             PathPurpose::ExportSvg => "Export plot (SVG)",
+            PathPurpose::ExportPng => "Export plot (PNG)",
             PathPurpose::ExportReport => "Export report (HTML)",
         }
     }
@@ -36,6 +38,7 @@ impl PathPurpose {
             PathPurpose::ExportCsv => Action::ExportCsvPath(path),
             PathPurpose::ExportJson => Action::ExportJsonPath(path),
             PathPurpose::ExportSvg => Action::ExportSvgPath(path),
+            PathPurpose::ExportPng => Action::ExportPngPath(path),
             PathPurpose::ExportReport => Action::ExportReportPath(path),
         }
     }

@@ -68,6 +68,7 @@ pub fn menu_bar_ui(ui: &mut egui::Ui, state: &MenuState<'_>, view: &mut ViewSett
             cmd(ui, Command::CopyTable, true);
             cmd(ui, Command::ExportJson, true);
             cmd(ui, Command::ExportSvg, true);
+            cmd(ui, Command::ExportPng, true);
             cmd(ui, Command::ExportReport, true);
             ui.separator();
             cmd(ui, Command::Quit, true);
