@@ -286,3 +286,42 @@ fn svg_and_html_report_are_written() {
     let html = std::fs::read_to_string(dir.path().join("report.html")).unwrap();
     assert!(html.contains("<svg") && html.contains("peak 60.0 s") && html.contains("FID1A"));
 }
+
+#[test]
+fn without_a_file_dialog_a_path_field_opens_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s.elute.json");
+    let mut saved = Session::paper_btex();
+    saved.peaks.truncate(2);
+    session::save(&saved, &path).unwrap();
+    let mut h = harness(btex_app());
+    h.run();
+    h.key_press_modifiers(Modifiers::COMMAND, Key::O);
+    h.run();
+    h.get_by_label("Open file");
+    let field = h.get_by_role(Role::TextInput);
+    field.focus();
+    h.run();
+    h.get_by_role(Role::TextInput).type_text(&path.display().to_string());
+    h.run();
+    h.get_by_label("OK").click();
+    h.run();
+    assert!(h.state().error().is_none(), "{:?}", h.state().error());
+    assert_eq!(h.state().document().session, saved);
+}
+
+#[test]
+fn an_autosaved_session_is_offered_and_restored() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = elute::app::files::DataDir::new(dir.path().to_path_buf());
+    let mut unsaved = Session::paper_btex();
+    unsaved.peaks[0].area = 1234.5;
+    data.write_autosave(&unsaved).unwrap();
+    let config = AppConfig { data_dir: Some(data), native_dialogs: false };
+    let mut h = harness(App::new(Document::new(Session::paper_btex()), config));
+    h.run();
+    h.get_by_label("Restore").click();
+    h.run();
+    assert_eq!(h.state().document().session, unsaved);
+    assert!(h.query_by_label("Restore").is_none());
+}

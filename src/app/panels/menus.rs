@@ -89,6 +89,19 @@ pub fn menu_bar_ui(ui: &mut egui::Ui, state: &MenuState<'_>, view: &mut ViewSett
             cmd(ui, Command::ResetView, true);
             cmd(ui, Command::ToggleTimeUnit, true);
             ui.separator();
+            ui.label("Text size (for projectors)");
+            ui.horizontal(|ui| {
+                if ui.button("Larger").on_hover_text("Zoom the whole interface in (Ctrl +)").clicked() {
+                    egui::gui_zoom::zoom_in(ui.ctx());
+                }
+                if ui.button("Smaller").on_hover_text("Zoom the whole interface out (Ctrl −)").clicked() {
+                    egui::gui_zoom::zoom_out(ui.ctx());
+                }
+                if ui.button("Reset").on_hover_text("Back to 100 % (Ctrl 0)").clicked() {
+                    ui.ctx().set_zoom_factor(1.0);
+                }
+            });
+            ui.separator();
             ui.label("Peak sliders");
             for m in ParamMode::ALL {
                 ui.radio_value(&mut view.param_mode, m, m.label());
