@@ -2,11 +2,54 @@
 //! linked plot below. Zoom (wheel), pan (drag), box zoom (right drag), reset (double click or Ctrl+R).
 //! Click the trace to add a peak, click a curve to select it, right-click a curve to remove it.
 
-use egui::{Color32, Id};
-use egui_plot::{ItemId, Legend, Line, Plot, PlotPoint, PlotPoints, VLine};
+use egui::{Color32, Id, Pos2};
+use egui_plot::{ItemId, Legend, Line, MarkerShape, Plot, PlotPoint, PlotPoints, Points, VLine};
 
 use crate::app::actions::Action;
-use crate::app::state::{Curves, Document};
+use crate::app::params::{mean_s, min_sigma_s, rates_from_moments, sigma_s};
+use crate::app::state::{Curves, Document, Gesture};
+use crate::model::Peak;
+
+/// The drag handles of the selected peak.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Handle {
+    /// The apex: dragging it sideways moves the peak (changes K, keeps k_d).
+    Apex,
+    /// The width handle at apex + σ: dragging it sideways widens the peak (changes k_d, keeps K).
+    Width,
+}
+
+/// Pointer distance (points) within which a press grabs a handle.
+const GRAB_RADIUS: f32 = 10.0;
+
+/// The selected peak after dragging `handle` to the time `to_s` (s); `None` when out of the model's reach.
+pub fn drag_peak(doc: &Document, index: usize, apex_s: f64, handle: Handle, to_s: f64) -> Option<Peak> {
+    let column = &doc.session.column;
+    let peak = doc.session.peaks.get(index)?;
+    let mean = mean_s(column, peak);
+    let mut out = peak.clone();
+    match handle {
+        Handle::Apex => {
+            // Keep k_d; the mean moves with the apex, so k' (and K) follow.
+            let t0 = column.holdup_time_s();
+            let k_prime = (mean + (to_s - apex_s) - column.inlet_tail_s() - column.injection_s() / 2.0) / t0 - 1.0;
+            if k_prime.is_nan() || k_prime <= 0.0 {
+                return None;
+            }
+            out.ka_per_s = k_prime * peak.kd_per_s / column.alpha();
+        }
+        Handle::Width => {
+            // Keep K; a new σ sets k_d.
+            let new_sigma = (to_s - apex_s).max(min_sigma_s(column) * 1.01);
+            // The mean is unchanged, so k' (and K) are too.
+            let (ka, kd) = rates_from_moments(column, mean, new_sigma)?;
+            out.ka_per_s = ka;
+            out.kd_per_s = kd;
+        }
+    }
+    out.validate().ok()?;
+    Some(out)
+}
 
 /// Purely visual plot state, kept by the app between frames.
 #[derive(Debug, Default)]
@@ -17,6 +60,10 @@ pub struct PlotView {
     pub reset: bool,
     /// The visible time range of the main plot in s, as last drawn.
     pub visible_s: Option<(f64, f64)>,
+    /// Where the selected peak's handles were drawn last frame (screen points).
+    handles: Vec<(Handle, Pos2)>,
+    /// The handle being dragged.
+    active: Option<Handle>,
     cache: Option<PlotData>,
 }
 
@@ -138,6 +185,15 @@ pub fn plot_ui(
     let total_h = ui.available_height();
     let main_h = if has_residual { total_h * 0.72 } else { total_h };
     let reset = std::mem::take(&mut view.reset);
+    let (pressed, down, origin) =
+        ui.input(|i| (i.pointer.primary_pressed(), i.pointer.primary_down(), i.pointer.press_origin()));
+    if !down {
+        view.active = None;
+    } else if pressed && let Some(o) = origin {
+        view.active = view.handles.iter().find(|(_, p)| p.distance(o) < GRAB_RADIUS).map(|h| h.0);
+    }
+    let active = view.active;
+    let mut handles = Vec::new();
     let total_color = ui.visuals().strong_text_color();
 
     let mut main = Plot::new("chromatogram")
@@ -147,7 +203,8 @@ pub fn plot_ui(
         .y_axis_label(y_label)
         .link_axis(link, [true, false])
         .link_cursor(link, [true, false])
-        .allow_boxed_zoom(true);
+        .allow_boxed_zoom(true)
+        .allow_drag(active.is_none());
     if reset {
         main = main.reset();
     }
@@ -169,18 +226,45 @@ pub fn plot_ui(
                     .highlight(selected),
             );
         }
+        let mut drag = None;
         if let Some(i) = selected
-            && let (Some(p), Some(Some((t, _)))) = (doc.session.peaks.get(i), curves.apex.get(i))
+            && let (Some(p), Some(Some((t, h)))) = (doc.session.peaks.get(i), curves.apex.get(i))
         {
             plot.add(VLine::new(format!("{} apex", p.name), t / x_scale).color(peak_color(i)));
+            let base = doc.session.baseline.as_ref().map_or(0.0, |b| b.value_at(*t));
+            let apex = PlotPoint::new(t / x_scale, base + h);
+            let width = PlotPoint::new((t + sigma_s(&doc.session.column, p)) / x_scale, base + 0.6 * h);
+            for (handle, at, shape) in
+                [(Handle::Apex, apex, MarkerShape::Circle), (Handle::Width, width, MarkerShape::Diamond)]
+            {
+                handles.push((handle, plot.screen_from_plot(at)));
+                plot.points(
+                    Points::new(format!("{} handle", p.name), vec![[at.x, at.y]])
+                        .shape(shape)
+                        .radius(6.0)
+                        .filled(true)
+                        .color(peak_color(i))
+                        .allow_hover(false),
+                );
+            }
+            if let (Some(handle), Some(pointer)) = (active, plot.pointer_coordinate()) {
+                drag = drag_peak(doc, i, *t, handle, pointer.x * x_scale).map(|peak| (i, peak));
+            }
         }
         let bounds = plot.plot_bounds();
-        (plot.pointer_coordinate(), (bounds.min()[0] * x_scale, bounds.max()[0] * x_scale))
+        (plot.pointer_coordinate(), (bounds.min()[0] * x_scale, bounds.max()[0] * x_scale), drag)
     });
     view.visible_s = Some(response.inner.1);
+    view.handles = handles;
+    if let Some((index, peak)) = response.inner.2
+        && doc.session.peaks.get(index) != Some(&peak)
+    {
+        let gesture = Gesture::Drag(Id::unique(("peak-handle", index)));
+        actions.push(Action::SetPeak { index, peak, gesture });
+    }
     let hovered_peak =
         response.hovered_plot_item.and_then(|id| (0..doc.session.peaks.len()).find(|&i| peak_item_id(i) == id));
-    if response.response.clicked() {
+    if response.response.clicked() && active.is_none() {
         match (hovered_peak, response.inner.0) {
             (Some(i), _) => actions.push(Action::Select(Some(i))),
             (None, Some(p)) if doc.run.is_some() => actions.push(Action::AddPeakAt { time_s: p.x * x_scale }),
@@ -217,6 +301,23 @@ pub fn plot_ui(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::session::Session;
+
+    #[test]
+    fn handles_move_the_mean_and_set_the_width() {
+        let doc = Document::new(Session::paper_btex());
+        let column = &doc.session.column;
+        let p = &doc.session.peaks[1];
+        let (m, s) = (mean_s(column, p), sigma_s(column, p));
+        let moved = drag_peak(&doc, 1, 231.0, Handle::Apex, 241.0).unwrap();
+        assert!((mean_s(column, &moved) - (m + 10.0)).abs() < 1e-9);
+        assert_eq!(moved.kd_per_s, p.kd_per_s);
+        let wide = drag_peak(&doc, 1, 231.0, Handle::Width, 231.0 + 2.0 * s).unwrap();
+        assert!((sigma_s(column, &wide) - 2.0 * s).abs() < 1e-9);
+        assert!((wide.partition_constant() / p.partition_constant() - 1.0).abs() < 1e-12);
+        assert!((mean_s(column, &wide) - m).abs() < 1e-9);
+        assert!(drag_peak(&doc, 1, 231.0, Handle::Apex, 0.0).is_none());
+    }
 
     #[test]
     fn decimation_keeps_the_extremes() {
