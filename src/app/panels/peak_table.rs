@@ -77,6 +77,7 @@ pub fn peak_editor_ui(ui: &mut egui::Ui, doc: &Document, index: usize, mode: &mu
     let mut actions = Vec::new();
     let Some(peak) = doc.session.peaks.get(index) else { return actions };
     let column = &doc.session.column;
+    ui.spacing_mut().slider_width = 220.0;
     let mut edited = peak.clone();
     let mut gesture_of_edit = None;
     ui.horizontal(|ui| {

@@ -11,7 +11,7 @@ use crate::app::state::{Curves, Document, Gesture};
 use crate::model::Peak;
 
 /// The drag handles of the selected peak.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Handle {
     /// The apex: dragging it sideways moves the peak (changes K, keeps k_d).
     Apex,
@@ -230,7 +230,8 @@ pub fn plot_ui(
         if let Some(i) = selected
             && let (Some(p), Some(Some((t, h)))) = (doc.session.peaks.get(i), curves.apex.get(i))
         {
-            plot.add(VLine::new(format!("{} apex", p.name), t / x_scale).color(peak_color(i)));
+            // Unnamed: the apex line and handles stay out of the legend.
+            plot.add(VLine::new("", t / x_scale).color(peak_color(i)));
             let base = doc.session.baseline.as_ref().map_or(0.0, |b| b.value_at(*t));
             let apex = PlotPoint::new(t / x_scale, base + h);
             let width = PlotPoint::new((t + sigma_s(&doc.session.column, p)) / x_scale, base + 0.6 * h);
@@ -239,7 +240,8 @@ pub fn plot_ui(
             {
                 handles.push((handle, plot.screen_from_plot(at)));
                 plot.points(
-                    Points::new(format!("{} handle", p.name), vec![[at.x, at.y]])
+                    Points::new("", vec![[at.x, at.y]])
+                        .id(("handle", handle))
                         .shape(shape)
                         .radius(6.0)
                         .filled(true)
