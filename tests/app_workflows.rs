@@ -325,3 +325,27 @@ fn an_autosaved_session_is_offered_and_restored() {
     assert_eq!(h.state().document().session, unsaved);
     assert!(h.query_by_label("Restore").is_none());
 }
+
+/// Workflow 2 of issue 5. Runs fully once the readers land; until then (`io::read_file` is a stub) it checks
+/// that the reader's refusal shows as a banner.
+#[test]
+fn loading_a_corpus_file_shows_it_detected_and_fitted() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/SOLV001.CDF");
+    let mut h = harness(btex_app());
+    h.run();
+    h.state_mut().apply(Action::OpenPath(path.clone()));
+    h.step();
+    if let Err(e) = elute::io::read_file(&path) {
+        assert!(h.state().error().is_some_and(|b| b.contains("SOLV001.CDF")), "{e}");
+        return;
+    }
+    wait_for_job(&mut h);
+    wait_for_job(&mut h);
+    let app = h.state();
+    assert!(app.error().is_none(), "{:?}", app.error());
+    let run = app.document().run.as_ref().expect("the run is loaded");
+    assert_eq!(app.curves().time_s.len(), run.chromatogram().len());
+    assert!(app.curves().residual.is_some());
+    assert!(!app.document().session.peaks.is_empty(), "peaks were detected");
+    assert!(!app.is_dirty());
+}

@@ -412,8 +412,11 @@ impl App {
                 doc.run = Some(Arc::new(run));
                 self.replace_document(doc, None);
                 self.error = None;
-                self.message = format!("opened run {}", path.display());
                 self.remember(path);
+                // Show it fitted, like the default run: detect, then fit all; the result counts as the opened document.
+                self.fit_after_detect = true;
+                self.apply(Action::Command(Command::DetectPeaks));
+                self.message = format!("opened run {}", path.display());
             }
         }
     }
