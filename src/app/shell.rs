@@ -49,6 +49,9 @@ impl Default for Settings {
     }
 }
 
+/// A file dialog that returns nothing faster than this never appeared.
+const NO_DIALOG_WITHIN: Duration = Duration::from_millis(700);
+
 /// Seconds between autosaves of an unsaved, changed session.
 const AUTOSAVE_EVERY: Duration = Duration::from_secs(15);
 
@@ -450,6 +453,7 @@ impl App {
     /// Asks for a path: the native dialog when allowed and available, else the path field.
     fn ask_path(&mut self, purpose: PathPurpose) {
         if self.config.native_dialogs {
+            let asked = Instant::now();
             let dialog = rfd::FileDialog::new();
             let picked = match purpose {
                 PathPurpose::Open => dialog
@@ -467,7 +471,11 @@ impl App {
                 self.apply(purpose.action(p));
                 return;
             }
-            // None: cancelled, or no portal (Xvfb, bare WM). The path field works everywhere.
+            // None at once means no dialog could appear (no portal: Xvfb, a bare WM): offer the path field.
+            // None after a while means the user cancelled the dialog.
+            if asked.elapsed() > NO_DIALOG_WITHIN {
+                return;
+            }
         }
         let text = match purpose {
             PathPurpose::Save => self.session_path.as_ref().map(|p| p.display().to_string()).unwrap_or_default(),
