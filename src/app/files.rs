@@ -30,7 +30,8 @@ fn looks_like_json(bytes: &[u8]) -> bool {
     bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{')
 }
 
-/// Reads a run file into a [`Run`] plus the reference a session stores (path, SHA-256, channel 1).
+/// Reads a run file into a [`Run`] plus the reference a session stores (absolute path, SHA-256, first channel with
+/// data).
 pub fn read_run(path: &Path) -> Result<(Run, RunRef), String> {
     let bytes = std::fs::read(path).map_err(|e| format!("cannot read: {e} ({})", path.display()))?;
     let channels = crate::io::read_bytes(&bytes, path).map_err(|e| e.to_string())?;
@@ -38,8 +39,10 @@ pub fn read_run(path: &Path) -> Result<(Run, RunRef), String> {
         return Err(format!("no chromatogram data in the file ({})", path.display()));
     }
     let channel = channels.iter().position(|c| !c.is_empty()).unwrap_or(0);
+    // Absolute, so the session finds it again wherever the session file is saved.
+    let absolute = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
     let reference = RunRef {
-        path: path.display().to_string(),
+        path: absolute.display().to_string(),
         sha256: session::sha256_hex(&bytes),
         channel: u32::try_from(channel + 1).unwrap_or(1),
     };
