@@ -576,7 +576,8 @@ impl App {
     pub fn ensure_curves(&mut self) {
         let key = (self.revision, self.view.method);
         if self.curves_revision != Some(key) {
-            self.curves = Curves::compute(&self.doc, self.view.method);
+            let previous = std::mem::take(&mut self.curves);
+            self.curves = Curves::update(previous, &self.doc, self.view.method);
             self.curves_revision = Some(key);
         }
     }

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use crate::chromatogram::Chromatogram;
-use crate::model::Method;
+use crate::model::{Column, Method, Peak};
 use crate::session::Session;
 
 /// A measured run as loaded: the channel shown and where it came from.
@@ -163,39 +163,115 @@ pub struct Curves {
     pub error: Option<String>,
     /// Wall time of the last recomputation in ms.
     pub compute_ms: f64,
+    /// What each peak curve was computed from.
+    inputs: Vec<CurveInput>,
 }
 
 /// Samples on the simulation grid when there is no measured run.
 const SIMULATION_POINTS: usize = 7_000;
 
+/// An apex: (time s, value).
+type Apex = Option<(f64, f64)>;
+/// A computed peak curve and its apex.
+type PeakCurve = (Vec<f64>, Apex);
+
+/// What one peak curve was computed from: when it is unchanged, the curve is reused.
+#[derive(Debug, Clone, PartialEq)]
+struct CurveInput {
+    column: Column,
+    peak: Peak,
+    method: Method,
+}
+
 impl Curves {
-    /// Computes the curves of `doc` with `method`.
+    /// Computes the curves of `doc` with `method` from scratch.
     pub fn compute(doc: &Document, method: Method) -> Curves {
+        Curves::update(Curves::default(), doc, method)
+    }
+
+    /// Computes the curves of `doc`, reusing the peak curves of `previous` whose column, peak, method and time
+    /// grid are unchanged (a slider drag recomputes one peak, not all of them).
+    pub fn update(previous: Curves, doc: &Document, method: Method) -> Curves {
         let start = Instant::now();
         let time_s: Vec<f64> = match &doc.run {
             Some(run) => run.chromatogram().time_s.clone(),
             None => simulation_grid(&doc.session),
         };
-        let mut curves = match doc.session.simulate(&time_s, method) {
-            Ok(sim) => {
-                let residual = doc.run.as_ref().map(|run| {
-                    run.chromatogram().signal.iter().zip(&sim.signal).map(|(m, s)| m - s).collect::<Vec<f64>>()
-                });
-                let apex = sim
-                    .peaks
-                    .iter()
-                    .map(|y| {
-                        let k = (0..y.len()).max_by(|&a, &b| y[a].abs().total_cmp(&y[b].abs()))?;
-                        (y[k] != 0.0).then(|| (time_s[k], y[k]))
-                    })
-                    .collect();
-                Curves { peaks: sim.peaks, total: sim.signal, residual, apex, time_s, ..Default::default() }
-            }
-            Err(e) => Curves { error: Some(format!("cannot compute the model: {e}")), time_s, ..Default::default() },
+        let same_grid = previous.time_s == time_s;
+        let mut old_peaks: Vec<Option<(CurveInput, PeakCurve)>> = if same_grid {
+            let Curves { peaks, inputs, apex, .. } = previous;
+            inputs.into_iter().zip(peaks.into_iter().zip(apex)).map(Some).collect()
+        } else {
+            Vec::new()
         };
-        curves.compute_ms = start.elapsed().as_secs_f64() * 1e3;
-        curves
+        let inputs: Vec<CurveInput> = doc
+            .session
+            .peaks
+            .iter()
+            .map(|p| CurveInput { column: doc.session.column, peak: p.clone(), method })
+            .collect();
+        // Reuse by input, wherever the peak now sits in the list (a removal shifts the indices).
+        let mut reused: Vec<Option<PeakCurve>> = inputs
+            .iter()
+            .map(|input| {
+                let k = old_peaks.iter().position(|o| o.as_ref().is_some_and(|(i, _)| i == input))?;
+                old_peaks[k].take().map(|(_, curve)| curve)
+            })
+            .collect();
+        let todo: Vec<usize> = (0..inputs.len()).filter(|&i| reused[i].is_none()).collect();
+        let eval = |&i: &usize| crate::model::peak_signal(&doc.session.column, &inputs[i].peak, &time_s, method);
+        let fresh: Result<Vec<Vec<f64>>, _> = if method != Method::Closed || todo.len() * time_s.len() > 200_000 {
+            use rayon::prelude::*;
+            todo.par_iter().map(eval).collect()
+        } else {
+            todo.iter().map(eval).collect()
+        };
+        let fresh = match fresh {
+            Ok(f) => f,
+            Err(e) => {
+                return Curves {
+                    error: Some(format!("cannot compute the model: {e}")),
+                    time_s,
+                    compute_ms: start.elapsed().as_secs_f64() * 1e3,
+                    ..Default::default()
+                };
+            }
+        };
+        for (i, y) in todo.into_iter().zip(fresh) {
+            let apex = apex_of(&time_s, &y);
+            reused[i] = Some((y, apex));
+        }
+        let (peaks, apex): (Vec<Vec<f64>>, Vec<Apex>) = reused.into_iter().flatten().unzip();
+        let mut total: Vec<f64> = match &doc.session.baseline {
+            Some(b) => time_s.iter().map(|&t| b.value_at(t)).collect(),
+            None => vec![0.0; time_s.len()],
+        };
+        for y in &peaks {
+            for (s, v) in total.iter_mut().zip(y) {
+                *s += v;
+            }
+        }
+        let residual = doc
+            .run
+            .as_ref()
+            .map(|run| run.chromatogram().signal.iter().zip(&total).map(|(m, s)| m - s).collect::<Vec<f64>>());
+        Curves {
+            time_s,
+            peaks,
+            total,
+            residual,
+            apex,
+            inputs,
+            error: None,
+            compute_ms: start.elapsed().as_secs_f64() * 1e3,
+        }
     }
+}
+
+/// The apex (time s, value) of a curve by largest |y|; `None` when it is flat zero.
+fn apex_of(time_s: &[f64], y: &[f64]) -> Apex {
+    let k = (0..y.len()).max_by(|&a, &b| y[a].abs().total_cmp(&y[b].abs()))?;
+    (y[k] != 0.0).then(|| (time_s[k], y[k]))
 }
 
 /// A grid from 0 to past the last peak (its mean + 8σ, at least 60 s).
@@ -237,6 +313,26 @@ mod tests {
         doc = h.redo(&doc).unwrap();
         doc = h.redo(&doc).unwrap();
         assert_eq!(doc, after);
+    }
+
+    #[test]
+    fn an_update_recomputes_only_changed_peaks_and_equals_a_full_compute() {
+        let mut doc = Document::new(Session::paper_btex());
+        let run_times: Vec<f64> = (0..3000).map(|i| i as f64 * 0.25).collect();
+        let run = Chromatogram { signal: vec![1.0; run_times.len()], time_s: run_times, ..Default::default() };
+        doc.run = Some(Arc::new(Run { path: None, channels: vec![run], channel: 0 }));
+        let mut previous = Curves::compute(&doc, Method::Closed);
+        // Mark a reused curve so reuse is visible whatever the engine returns.
+        previous.peaks[0][0] = 42.0;
+        doc.session.peaks[3].kd_per_s *= 1.5;
+        doc.session.peaks.remove(1);
+        let updated = Curves::update(previous, &doc, Method::Closed);
+        assert_eq!(updated.peaks[0][0], 42.0, "benzene's curve was reused");
+        let mut full = Curves::compute(&doc, Method::Closed);
+        full.peaks[0][0] = 42.0;
+        assert_eq!(updated.peaks, full.peaks);
+        assert_eq!(updated.peaks.len(), 4);
+        assert_eq!(updated.residual.as_ref().map(Vec::len), Some(3000));
     }
 
     #[test]
