@@ -1,82 +1,79 @@
 //! The desktop app (feature `gui`): eframe/egui over the same model, fit, io and session code as the CLI.
 //!
-//! For now a minimal window that plots the simulated BTEX chromatogram of the paper (baseline + five peaks),
-//! each peak's own curve on top. The full app (runs, sliders, fitting, undo) builds on this.
+//! - [`shell`]: the [`App`] — document, undo, curves, jobs, files; `shell/draw.rs` draws the panels and applies
+//!   their actions;
+//! - [`state`]: the [`Document`](state::Document) (session + run + fit statistics), undo [`History`](state::History)
+//!   with drag merging, and the computed [`Curves`](state::Curves);
+//! - [`actions`]: every user intent as an [`Action`](actions::Action); commands carry label, tooltip, shortcut;
+//! - [`jobs`]: fits and peak detection on a background thread with progress and cancel (**placeholder fit**:
+//!   `jobs::fit_peaks` and `jobs::detect_peaks` are the two functions to wire to `crate::fit`);
+//! - [`panels`]: menus, plot, peak table + sliders, column, fit controls, status bar, dialogs;
+//! - [`params`]: slider modes and the moment formulas (mean, σ ⇄ k_a, k_d);
+//! - [`estimate`]: initial peak parameters from the local shape of a trace;
+//! - [`export`]: the peak table as rows, CSV and tab-separated text;
+//! - [`report`]: the plot as SVG and the one-page HTML report;
+//! - [`files`]: opening runs and sessions, the embedded default run, autosave and recent files.
+
+pub mod actions;
+pub mod estimate;
+pub mod export;
+pub mod files;
+pub mod jobs;
+pub mod panels;
+pub mod params;
+pub mod report;
+pub mod shell;
+pub mod state;
 
 use std::path::PathBuf;
 
-use egui_plot::{Legend, Line, Plot, PlotPoints};
+pub use shell::{App, AppConfig, Settings};
 
-use crate::model::Method;
-use crate::session::{Session, Simulation};
+/// Key of the settings in eframe's storage.
+const SETTINGS_KEY: &str = "elute-settings";
 
-/// The app state: the session shown and its simulated curves.
-pub struct App {
-    session: Session,
-    simulation: Option<Simulation>,
-    message: String,
-}
-
-impl App {
-    /// An app showing `session`, simulated from 0 to `end_s` every `step_s` seconds.
-    pub fn new(session: Session, end_s: f64, step_s: f64) -> App {
-        let n = (end_s / step_s).round() as usize + 1;
-        let times: Vec<f64> = (0..n).map(|i| i as f64 * step_s).collect();
-        match session.simulate(&times, Method::Closed) {
-            Ok(sim) => App { session, simulation: Some(sim), message: String::new() },
-            Err(e) => App { session, simulation: None, message: format!("cannot simulate: {e}") },
-        }
-    }
-
-    /// Draws the whole window.
-    pub fn ui(&mut self, ui: &mut egui::Ui) {
-        egui::Panel::bottom("status").show(ui, |ui| {
-            let n = self.simulation.as_ref().map_or(0, |s| s.time_s.len());
-            ui.label(format!(
-                "Simulated BTEX (Cabrera-Codony et al., Table 3) · {} peaks · {n} points · t0 = {:.2} s {}",
-                self.session.peaks.len(),
-                self.session.column.holdup_time_s(),
-                self.message
-            ));
-        });
-        egui::CentralPanel::default().show(ui, |ui| {
-            let Some(sim) = &self.simulation else {
-                ui.label(&self.message);
-                return;
-            };
-            Plot::new("chromatogram")
-                .legend(Legend::default())
-                .x_axis_label("time (s)")
-                .y_axis_label("signal (a.u.)")
-                .show(ui, |plot| {
-                    let pts = |ys: &[f64], offset: f64| -> PlotPoints<'static> {
-                        sim.time_s.iter().zip(ys).map(|(&t, &y)| [t, y + offset]).collect()
-                    };
-                    plot.line(Line::new("signal", pts(&sim.signal, 0.0)).width(2.0));
-                    let base = self.session.baseline.as_ref().map_or(0.0, |b| b.value_at(0.0));
-                    for (peak, ys) in self.session.peaks.iter().zip(&sim.peaks) {
-                        plot.line(Line::new(peak.name.clone(), pts(ys, base)));
-                    }
-                });
-        });
-    }
-}
-
-impl eframe::App for App {
-    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
-        App::ui(self, ui);
-    }
-}
-
-/// Opens the window. `file` is not opened yet: the minimal app always shows the simulated BTEX run.
+/// Opens the window: on `file` when given, else on the embedded default run (or the simulated BTEX session
+/// until the readers land).
 pub fn run(file: Option<PathBuf>) -> anyhow::Result<()> {
-    if let Some(f) = file {
-        eprintln!("note: opening files arrives with the full app; showing the simulated BTEX run ({})", f.display());
-    }
+    let config = AppConfig { data_dir: files::DataDir::platform(), native_dialogs: true };
     let options = eframe::NativeOptions {
-        viewport: egui::ViewportBuilder::default().with_inner_size([1100.0, 700.0]).with_title("Elute"),
+        viewport: egui::ViewportBuilder::default()
+            .with_inner_size([1280.0, 800.0])
+            .with_title("Elute")
+            .with_app_id("elute")
+            .with_drag_and_drop(true),
         ..Default::default()
     };
-    eframe::run_native("Elute", options, Box::new(|_cc| Ok(Box::new(App::new(Session::paper_btex(), 700.0, 0.1)))))
-        .map_err(|e| anyhow::anyhow!("{e}"))
+    eframe::run_native(
+        "Elute",
+        options,
+        Box::new(move |cc| {
+            let mut app = App::with_default_document(config);
+            if let Some(settings) = cc.storage.and_then(|s| eframe::get_value::<Settings>(s, SETTINGS_KEY)) {
+                app.apply_settings(settings);
+            }
+            if let Some(f) = file {
+                app.apply(actions::Action::OpenPath(f));
+            }
+            Ok(Box::new(EframeApp(app)))
+        }),
+    )
+    .map_err(|e| anyhow::anyhow!("{e}"))
+}
+
+/// The eframe wrapper: draws the app and cleans up on exit.
+struct EframeApp(App);
+
+impl eframe::App for EframeApp {
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        self.0.ui(ui);
+    }
+
+    fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        eframe::set_value(storage, SETTINGS_KEY, &self.0.settings());
+    }
+
+    fn on_exit(&mut self, _gl: Option<&eframe::glow::Context>) {
+        self.0.on_clean_exit();
+    }
 }

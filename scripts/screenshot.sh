@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Starts the real Elute binary under Xvfb and writes a screenshot.
+#
+#   scripts/screenshot.sh [OUT.png] [FILE]      (default docs/screenshot.png; FILE: a run or session to open)
+#
+# Builds the release binary if there is none (set ELUTE_BIN to use another binary). Installs xvfb and
+# imagemagick with apt-get when they are missing. Software OpenGL (llvmpipe), no GPU needed.
+set -euo pipefail
+
+here="$(cd "$(dirname "$0")/.." && pwd)"
+out="${1:-$here/docs/screenshot.png}"
+file="${2:-}"
+target="${CARGO_TARGET_DIR:-$here/target}"
+bin="${ELUTE_BIN:-$target/release/elute}"
+wait_s="${ELUTE_SCREENSHOT_WAIT:-6}"
+
+need=()
+command -v Xvfb >/dev/null || need+=(xvfb)
+command -v import >/dev/null || need+=(imagemagick)
+if ((${#need[@]})); then
+    echo "installing ${need[*]}" >&2
+    sudo_cmd=""
+    [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
+    $sudo_cmd apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${need[@]}" libgl1-mesa-dri libegl1 >/dev/null
+fi
+
+if [ ! -x "$bin" ]; then
+    echo "building $bin (release)" >&2
+    (cd "$here" && cargo build --release --bin elute)
+fi
+
+display=":$((90 + RANDOM % 9))"
+runtime="$(mktemp -d)"
+chmod 700 "$runtime"
+Xvfb "$display" -screen 0 1280x800x24 -nolisten tcp &
+xvfb_pid=$!
+app_pid=""
+cleanup() {
+    [ -n "$app_pid" ] && kill "$app_pid" 2>/dev/null || true
+    kill "$xvfb_pid" 2>/dev/null || true
+    rm -rf "$runtime"
+}
+trap cleanup EXIT
+sleep 1
+
+args=()
+[ -n "$file" ] && args+=("$file")
+# A private data dir: no autosave offer from an earlier run gets in the picture.
+DISPLAY="$display" XDG_RUNTIME_DIR="$runtime" XDG_DATA_HOME="$runtime/data" LIBGL_ALWAYS_SOFTWARE=1 \
+    WAYLAND_DISPLAY= "$bin" "${args[@]}" >"$runtime/elute.log" 2>&1 &
+app_pid=$!
+sleep "$wait_s"
+if ! kill -0 "$app_pid" 2>/dev/null; then
+    echo "elute exited early:" >&2
+    cat "$runtime/elute.log" >&2
+    exit 1
+fi
+mkdir -p "$(dirname "$out")"
+DISPLAY="$display" import -window root "$out"
+echo "wrote $out" >&2

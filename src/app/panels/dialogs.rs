@@ -1,0 +1,90 @@
+//! Small windows: the path field used when no native file dialog can appear, and the offer to restore an
+//! autosaved session after a crash.
+
+use std::path::PathBuf;
+
+use crate::app::actions::Action;
+
+/// What a typed path is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PathPurpose {
+    Open,
+    Save,
+    ExportCsv,
+    ExportJson,
+    ExportSvg,
+    ExportPng,
+    ExportReport,
+}
+
+impl PathPurpose {
+    fn title(self) -> &'static str {
+        match self {
+            PathPurpose::Open => "Open file",
+            PathPurpose::Save => "Save session as",
+            PathPurpose::ExportCsv => "Export peak table (CSV)",
+            PathPurpose::ExportJson => "Export session JSON",
+            PathPurpose::ExportSvg => "Export plot (SVG)",
+            PathPurpose::ExportPng => "Export plot (PNG)",
+            PathPurpose::ExportReport => "Export report (HTML)",
+        }
+    }
+
+    /// The action that uses the path.
+    pub fn action(self, path: PathBuf) -> Action {
+        match self {
+            PathPurpose::Open => Action::OpenPath(path),
+            PathPurpose::Save => Action::SavePath(path),
+            PathPurpose::ExportCsv => Action::ExportCsvPath(path),
+            PathPurpose::ExportJson => Action::ExportJsonPath(path),
+            PathPurpose::ExportSvg => Action::ExportSvgPath(path),
+            PathPurpose::ExportPng => Action::ExportPngPath(path),
+            PathPurpose::ExportReport => Action::ExportReportPath(path),
+        }
+    }
+}
+
+/// A path being typed.
+#[derive(Debug, Clone)]
+pub struct PathPrompt {
+    pub purpose: PathPurpose,
+    pub text: String,
+}
+
+/// Draws the path field window. Returns the action and whether the prompt is finished (done or cancelled).
+pub fn path_prompt_ui(ctx: &egui::Context, prompt: &mut PathPrompt) -> (Vec<Action>, bool) {
+    let mut actions = Vec::new();
+    let mut finished = false;
+    egui::Window::new(prompt.purpose.title()).collapsible(false).resizable(false).show(ctx, |ui| {
+        ui.label("No file dialog is available here: type a path.");
+        let r = ui.add(egui::TextEdit::singleline(&mut prompt.text).desired_width(420.0).hint_text("/path/to/file"));
+        let enter = r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+        ui.horizontal(|ui| {
+            if (ui.button("OK").clicked() || enter) && !prompt.text.trim().is_empty() {
+                actions.push(prompt.purpose.action(PathBuf::from(prompt.text.trim())));
+                finished = true;
+            }
+            if ui.button("Cancel").clicked() {
+                finished = true;
+            }
+        });
+    });
+    (actions, finished)
+}
+
+/// Draws the autosave offer.
+pub fn autosave_offer_ui(ctx: &egui::Context, peaks: usize) -> Vec<Action> {
+    let mut actions = Vec::new();
+    egui::Window::new("Restore unsaved session?").collapsible(false).resizable(false).show(ctx, |ui| {
+        ui.label(format!("Elute did not close cleanly last time. An autosaved session with {peaks} peaks was found."));
+        ui.horizontal(|ui| {
+            if ui.button("Restore").clicked() {
+                actions.push(Action::RestoreAutosave);
+            }
+            if ui.button("Discard").clicked() {
+                actions.push(Action::DiscardAutosave);
+            }
+        });
+    });
+    actions
+}

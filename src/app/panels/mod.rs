@@ -1,0 +1,25 @@
+//! The panels. Each is a `*_ui` function that reads the document and returns [`Action`](super::actions::Action)s;
+//! purely visual state (zoom, half-typed text) stays in the panel's own struct.
+//!
+//! - [`menus`]: the menu bar, every command with its shortcut and tooltip;
+//! - [`plot`]: the chromatogram, model curves and linked residuals;
+//! - [`peak_table`]: the peak table and the selected peak's sliders;
+//! - [`column`]: the column and inlet parameters with the derived t0, β, r, u(L);
+//! - [`fit`]: Fit peak / Fit all / Detect peaks, with progress and Cancel;
+//! - [`status`]: the status bar and the error banner;
+//! - [`dialogs`]: the path field (when no file dialog can appear) and the autosave offer.
+
+pub mod column;
+pub mod dialogs;
+pub mod fit;
+pub mod menus;
+pub mod peak_table;
+pub mod plot;
+pub mod status;
+
+use super::state::Gesture;
+
+/// The undo grouping of a widget's change: a drag merges into one step, anything else is its own step.
+pub fn gesture(response: &egui::Response) -> Gesture {
+    if response.dragged() { Gesture::Drag(response.id) } else { Gesture::Single }
+}

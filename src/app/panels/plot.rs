@@ -1,0 +1,336 @@
+//! The central plot: measured trace, each peak's model curve, their sum plus baseline, and the residuals in a
+//! linked plot below. Zoom (wheel), pan (drag), box zoom (right drag), reset (double click or Ctrl+R).
+//! Click the trace to add a peak, click a curve to select it, right-click a curve to remove it.
+
+use egui::{Color32, Id, Pos2};
+use egui_plot::{ItemId, Legend, Line, MarkerShape, Plot, PlotPoint, PlotPoints, Points, VLine};
+
+use crate::app::actions::Action;
+use crate::app::params::{mean_s, min_sigma_s, rates_from_moments, sigma_s};
+use crate::app::state::{Curves, Document, Gesture};
+use crate::model::Peak;
+
+/// The drag handles of the selected peak.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Handle {
+    /// The apex: dragging it sideways moves the peak (changes K, keeps k_d).
+    Apex,
+    /// The width handle at apex + σ: dragging it sideways widens the peak (changes k_d, keeps K).
+    Width,
+}
+
+/// Pointer distance (points) within which a press grabs a handle.
+const GRAB_RADIUS: f32 = 10.0;
+
+/// The selected peak after dragging `handle` to the time `to_s` (s); `None` when out of the model's reach.
+pub fn drag_peak(doc: &Document, index: usize, apex_s: f64, handle: Handle, to_s: f64) -> Option<Peak> {
+    let column = &doc.session.column;
+    let peak = doc.session.peaks.get(index)?;
+    let mean = mean_s(column, peak);
+    let mut out = peak.clone();
+    match handle {
+        Handle::Apex => {
+            // Keep k_d; the mean moves with the apex, so k' (and K) follow.
+            let t0 = column.holdup_time_s();
+            let k_prime = (mean + (to_s - apex_s) - column.inlet_tail_s() - column.injection_s() / 2.0) / t0 - 1.0;
+            if k_prime.is_nan() || k_prime <= 0.0 {
+                return None;
+            }
+            out.ka_per_s = k_prime * peak.kd_per_s / column.alpha();
+        }
+        Handle::Width => {
+            // Keep K; a new σ sets k_d.
+            let new_sigma = (to_s - apex_s).max(min_sigma_s(column) * 1.01);
+            // The mean is unchanged, so k' (and K) are too.
+            let (ka, kd) = rates_from_moments(column, mean, new_sigma)?;
+            out.ka_per_s = ka;
+            out.kd_per_s = kd;
+        }
+    }
+    out.validate().ok()?;
+    Some(out)
+}
+
+/// Purely visual plot state, kept by the app between frames.
+#[derive(Debug, Default)]
+pub struct PlotView {
+    /// Time axis in minutes (else seconds).
+    pub minutes: bool,
+    /// Reset the view on the next frame.
+    pub reset: bool,
+    /// The visible time range of the main plot in s, as last drawn.
+    pub visible_s: Option<(f64, f64)>,
+    /// Where the selected peak's handles were drawn last frame (screen points).
+    handles: Vec<(Handle, Pos2)>,
+    /// The handle being dragged.
+    active: Option<Handle>,
+    cache: Option<PlotData>,
+}
+
+/// The curves as plot points, rebuilt only when the curves or the time unit change.
+#[derive(Debug)]
+struct PlotData {
+    revision: u64,
+    minutes: bool,
+    measured: Vec<PlotPoint>,
+    total: Vec<PlotPoint>,
+    peaks: Vec<Vec<PlotPoint>>,
+    residual: Vec<PlotPoint>,
+}
+
+/// Above this many samples, a trace is drawn as the min and max of each of `DECIMATED_BINS` bins.
+const DECIMATE_ABOVE: usize = 20_000;
+const DECIMATED_BINS: usize = 8_000;
+
+/// Points of (x, y), min/max-decimated when long, with x divided by `x_scale`.
+fn points(x: &[f64], y: &[f64], x_scale: f64) -> Vec<PlotPoint> {
+    let n = x.len().min(y.len());
+    if n <= DECIMATE_ABOVE {
+        return (0..n).map(|i| PlotPoint::new(x[i] / x_scale, y[i])).collect();
+    }
+    let mut out = Vec::with_capacity(2 * DECIMATED_BINS);
+    for b in 0..DECIMATED_BINS {
+        let (lo, hi) = (b * n / DECIMATED_BINS, ((b + 1) * n / DECIMATED_BINS).max(b * n / DECIMATED_BINS + 1));
+        let (mut imin, mut imax) = (lo, lo);
+        for i in lo..hi.min(n) {
+            if y[i] < y[imin] {
+                imin = i;
+            }
+            if y[i] > y[imax] {
+                imax = i;
+            }
+        }
+        for i in if imin <= imax { [imin, imax] } else { [imax, imin] } {
+            out.push(PlotPoint::new(x[i] / x_scale, y[i]));
+        }
+    }
+    out
+}
+
+/// A peak's curve on top of the baseline, trimmed to where it is visible (|y| above 1e-4 of its maximum).
+fn peak_points(x: &[f64], y: &[f64], base: &[f64], x_scale: f64) -> Vec<PlotPoint> {
+    let max = y.iter().fold(0.0_f64, |m, v| m.max(v.abs()));
+    if max == 0.0 {
+        return Vec::new();
+    }
+    let cut = max * 1e-4;
+    let first = y.iter().position(|v| v.abs() > cut).unwrap_or(0).saturating_sub(1);
+    let last = y.iter().rposition(|v| v.abs() > cut).map_or(y.len(), |i| (i + 2).min(y.len()));
+    let shifted: Vec<f64> = (first..last).map(|i| y[i] + base[i]).collect();
+    points(&x[first..last], &shifted, x_scale)
+}
+
+impl PlotData {
+    fn build(doc: &Document, curves: &Curves, revision: u64, minutes: bool) -> PlotData {
+        let s = if minutes { 60.0 } else { 1.0 };
+        let t = &curves.time_s;
+        let base: Vec<f64> = match &doc.session.baseline {
+            Some(b) => t.iter().map(|&x| b.value_at(x)).collect(),
+            None => vec![0.0; t.len()],
+        };
+        let measured = doc.run.as_ref().map_or_else(Vec::new, |r| {
+            let c = r.chromatogram();
+            points(&c.time_s, &c.signal, s)
+        });
+        PlotData {
+            revision,
+            minutes,
+            measured,
+            total: points(t, &curves.total, s),
+            peaks: curves.peaks.iter().map(|y| peak_points(t, y, &base, s)).collect(),
+            residual: curves.residual.as_ref().map_or_else(Vec::new, |r| points(t, r, s)),
+        }
+    }
+}
+
+/// A distinct colour per peak.
+pub fn peak_color(index: usize) -> Color32 {
+    const PALETTE: [Color32; 8] = [
+        Color32::from_rgb(31, 119, 180),
+        Color32::from_rgb(255, 127, 14),
+        Color32::from_rgb(44, 160, 44),
+        Color32::from_rgb(214, 39, 40),
+        Color32::from_rgb(148, 103, 189),
+        Color32::from_rgb(140, 86, 75),
+        Color32::from_rgb(227, 119, 194),
+        Color32::from_rgb(23, 190, 207),
+    ];
+    PALETTE[index % PALETTE.len()]
+}
+
+fn peak_item_id(index: usize) -> ItemId {
+    ItemId::new(("peak", index))
+}
+
+/// Draws the plots and returns what the user asked for. `revision` identifies the document state of `curves`.
+pub fn plot_ui(
+    ui: &mut egui::Ui,
+    doc: &Document,
+    curves: &Curves,
+    revision: u64,
+    selected: Option<usize>,
+    view: &mut PlotView,
+) -> Vec<Action> {
+    let mut actions = Vec::new();
+    if view.cache.as_ref().is_none_or(|c| c.revision != revision || c.minutes != view.minutes) {
+        view.cache = Some(PlotData::build(doc, curves, revision, view.minutes));
+    }
+    let Some(data) = view.cache.as_ref() else { return actions };
+    let unit = if view.minutes { "min" } else { "s" };
+    let x_scale = if view.minutes { 60.0 } else { 1.0 };
+    let signal_unit = doc.run.as_ref().map(|r| r.chromatogram().signal_unit.clone()).unwrap_or_default();
+    let y_label = if signal_unit.is_empty() { "signal".to_string() } else { format!("signal ({signal_unit})") };
+    let link = Id::unique("elute-time-axis");
+    let has_residual = !data.residual.is_empty();
+    let total_h = ui.available_height();
+    let main_h = if has_residual { total_h * 0.72 } else { total_h };
+    let reset = std::mem::take(&mut view.reset);
+    let (pressed, down, origin) =
+        ui.input(|i| (i.pointer.primary_pressed(), i.pointer.primary_down(), i.pointer.press_origin()));
+    if !down {
+        view.active = None;
+    } else if pressed && let Some(o) = origin {
+        view.active = view.handles.iter().find(|(_, p)| p.distance(o) < GRAB_RADIUS).map(|h| h.0);
+    }
+    let active = view.active;
+    let mut handles = Vec::new();
+    let total_color = ui.visuals().strong_text_color();
+
+    let mut main = Plot::new("chromatogram")
+        .legend(Legend::default())
+        .height(main_h)
+        .x_axis_label(format!("time ({unit})"))
+        .y_axis_label(y_label)
+        .link_axis(link, [true, false])
+        .link_cursor(link, [true, false])
+        .allow_boxed_zoom(true)
+        .allow_drag(active.is_none());
+    if reset {
+        main = main.reset();
+    }
+    let response = main.show(ui, |plot| {
+        if !data.measured.is_empty() {
+            plot.line(
+                Line::new("measured", PlotPoints::Borrowed(&data.measured)).color(Color32::from_gray(140)).width(1.0),
+            );
+        }
+        plot.line(Line::new("model (sum + baseline)", PlotPoints::Borrowed(&data.total)).color(total_color).width(2.0));
+        for (i, pts) in data.peaks.iter().enumerate() {
+            let name = doc.session.peaks.get(i).map_or_else(|| format!("peak {}", i + 1), |p| p.name.clone());
+            let selected = selected == Some(i);
+            plot.line(
+                Line::new(name, PlotPoints::Borrowed(pts))
+                    .id(peak_item_id(i))
+                    .color(peak_color(i))
+                    .width(if selected { 2.5 } else { 1.2 })
+                    .highlight(selected),
+            );
+        }
+        let mut drag = None;
+        if let Some(i) = selected
+            && let (Some(p), Some(Some((t, h)))) = (doc.session.peaks.get(i), curves.apex.get(i))
+        {
+            // Unnamed: the apex line and handles stay out of the legend.
+            plot.add(VLine::new("", t / x_scale).color(peak_color(i)));
+            let base = doc.session.baseline.as_ref().map_or(0.0, |b| b.value_at(*t));
+            let apex = PlotPoint::new(t / x_scale, base + h);
+            let width = PlotPoint::new((t + sigma_s(&doc.session.column, p)) / x_scale, base + 0.6 * h);
+            for (handle, at, shape) in
+                [(Handle::Apex, apex, MarkerShape::Circle), (Handle::Width, width, MarkerShape::Diamond)]
+            {
+                handles.push((handle, plot.screen_from_plot(at)));
+                plot.points(
+                    Points::new("", vec![[at.x, at.y]])
+                        .id(("handle", handle))
+                        .shape(shape)
+                        .radius(6.0)
+                        .filled(true)
+                        .color(peak_color(i))
+                        .allow_hover(false),
+                );
+            }
+            if let (Some(handle), Some(pointer)) = (active, plot.pointer_coordinate()) {
+                drag = drag_peak(doc, i, *t, handle, pointer.x * x_scale).map(|peak| (i, peak));
+            }
+        }
+        let bounds = plot.plot_bounds();
+        (plot.pointer_coordinate(), (bounds.min()[0] * x_scale, bounds.max()[0] * x_scale), drag)
+    });
+    view.visible_s = Some(response.inner.1);
+    view.handles = handles;
+    if let Some((index, peak)) = response.inner.2
+        && doc.session.peaks.get(index) != Some(&peak)
+    {
+        let gesture = Gesture::Drag(Id::unique(("peak-handle", index)));
+        actions.push(Action::SetPeak { index, peak, gesture });
+    }
+    let hovered_peak =
+        response.hovered_plot_item.and_then(|id| (0..doc.session.peaks.len()).find(|&i| peak_item_id(i) == id));
+    if response.response.clicked() && active.is_none() {
+        match (hovered_peak, response.inner.0) {
+            (Some(i), _) => actions.push(Action::Select(Some(i))),
+            (None, Some(p)) if doc.run.is_some() => actions.push(Action::AddPeakAt { time_s: p.x * x_scale }),
+            _ => {}
+        }
+    }
+    if response.response.secondary_clicked()
+        && let Some(i) = hovered_peak
+    {
+        actions.push(Action::RemovePeak(i));
+    }
+
+    if has_residual {
+        let mut residual = Plot::new("residuals")
+            .height(ui.available_height())
+            .x_axis_label(format!("time ({unit})"))
+            .y_axis_label("residual")
+            .link_axis(link, [true, false])
+            .link_cursor(link, [true, false]);
+        if reset {
+            residual = residual.reset();
+        }
+        residual.show(ui, |plot| {
+            plot.line(
+                Line::new("measured − model", PlotPoints::Borrowed(&data.residual))
+                    .color(Color32::from_rgb(90, 90, 200))
+                    .width(1.0),
+            );
+        });
+    }
+    actions
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::session::Session;
+
+    #[test]
+    fn handles_move_the_mean_and_set_the_width() {
+        let doc = Document::new(Session::paper_btex());
+        let column = &doc.session.column;
+        let p = &doc.session.peaks[1];
+        let (m, s) = (mean_s(column, p), sigma_s(column, p));
+        let moved = drag_peak(&doc, 1, 231.0, Handle::Apex, 241.0).unwrap();
+        assert!((mean_s(column, &moved) - (m + 10.0)).abs() < 1e-9);
+        assert_eq!(moved.kd_per_s, p.kd_per_s);
+        let wide = drag_peak(&doc, 1, 231.0, Handle::Width, 231.0 + 2.0 * s).unwrap();
+        assert!((sigma_s(column, &wide) - 2.0 * s).abs() < 1e-9);
+        assert!((wide.partition_constant() / p.partition_constant() - 1.0).abs() < 1e-12);
+        assert!((mean_s(column, &wide) - m).abs() < 1e-9);
+        assert!(drag_peak(&doc, 1, 231.0, Handle::Apex, 0.0).is_none());
+    }
+
+    #[test]
+    fn decimation_keeps_the_extremes() {
+        let x: Vec<f64> = (0..100_000).map(f64::from).collect();
+        let mut y = vec![0.0; 100_000];
+        y[54_321] = 7.0;
+        y[12_345] = -3.0;
+        let p = points(&x, &y, 60.0);
+        assert!(p.len() <= 2 * DECIMATED_BINS);
+        assert!(p.iter().any(|q| q.y == 7.0 && (q.x - 54_321.0 / 60.0).abs() < 1e-9));
+        assert!(p.iter().any(|q| q.y == -3.0));
+        assert!(p.windows(2).all(|w| w[0].x <= w[1].x));
+    }
+}
