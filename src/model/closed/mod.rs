@@ -51,6 +51,7 @@ pub fn marcum_s(mu: f64, x: f64) -> f64 {
 
 /// The grid shift m when `times_s` is uniform (to rounding) with a step that divides t1, the first time is not
 /// after t0 (so every needed S(θ − t1) ≥ 0 is on the grid), else None.
+#[allow(clippy::needless_range_loop)]
 pub(crate) fn grid_shift(times_s: &[f64], t0: f64, t1: f64) -> Option<usize> {
     let n = times_s.len();
     if n < 2 || times_s[0] > t0 {
@@ -66,7 +67,21 @@ pub(crate) fn grid_shift(times_s: &[f64], t0: f64, t1: f64) -> Option<usize> {
     if m.is_nan() || m < 1.0 || (m * dt - t1).abs() > tol {
         return None;
     }
-    let uniform = times_s.iter().enumerate().all(|(i, &t)| (t - (first + i as f64 * dt)).abs() <= tol);
+    // Eight independent lanes without early exit inside a chunk, so that the check vectorises.
+    let on_grid = |i: usize, t: f64| (t - (first + i as f64 * dt)).abs() <= tol;
+    let mut chunks = times_s.chunks_exact(8);
+    let mut k: [f64; 8] = std::array::from_fn(|l| l as f64);
+    let mut uniform = true;
+    for chunk in &mut chunks {
+        let mut ok = true;
+        for l in 0..8 {
+            ok &= (chunk[l] - (first + k[l] * dt)).abs() <= tol;
+            k[l] += 8.0;
+        }
+        uniform &= ok;
+    }
+    let rest = n - chunks.remainder().len();
+    let uniform = uniform && chunks.remainder().iter().enumerate().all(|(i, &t)| on_grid(rest + i, t));
     uniform.then_some(m as usize)
 }
 
@@ -120,6 +135,9 @@ impl PeakSetup {
     }
 }
 
+/// Samples evaluated together by one interleaved Clenshaw sum.
+const LANES: usize = 8;
+
 /// S(θ_i) for θ_i = times[i] − offset (sorted), the vectorisable fast path.
 pub(crate) fn s_sorted(k: &Kernel, kd: f64, times: &[f64], offset: f64, out: &mut [f64]) {
     let n = times.len();
@@ -135,14 +153,24 @@ pub(crate) fn s_sorted(k: &Kernel, kd: f64, times: &[f64], offset: f64, out: &mu
         let end = times.partition_point(|&t| t - offset < end_u * end_u / kd).max(i);
         let shift = -(p.a * scale) - 1.0;
         let local = |t: f64| (kd * (t - offset)).sqrt() * scale + shift;
-        let mut outs = out[i..end].chunks_exact_mut(4);
-        let mut ts = times[i..end].chunks_exact(4);
+        let mut outs = out[i..end].chunks_exact_mut(LANES);
+        let mut ts = times[i..end].chunks_exact(LANES);
         for (o, t) in (&mut outs).zip(&mut ts) {
-            let v = panels::clenshaw4(&p.s, [local(t[0]), local(t[1]), local(t[2]), local(t[3])]);
-            o.copy_from_slice(&v);
+            let mut x = [0.0; LANES];
+            for (x, &t) in x.iter_mut().zip(t) {
+                *x = local(t);
+            }
+            o.copy_from_slice(&panels::clenshaw_lanes(&p.s, x));
         }
-        for (o, &t) in outs.into_remainder().iter_mut().zip(ts.remainder()) {
-            *o = clenshaw(&p.s, local(t));
+        let (o, t) = (outs.into_remainder(), ts.remainder());
+        if !t.is_empty() {
+            // Pad the last few samples to a full set of lanes with the last one (inside the panel).
+            let mut x = [local(t[t.len() - 1]); LANES];
+            for (x, &t) in x.iter_mut().zip(t) {
+                *x = local(t);
+            }
+            let v = panels::clenshaw_lanes(&p.s, x);
+            o.copy_from_slice(&v[..o.len()]);
         }
         i = end;
     }
@@ -206,18 +234,22 @@ pub(crate) fn delta_s(
 ) -> Vec<f64> {
     let mut ds: Vec<f64> = match (lo, shift) {
         (Some(lo), _) => hi.iter().zip(lo).map(|(h, l)| h - l).collect(),
-        (None, Some(m)) => (0..hi.len())
-            .map(|i| {
-                let before = if i >= m {
-                    hi[i - m]
-                } else if m - i <= flat {
-                    ps.kernel.exp_neg_mu
-                } else {
-                    0.0
-                };
-                hi[i] - before
-            })
-            .collect(),
+        (None, Some(m)) => {
+            let n = hi.len();
+            let mut ds = hi.to_vec();
+            // i < m: S(θ_i − t1) is e^−μ for the `flat` samples just before `times`, 0 before them.
+            for (i, d) in ds.iter_mut().enumerate().take(m.min(n)) {
+                if m - i <= flat {
+                    *d -= ps.kernel.exp_neg_mu;
+                }
+            }
+            if n > m {
+                for (d, before) in ds[m..].iter_mut().zip(&hi[..n - m]) {
+                    *d -= before;
+                }
+            }
+            ds
+        }
         (None, None) => unreachable!("either a second evaluation or a grid shift"),
     };
     if ps.tau <= 0.0 {
