@@ -19,7 +19,9 @@ pub mod column;
 pub mod peak;
 
 pub use column::{Column, ColumnSetup, RawColumn};
+pub use moments::{Moments, initial_guess, moments};
 pub use peak::Peak;
+pub use profile::concentration_profile;
 
 /// What is wrong with a model input. Messages name the field; callers add the file.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -36,7 +38,9 @@ pub enum ModelError {
 }
 
 pub mod closed;
+pub mod moments;
 pub mod pde;
+pub mod profile;
 pub mod quadrature;
 
 /// How to evaluate a peak's outlet signal.

@@ -1,0 +1,327 @@
+//! The step response S of one analyte as Chebyshev panels in u = √(k_d·θ).
+//!
+//! With x = k_d·θ and u = √x, the continuous part of the impulse response in u,
+//! g(u) = 2u·f(u²) = 2√μ·exp(−(√μ − u)²)·I1e(2√μ·u), is a bump of fixed width (standard deviation ≈ 1/√2)
+//! around u ≈ √μ for every μ. It is sampled at Chebyshev points on panels of width [`PANEL_WIDTH_U`] covering
+//! u ∈ [max(0, √μ − [`HALF_SUPPORT_U`]), √μ + [`HALF_SUPPORT_U`]] (the mass outside is below 1e-17), its
+//! series is integrated exactly, and S(θ) = e^−μ + C(u) is then one Clenshaw sum per sample. The density in x,
+//! F(u) = f(u²) (finite at u = 0: μe^−μ), and ψ(u) = e^{−μ−x}·I0(2√(μx)) (for ∂S/∂μ) share the panels.
+//! Exponents are always combined as −(√μ − u)² ≤ 0, so nothing overflows for any μ.
+
+use std::sync::LazyLock;
+
+use super::bessel;
+
+/// Polynomial degree of the interpolant of the density on one panel.
+pub const DEGREE: usize = 16;
+/// Chebyshev points per panel.
+pub const NODES: usize = DEGREE + 1;
+/// Coefficients of the antiderivative on one panel.
+pub const NC: usize = DEGREE + 2;
+/// Panel width in u = √(k_d θ).
+pub const PANEL_WIDTH_U: f64 = 1.0;
+/// Half-width of the support in u around √μ.
+pub const HALF_SUPPORT_U: f64 = 6.25;
+/// Most panels a kernel can have.
+pub const MAX_PANELS: usize = (2.0 * HALF_SUPPORT_U / PANEL_WIDTH_U) as usize + 2;
+
+/// cos(π k (j + ½)/n), indexed [j][k] (symmetric roles: row j holds every k), scaled by 2/n for the DCT; the
+/// nodes are t_j = cos(π(j + ½)/n).
+static COS: LazyLock<[[f64; NODES]; NODES]> = LazyLock::new(|| {
+    let mut m = [[0.0; NODES]; NODES];
+    for (j, row) in m.iter_mut().enumerate() {
+        for (k, v) in row.iter_mut().enumerate() {
+            *v = (std::f64::consts::PI * k as f64 * (j as f64 + 0.5) / NODES as f64).cos() * 2.0 / NODES as f64;
+        }
+    }
+    m
+});
+
+/// The Chebyshev nodes t_j = cos(π(j + ½)/n).
+static NODES_T: LazyLock<[f64; NODES]> = LazyLock::new(|| {
+    let mut t = [0.0; NODES];
+    for (j, v) in t.iter_mut().enumerate() {
+        *v = (std::f64::consts::PI * (j as f64 + 0.5) / NODES as f64).cos();
+    }
+    t
+});
+
+/// Gauss–Legendre rule with `n` nodes on [−1, 1]: (nodes, weights), by Newton iteration on P_n.
+pub fn gauss_legendre(n: usize) -> (Vec<f64>, Vec<f64>) {
+    let mut x = vec![0.0; n];
+    let mut w = vec![0.0; n];
+    for i in 0..n {
+        let mut z = (std::f64::consts::PI * (i as f64 + 0.75) / (n as f64 + 0.5)).cos();
+        for _ in 0..100 {
+            let (mut p0, mut p1) = (1.0, z);
+            for k in 2..=n {
+                let p2 = ((2 * k - 1) as f64 * z * p1 - (k - 1) as f64 * p0) / k as f64;
+                p0 = p1;
+                p1 = p2;
+            }
+            // p1 = P_n(z), p0 = P_{n−1}(z)
+            let dp = n as f64 * (z * p1 - p0) / (z * z - 1.0);
+            let dz = p1 / dp;
+            z -= dz;
+            if dz.abs() < 1e-16 {
+                let (mut q0, mut q1) = (1.0, z);
+                for k in 2..=n {
+                    let q2 = ((2 * k - 1) as f64 * z * q1 - (k - 1) as f64 * q0) / k as f64;
+                    q0 = q1;
+                    q1 = q2;
+                }
+                let dq = n as f64 * (z * q1 - q0) / (z * z - 1.0);
+                x[i] = z;
+                w[i] = 2.0 / ((1.0 - z * z) * dq * dq);
+                break;
+            }
+        }
+    }
+    (x, w)
+}
+
+/// Gauss–Legendre rule used for short intervals of the density.
+pub static GL_SHORT: LazyLock<(Vec<f64>, Vec<f64>)> = LazyLock::new(|| gauss_legendre(6));
+
+/// Σ c_k T_k(t) by Clenshaw's recurrence. (No `mul_add` in the engine: without the FMA target feature it is a
+/// libm call, which is slow and blocks vectorisation.)
+#[inline(always)]
+pub fn clenshaw<const M: usize>(c: &[f64; M], t: f64) -> f64 {
+    let t2 = t + t;
+    let mut b1 = 0.0;
+    let mut b2 = 0.0;
+    let mut k = M - 1;
+    while k > 0 {
+        let b0 = t2 * b1 + (c[k] - b2);
+        b2 = b1;
+        b1 = b0;
+        k -= 1;
+    }
+    t * b1 + (c[0] - b2)
+}
+
+/// Chebyshev coefficients (T_0 coefficient not doubled) of the values at the first-kind nodes t_j.
+/// Written as a sum of rows so that the inner loop vectorises.
+#[inline]
+fn dct(cos: &[[f64; NODES]; NODES], values: &[f64; NODES]) -> [f64; NODES] {
+    let mut a = [0.0; NODES];
+    for (row, v) in cos.iter().zip(values) {
+        for (ak, c) in a.iter_mut().zip(row) {
+            *ak += c * v;
+        }
+    }
+    a[0] *= 0.5;
+    a
+}
+
+/// One panel: u ∈ [a, a + h], t = 2(u − a)/h − 1.
+#[derive(Clone, Copy, Debug)]
+pub struct Panel {
+    /// Left end in u.
+    pub a: f64,
+    /// S(u) = e^−μ + C(u) on the panel.
+    pub s: [f64; NC],
+    /// F(u) = f(u²), the density in x.
+    pub f: [f64; NODES],
+    /// ψ(u) = e^{−μ−u²}·I0(2√μ·u) (zero unless requested).
+    pub psi: [f64; NODES],
+}
+
+const EMPTY: Panel = Panel { a: 0.0, s: [0.0; NC], f: [0.0; NODES], psi: [0.0; NODES] };
+
+/// The step response of one μ, in u = √(k_d θ) (independent of k_d).
+#[derive(Clone, Debug)]
+pub struct Kernel {
+    /// μ = α k_a t0 (≥ 0).
+    pub mu: f64,
+    /// e^−μ: S at θ = 0, the fraction that never adsorbs.
+    pub exp_neg_mu: f64,
+    /// Start of the support in u (below it, S = e^−μ).
+    pub u_lo: f64,
+    /// End of the support in u (above it, S = `s_end`).
+    pub u_hi: f64,
+    /// S above the support (1 up to the neglected mass, < 1e-16).
+    pub s_end: f64,
+    /// Whether F (the density) was interpolated.
+    pub has_density: bool,
+    /// Whether ψ was interpolated.
+    pub has_psi: bool,
+    count: usize,
+    panels: [Panel; MAX_PANELS],
+}
+
+impl Kernel {
+    /// Builds the panels of S for μ ≥ 0 (finite); `with_density` also interpolates F = f(u²) (for the inlet
+    /// tail, short injections and derivatives), `with_psi` also ψ (for derivatives; implies the density).
+    pub fn new(mu: f64, with_density: bool, with_psi: bool) -> Kernel {
+        let with_density = with_density || with_psi;
+        let mu = if mu.is_finite() { mu.max(0.0) } else { 0.0 };
+        let exp_neg_mu = (-mu).exp();
+        let mut k = Kernel {
+            mu,
+            exp_neg_mu,
+            u_lo: 0.0,
+            u_hi: 0.0,
+            s_end: 1.0,
+            has_density: with_density,
+            has_psi: with_psi,
+            count: 0,
+            panels: [EMPTY; MAX_PANELS],
+        };
+        if mu == 0.0 {
+            // Nothing adsorbs: S = 1 for θ ≥ 0, a pure rectangle.
+            return k;
+        }
+        let sm = mu.sqrt();
+        let u_lo = (sm - HALF_SUPPORT_U).max(0.0);
+        let count = ((sm + HALF_SUPPORT_U - u_lo) / PANEL_WIDTH_U).ceil().max(1.0) as usize;
+        let count = count.min(MAX_PANELS);
+        let h = PANEL_WIDTH_U;
+        let cos = &*COS;
+        let nodes = &*NODES_T;
+        let mut start = exp_neg_mu;
+        let half_h = 0.5 * h;
+        for p in 0..count {
+            let a = u_lo + p as f64 * h;
+            let mut gv = [0.0; NODES];
+            let mut fv = [0.0; NODES];
+            let mut pv = [0.0; NODES];
+            for j in 0..NODES {
+                let u = a + half_h * (1.0 + nodes[j]);
+                let d = sm - u;
+                let e = (-d * d).exp();
+                let z = 2.0 * sm * u;
+                let i1 = bessel::i1e(z);
+                gv[j] = 2.0 * sm * e * i1;
+                if with_density {
+                    fv[j] = if z > 0.0 { e * sm / u * i1 } else { e * mu };
+                }
+                if with_psi {
+                    pv[j] = e * bessel::i0e(z);
+                }
+            }
+            let ga = dct(cos, &gv);
+            let mut s = [0.0; NC];
+            for kk in 1..NC {
+                let prev = if kk == 1 { 2.0 * ga[0] } else { ga[kk - 1] };
+                let next = if kk + 1 < NODES { ga[kk + 1] } else { 0.0 };
+                s[kk] = half_h * (prev - next) / (2.0 * kk as f64);
+            }
+            let at_minus_one: f64 = (1..NC).map(|kk| if kk % 2 == 1 { -s[kk] } else { s[kk] }).sum();
+            s[0] = start - at_minus_one;
+            start = s.iter().sum();
+            let panel = &mut k.panels[p];
+            panel.a = a;
+            panel.s = s;
+            if with_density {
+                panel.f = dct(cos, &fv);
+            }
+            if with_psi {
+                panel.psi = dct(cos, &pv);
+            }
+        }
+        k.count = count;
+        k.u_lo = u_lo;
+        k.u_hi = u_lo + count as f64 * h;
+        k.s_end = start;
+        k
+    }
+
+    /// The panels in use.
+    #[inline]
+    pub fn panels(&self) -> &[Panel] {
+        &self.panels[..self.count]
+    }
+
+    /// Panel index and local coordinate t ∈ [−1, 1] of u inside the support, else None.
+    #[inline]
+    pub fn locate(&self, u: f64) -> Option<(usize, f64)> {
+        if !(u >= self.u_lo && u < self.u_hi) {
+            return None;
+        }
+        let x = (u - self.u_lo) / PANEL_WIDTH_U;
+        let p = (x as usize).min(self.count - 1);
+        let t = 2.0 * (x - p as f64) - 1.0;
+        Some((p, t))
+    }
+
+    /// S as a function of u = √(k_d θ) for θ ≥ 0 (u ≥ 0): e^−μ below the support, `s_end` above.
+    #[inline]
+    pub fn s_of_u(&self, u: f64) -> f64 {
+        match self.locate(u) {
+            Some((p, t)) => clenshaw(&self.panels[p].s, t),
+            None if u < self.u_lo => self.exp_neg_mu,
+            None => self.s_end,
+        }
+    }
+
+    /// F(u) = f(u²) = e^{−μ−x}·√(μ/x)·I1(2√(μx)) at x = u² (0 outside the support; needs `has_density`).
+    #[inline]
+    pub fn f_of_u(&self, u: f64) -> f64 {
+        match self.locate(u) {
+            Some((p, t)) => clenshaw(&self.panels[p].f, t),
+            None => 0.0,
+        }
+    }
+
+    /// ψ(u) = e^{−μ−x}·I0(2√(μx)) at x = u² (0 outside the support; needs `has_psi`).
+    #[inline]
+    pub fn psi_of_u(&self, u: f64) -> f64 {
+        match self.locate(u) {
+            Some((p, t)) => clenshaw(&self.panels[p].psi, t),
+            None => 0.0,
+        }
+    }
+
+    /// ∫ g(u) du over [u1, u1 + du] (du ≥ 0), by Gauss–Legendre on the density interpolant, split at panel
+    /// boundaries: the continuous part of S(u1 + du) − S(u1) without cancellation, for short intervals. The
+    /// width is passed separately so that callers can compute it without cancellation too.
+    pub fn mass_between(&self, u1: f64, du: f64) -> f64 {
+        // Work in offsets from u1, which stay exact however short the interval is.
+        let mut off = (self.u_lo - u1).max(0.0);
+        let end = du.min(self.u_hi - u1);
+        let (xs, ws) = &*GL_SHORT;
+        let mut total = 0.0;
+        while off < end {
+            let Some((p, _)) = self.locate(u1 + off) else { break };
+            let pa = self.panels[p].a;
+            let piece_end = end.min(pa + PANEL_WIDTH_U - u1);
+            let half = 0.5 * (piece_end - off);
+            if half <= 0.0 {
+                break;
+            }
+            let mid = off + half;
+            let mut s = 0.0;
+            for (x, w) in xs.iter().zip(ws) {
+                let u = u1 + (half * x + mid);
+                let t = 2.0 * (u - pa) / PANEL_WIDTH_U - 1.0;
+                s += w * 2.0 * u * clenshaw(&self.panels[p].f, t);
+            }
+            total += s * half;
+            off = piece_end;
+        }
+        total
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gauss_legendre_integrates_polynomials() {
+        let (x, w) = gauss_legendre(6);
+        let int = |k: i32| x.iter().zip(&w).map(|(x, w)| w * x.powi(k)).sum::<f64>();
+        assert!((int(0) - 2.0).abs() < 1e-15);
+        assert!((int(10) - 2.0 / 11.0).abs() < 1e-15);
+        assert!(int(9).abs() < 1e-15);
+    }
+
+    #[test]
+    fn total_mass_is_one_minus_the_delta() {
+        for mu in [1e-3, 0.5, 3.0, 30.0, 440.0, 7722.5, 9.1e4, 1e6] {
+            let k = Kernel::new(mu, false, false);
+            assert!((k.s_end - 1.0).abs() < 3e-15, "mu {mu}: S(∞) − 1 = {:e}", k.s_end - 1.0);
+        }
+    }
+}

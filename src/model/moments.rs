@@ -1,0 +1,130 @@
+//! Moments of a peak's outlet signal, exact for the closed-form model (D = 0), and their inverse (initial
+//! guesses for k_a and k_d from a measured peak).
+//!
+//! The outlet time is a sum of independent parts: t0, the kinetic delay θ (compound Poisson: N ~ Poisson(μ)
+//! adsorptions, each an Exp(k_d) stay), the injection offset ~ U[0, t1], and with an inlet tail an Exp(1/τ)
+//! delay. Cumulants add: κ1 = t0 + μ/k_d + t1/2 + τ, κ2 = 2μ/k_d² + t1²/12 + τ², κ3 = 6μ/k_d³ + 2τ³ (the
+//! uniform part is symmetric). With k' = αk_a/k_d: μ/k_d = k't0, so the mean is t0(1 + k') + t1/2 + τ.
+
+use super::{Column, Peak};
+
+/// Mean, variance and skewness of one peak's outlet signal y(t) (as a distribution in t), and its retention
+/// factor.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Moments {
+    /// First moment ∫t·y dt / ∫y dt in s: t0(1 + k') + t1/2 + τ.
+    pub mean_s: f64,
+    /// Second central moment in s²: 2k't0/k_d + t1²/12 + τ².
+    pub variance_s2: f64,
+    /// Third standardised moment (dimensionless), of the whole signal including injection and inlet tail:
+    /// (6μ/k_d³ + 2τ³)/σ³. The kinetic part alone is 3/√(2μ). 0 when the variance is 0 (μ = 0, t1 → 0).
+    pub skewness: f64,
+    /// Retention factor k' = αk_a/k_d (dimensionless).
+    pub retention_factor: f64,
+}
+
+/// The exact moments of `peak` on `column` (D = 0), including the injection rectangle and the inlet tail.
+pub fn moments(column: &Column, peak: &Peak) -> Moments {
+    let t0 = column.holdup_time_s();
+    let t1 = column.injection_s();
+    let tau = column.inlet_tail_s();
+    let mu = column.mu(peak.ka_per_s);
+    let kd = peak.kd_per_s;
+    let k_prime = column.alpha() * peak.ka_per_s / kd;
+    let variance = 2.0 * mu / (kd * kd) + t1 * t1 / 12.0 + tau * tau;
+    let kappa3 = 6.0 * mu / (kd * kd * kd) + 2.0 * tau * tau * tau;
+    let skewness = if variance > 0.0 { kappa3 / variance.powf(1.5) } else { 0.0 };
+    Moments {
+        mean_s: t0 * (1.0 + k_prime) + 0.5 * t1 + tau,
+        variance_s2: variance,
+        skewness,
+        retention_factor: k_prime,
+    }
+}
+
+/// (k_a, k_d) in 1/s whose peak on `column` has the given mean (s) and variance (s²) — the inverse of
+/// [`moments`], inlet tail included (its τ and τ² are removed first). None when the moments are not
+/// reachable: a mean not after t0 + t1/2 + τ (k' ≤ 0), a variance not above t1²/12 + τ², or non-finite input.
+pub fn initial_guess(column: &Column, mean_s: f64, variance_s2: f64) -> Option<(f64, f64)> {
+    let t0 = column.holdup_time_s();
+    let t1 = column.injection_s();
+    let tau = column.inlet_tail_s();
+    let k_prime = (mean_s - tau - 0.5 * t1) / t0 - 1.0;
+    let kinetic_variance = variance_s2 - tau * tau - t1 * t1 / 12.0;
+    if !(k_prime.is_finite() && kinetic_variance.is_finite() && k_prime > 0.0 && kinetic_variance > 0.0) {
+        return None;
+    }
+    let kd = 2.0 * k_prime * t0 / kinetic_variance;
+    let ka = k_prime * kd / column.alpha();
+    (ka.is_finite() && kd.is_finite() && kd > 0.0).then_some((ka, kd))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::closed;
+
+    /// Moments of the computed curve by the trapezoid rule on a fine grid.
+    fn numeric_moments(column: &Column, peak: &Peak, from: f64, to: f64, dt: f64) -> (f64, f64, f64, f64) {
+        let n = ((to - from) / dt).round() as usize;
+        let t: Vec<f64> = (0..=n).map(|i| from + i as f64 * dt).collect();
+        let y = closed::peak_signal(column, peak, &t);
+        let integral = |f: &dyn Fn(f64) -> f64| -> f64 {
+            let s: f64 = t.iter().zip(&y).map(|(t, y)| f(*t) * y).sum();
+            let ends = f(t[0]) * y[0] + f(t[n]) * y[n];
+            (s - 0.5 * ends) * dt
+        };
+        let area = integral(&|_| 1.0);
+        let mean = integral(&|t| t) / area;
+        let var = integral(&|t| (t - mean).powi(2)) / area;
+        let skew = integral(&|t| (t - mean).powi(3)) / area / var.powf(1.5);
+        (area, mean, var, skew)
+    }
+
+    #[test]
+    fn moments_of_the_computed_curve_agree_with_the_formulas() {
+        let btex = Column::paper_btex();
+        for (col, peak, from, to) in [
+            (btex, Peak::paper_btex()[1].clone(), 150.0, 330.0),
+            (btex.with_inlet_tail_s(2.5).unwrap(), Peak::paper_btex()[1].clone(), 150.0, 400.0),
+            (btex.with_inlet_tail_s(1.0).unwrap(), Peak::paper_btex()[0].clone(), 40.0, 250.0),
+        ] {
+            let m = moments(&col, &peak);
+            let (area, mean, var, skew) = numeric_moments(&col, &peak, from, to, 0.005);
+            assert!((area - peak.area).abs() < 1e-8 * peak.area, "area {area}");
+            assert!((mean - m.mean_s).abs() < 1e-7 * m.mean_s, "mean {mean} vs {}", m.mean_s);
+            assert!((var - m.variance_s2).abs() < 1e-6 * m.variance_s2, "var {var} vs {}", m.variance_s2);
+            assert!((skew - m.skewness).abs() < 1e-4, "skew {skew} vs {}", m.skewness);
+        }
+        // Table of gc-model.md §5: toluene mean 231.2 s, σ 5.94 s.
+        let m = moments(&btex, &Peak::paper_btex()[1]);
+        assert!((m.mean_s - 231.2).abs() < 0.05 && (m.variance_s2.sqrt() - 5.94).abs() < 0.005);
+        assert!((m.retention_factor - 256.7 * btex.alpha()).abs() < 0.01);
+    }
+
+    #[test]
+    fn small_mu_moments_with_the_delta_rectangle() {
+        // μ ≈ 3: the e^−μ rectangle is part of the distribution; the formulas still hold.
+        let col = Column::from_geometry(0.5, 90e-6, 1e-6, 4.01e5, 4.01e5, 0.41, 0.1).unwrap();
+        let peak = Peak::new("mu3", 110.0, 2.0, 1.0);
+        let m = moments(&col, &peak);
+        let (area, mean, var, _) = numeric_moments(&col, &peak, 0.0, 40.0, 2e-4);
+        assert!((area - 1.0).abs() < 1e-6 && (mean - m.mean_s).abs() < 1e-5 && (var - m.variance_s2).abs() < 1e-4);
+    }
+
+    #[test]
+    fn initial_guess_inverts_the_moments() {
+        for tau in [0.0, 2.5] {
+            let col = Column::paper_btex().with_inlet_tail_s(tau).unwrap();
+            for p in Peak::paper_btex() {
+                let m = moments(&col, &p);
+                let (ka, kd) = initial_guess(&col, m.mean_s, m.variance_s2).unwrap();
+                assert!((ka / p.ka_per_s - 1.0).abs() < 1e-10 && (kd / p.kd_per_s - 1.0).abs() < 1e-10);
+            }
+            let t0 = col.holdup_time_s();
+            assert!(initial_guess(&col, t0 + 2.0 + tau - 0.1, 30.0).is_none());
+            assert!(initial_guess(&col, 200.0, 4.0 * 4.0 / 12.0 + tau * tau).is_none());
+            assert!(initial_guess(&col, f64::NAN, 30.0).is_none());
+        }
+    }
+}
