@@ -1,0 +1,446 @@
+//! Variable projection (Golub–Pereyra) for separable models y(t) ≈ Σⱼ cⱼ·φⱼ(t; θ).
+//!
+//! The linear coefficients c (peak areas, baseline polynomial coefficients) are eliminated: at every θ they are
+//! the least-squares solution c(θ) = A⁺ z, found through an SVD of the basis matrix A (rank-deficient bases are
+//! truncated, never inverted blindly). Levenberg–Marquardt then runs on θ only, on the projected residual
+//! r(θ) = P⊥ z, with the full Golub–Pereyra Jacobian
+//!
+//! ```text
+//! ∂r/∂θₖ = −P⊥ (∂A/∂θₖ c + ∂Φ_F/∂θₖ c_F) − (A⁺)ᵀ (∂A/∂θₖ)ᵀ r
+//! ```
+//!
+//! where A holds the free basis columns, Φ_F the basis columns whose coefficients are fixed (c_F, e.g. "area fixed
+//! from the measured peak area") and z = y − Φ_F c_F. The report's uncertainties use the full Jacobian with
+//! respect to (θ, c) at the solution, so areas get standard errors and correlations with θ too.
+//!
+//! [`PeakSum`] builds the common case: n peaks of one unit-area [`PeakShape`] plus a polynomial baseline.
+
+use std::time::Instant;
+
+use nalgebra::{DMatrix, DVector};
+
+use super::observer::Observer;
+use super::options::FitOptions;
+use super::problem::{Bound, FitError, Problem};
+use super::report::{FitReport, Termination};
+use super::solver::{LmOutcome, build_report, run_lm};
+
+/// A separable model: m basis functions φⱼ(t; θ) of p nonlinear parameters on a fixed grid of n points.
+pub trait SeparableModel {
+    /// Number of data points n.
+    fn n_points(&self) -> usize;
+    /// Number of nonlinear parameters p.
+    fn n_nonlinear(&self) -> usize;
+    /// Number of basis functions m (linear coefficients).
+    fn n_basis(&self) -> usize;
+    /// The (basis j, parameter k) pairs where ∂φⱼ/∂θₖ may be non-zero, in the column order of
+    /// [`basis_derivatives`](Self::basis_derivatives). Constant for the model's lifetime.
+    fn derivative_structure(&self) -> Vec<(usize, usize)>;
+    /// Writes φⱼ(tᵢ; θ) into `phi` (n × m). Return `false` if undefined at θ.
+    fn basis(&mut self, theta: &[f64], phi: &mut DMatrix<f64>) -> bool;
+    /// Writes ∂φⱼ/∂θₖ for each structure pair d into column d of `dphi` (n × structure length).
+    fn basis_derivatives(&mut self, theta: &[f64], dphi: &mut DMatrix<f64>) -> bool;
+}
+
+/// The projected problem on θ; caches the linear solve at the last θ.
+struct Projected<'a, M: SeparableModel> {
+    model: &'a mut M,
+    y: &'a [f64],
+    fixed: Vec<Option<f64>>,
+    free_cols: Vec<usize>,
+    structure: Vec<(usize, usize)>,
+    phi: DMatrix<f64>,
+    dphi: DMatrix<f64>,
+    /// Thin SVD factors of the free basis A (rank-truncated): U (n × r), S⁻¹ (r), V (m_free × r).
+    u: DMatrix<f64>,
+    s_inv: Vec<f64>,
+    v: DMatrix<f64>,
+    coef: Vec<f64>,
+    resid: DVector<f64>,
+    cached_theta: Option<Vec<f64>>,
+}
+
+impl<M: SeparableModel> Projected<'_, M> {
+    /// Solves the linear part at θ and caches residuals and coefficients. Returns false if undefined.
+    fn solve(&mut self, theta: &[f64]) -> bool {
+        if self.cached_theta.as_deref() == Some(theta) {
+            return true;
+        }
+        self.cached_theta = None;
+        if !self.model.basis(theta, &mut self.phi) || self.phi.iter().any(|v| !v.is_finite()) {
+            return false;
+        }
+        let n = self.y.len();
+        let mut z = DVector::from_column_slice(self.y);
+        for (j, f) in self.fixed.iter().enumerate() {
+            if let Some(c) = f {
+                z.axpy(-c, &self.phi.column(j), 1.0);
+            }
+        }
+        let mf = self.free_cols.len();
+        if mf == 0 {
+            self.u = DMatrix::zeros(n, 0);
+            self.s_inv.clear();
+            self.v = DMatrix::zeros(0, 0);
+        } else {
+            let a = DMatrix::from_fn(n, mf, |i, c| self.phi[(i, self.free_cols[c])]);
+            let svd = a.svd(true, true);
+            let (Some(u), Some(vt)) = (svd.u, svd.v_t) else { return false };
+            let smax = svd.singular_values.iter().copied().fold(0.0, f64::max);
+            let tol = smax * 1e-12 * (n.max(mf) as f64);
+            let keep: Vec<usize> = (0..svd.singular_values.len()).filter(|&k| svd.singular_values[k] > tol).collect();
+            self.u = DMatrix::from_fn(n, keep.len(), |i, c| u[(i, keep[c])]);
+            self.v = DMatrix::from_fn(mf, keep.len(), |i, c| vt[(keep[c], i)]);
+            self.s_inv = keep.iter().map(|&k| 1.0 / svd.singular_values[k]).collect();
+        }
+        // c_free = V S⁻¹ Uᵀ z; r = z − U Uᵀ z.
+        let utz = self.u.tr_mul(&z);
+        let scaled = DVector::from_fn(utz.len(), |k, _| utz[k] * self.s_inv[k]);
+        let c_free = &self.v * &scaled;
+        for (j, f) in self.fixed.iter().enumerate() {
+            self.coef[j] = f.unwrap_or(0.0);
+        }
+        for (c, &j) in self.free_cols.iter().enumerate() {
+            self.coef[j] = c_free[c];
+        }
+        self.resid = z - &self.u * utz;
+        if self.resid.iter().any(|v| !v.is_finite()) || self.coef.iter().any(|v| !v.is_finite()) {
+            return false;
+        }
+        self.cached_theta = Some(theta.to_vec());
+        true
+    }
+}
+
+impl<M: SeparableModel> Problem for Projected<'_, M> {
+    fn n_residuals(&self) -> usize {
+        self.y.len()
+    }
+    fn n_params(&self) -> usize {
+        self.model.n_nonlinear()
+    }
+    fn residuals(&mut self, theta: &[f64], out: &mut [f64]) -> bool {
+        if !self.solve(theta) {
+            return false;
+        }
+        out.copy_from_slice(self.resid.as_slice());
+        true
+    }
+    fn jacobian(&mut self, theta: &[f64], jac: &mut DMatrix<f64>) -> bool {
+        if !self.solve(theta) || !self.model.basis_derivatives(theta, &mut self.dphi) {
+            return false;
+        }
+        let n = self.y.len();
+        let p = theta.len();
+        let mf = self.free_cols.len();
+        let mut free_pos = vec![usize::MAX; self.fixed.len()];
+        for (c, &j) in self.free_cols.iter().enumerate() {
+            free_pos[j] = c;
+        }
+        let mut a_k = DVector::<f64>::zeros(n);
+        let mut b_k = DVector::<f64>::zeros(mf);
+        for k in 0..p {
+            a_k.fill(0.0);
+            b_k.fill(0.0);
+            for (d, &(j, kk)) in self.structure.iter().enumerate() {
+                if kk != k {
+                    continue;
+                }
+                let col = self.dphi.column(d);
+                a_k.axpy(self.coef[j], &col, 1.0);
+                if free_pos[j] != usize::MAX {
+                    b_k[free_pos[j]] += col.dot(&self.resid);
+                }
+            }
+            // −P⊥ a_k − U S⁻¹ Vᵀ b_k
+            let uta = self.u.tr_mul(&a_k);
+            let vtb = self.v.tr_mul(&b_k);
+            let w = DVector::from_fn(vtb.len(), |r, _| vtb[r] * self.s_inv[r]);
+            let col = -(&a_k - &self.u * uta) - &self.u * w;
+            jac.column_mut(k).copy_from(&col);
+        }
+        jac.iter().all(|v| v.is_finite())
+    }
+    fn total_sum_of_squares(&self) -> Option<f64> {
+        total_sum_of_squares(self.y)
+    }
+}
+
+/// Σ(yᵢ − ȳ)² (None for empty input).
+pub(crate) fn total_sum_of_squares(y: &[f64]) -> Option<f64> {
+    if y.is_empty() {
+        return None;
+    }
+    let m = y.iter().sum::<f64>() / y.len() as f64;
+    Some(y.iter().map(|v| (v - m).powi(2)).sum())
+}
+
+/// Fits a separable model to `y` by variable projection.
+///
+/// * `theta0`, `theta_bounds`: initial nonlinear parameters and their bounds (empty slice: all free).
+/// * `fixed_linear`: per basis function, `Some(c)` to hold its coefficient at c (e.g. a peak area taken from
+///   the measured area), `None` to fit it; an empty slice fits all.
+///
+/// The report's values are θ followed by all m coefficients (fixed ones included, `free` = false). If every θ is
+/// fixed the linear problem is solved directly (termination [`Termination::ConvergedGradient`]).
+/// Errors: see [`FitError`]; non-finite `y` is rejected.
+pub fn fit_separable<M: SeparableModel>(
+    model: &mut M,
+    y: &[f64],
+    theta0: &[f64],
+    theta_bounds: &[Bound],
+    fixed_linear: &[Option<f64>],
+    options: &FitOptions,
+    observer: &mut dyn Observer,
+) -> Result<FitReport, FitError> {
+    let started = Instant::now();
+    let n = model.n_points();
+    let m = model.n_basis();
+    let p = model.n_nonlinear();
+    if y.len() != n {
+        return Err(FitError::SizeMismatch { what: format!("{} data values for a {n}-point model", y.len()) });
+    }
+    if theta0.len() != p || (!theta_bounds.is_empty() && theta_bounds.len() != p) {
+        return Err(FitError::SizeMismatch { what: format!("nonlinear parameters: model has {p}") });
+    }
+    if !fixed_linear.is_empty() && fixed_linear.len() != m {
+        return Err(FitError::SizeMismatch { what: format!("{} fixed-coefficient flags for {m}", fixed_linear.len()) });
+    }
+    if y.iter().any(|v| !v.is_finite()) {
+        return Err(FitError::NonFiniteInput { what: "data values".into() });
+    }
+    if fixed_linear.iter().flatten().any(|v| !v.is_finite()) {
+        return Err(FitError::NonFiniteInput { what: "fixed linear coefficient".into() });
+    }
+    let fixed: Vec<Option<f64>> = if fixed_linear.is_empty() { vec![None; m] } else { fixed_linear.to_vec() };
+    let free_cols: Vec<usize> = (0..m).filter(|&j| fixed[j].is_none()).collect();
+    let structure = model.derivative_structure();
+    if structure.iter().any(|&(j, k)| j >= m || k >= p) {
+        return Err(FitError::SizeMismatch { what: "derivative structure out of range".into() });
+    }
+    let theta_free: Vec<bool> = (0..p).map(|k| theta_bounds.get(k).is_none_or(|b| b.is_free())).collect();
+    let n_free_theta = theta_free.iter().filter(|f| **f).count();
+    let n_free = n_free_theta + free_cols.len();
+    if n_free == 0 {
+        return Err(FitError::NothingFree);
+    }
+    if n == 0 || n < n_free {
+        return Err(FitError::NotEnoughData { points: n, free: n_free });
+    }
+    let nd = structure.len();
+    let mut proj = Projected {
+        model,
+        y,
+        fixed: fixed.clone(),
+        free_cols: free_cols.clone(),
+        structure: structure.clone(),
+        phi: DMatrix::zeros(n, m),
+        dphi: DMatrix::zeros(n, nd),
+        u: DMatrix::zeros(n, 0),
+        s_inv: vec![],
+        v: DMatrix::zeros(0, 0),
+        coef: vec![0.0; m],
+        resid: DVector::zeros(n),
+        cached_theta: None,
+    };
+    let mut out = if n_free_theta == 0 {
+        if theta0.iter().any(|v| !v.is_finite()) {
+            return Err(FitError::NonFiniteInput { what: "initial nonlinear parameter".into() });
+        }
+        if !proj.solve(theta0) {
+            return Err(FitError::UndefinedAtStart);
+        }
+        LmOutcome {
+            params: theta0.to_vec(),
+            free: theta_free.clone(),
+            cost: 0.5 * proj.resid.norm_squared(),
+            termination: Termination::ConvergedGradient,
+            iterations: 0,
+            evaluations: 1,
+            started,
+        }
+    } else {
+        let mut lm_bounds = theta_bounds.to_vec();
+        if lm_bounds.is_empty() {
+            lm_bounds = vec![Bound::Free; p];
+        }
+        run_lm(&mut proj, theta0, &lm_bounds, options, observer)?
+    };
+    let theta = out.params.clone();
+    // The best θ is always a point where the model was defined, so this succeeds.
+    if !proj.solve(&theta) {
+        return Err(FitError::UndefinedAtStart);
+    }
+    out.cost = 0.5 * proj.resid.norm_squared();
+    let jac_ok = proj.model.basis_derivatives(&theta, &mut proj.dphi);
+    // Full Jacobian of r = y − Σ cⱼ φⱼ with respect to (θ, c).
+    let mut full = DMatrix::<f64>::zeros(n, p + m);
+    for (d, &(j, k)) in structure.iter().enumerate() {
+        let cj = proj.coef[j];
+        full.column_mut(k).axpy(-cj, &proj.dphi.column(d), 1.0);
+    }
+    for j in 0..m {
+        full.column_mut(p + j).copy_from(&(-proj.phi.column(j)));
+    }
+    out.params.extend_from_slice(&proj.coef);
+    out.free.extend(fixed.iter().map(|f| f.is_none()));
+    let tss = total_sum_of_squares(y);
+    Ok(build_report(&out, n, jac_ok.then_some(&full), tss))
+}
+
+/// A unit-area peak shape with q nonlinear parameters, for [`PeakSum`].
+pub trait PeakShape {
+    /// Number of nonlinear parameters per peak.
+    fn n_params(&self) -> usize;
+    /// Writes the shape (∫ φ dt = 1, so its coefficient is the peak area in signal·s) at times `t_s` into
+    /// `value`, and ∂φ/∂θₖ into `grad` (column-major n × q). Return `false` if undefined at `theta`.
+    fn eval(&mut self, t_s: &[f64], theta: &[f64], value: &mut [f64], grad: &mut [f64]) -> bool;
+}
+
+/// A Gaussian with unit area, θ = (centre_s, sigma_s): φ = exp(−(t−μ)²/2σ²)/(σ√(2π)). Undefined for σ ≤ 0.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct GaussianShape;
+
+impl PeakShape for GaussianShape {
+    fn n_params(&self) -> usize {
+        2
+    }
+    fn eval(&mut self, t_s: &[f64], theta: &[f64], value: &mut [f64], grad: &mut [f64]) -> bool {
+        let (mu, sigma) = (theta[0], theta[1]);
+        if sigma <= 0.0 || !sigma.is_finite() || !mu.is_finite() {
+            return false;
+        }
+        let n = t_s.len();
+        let norm = 1.0 / (sigma * (2.0 * std::f64::consts::PI).sqrt());
+        for (i, &t) in t_s.iter().enumerate() {
+            let z = (t - mu) / sigma;
+            let f = norm * (-0.5 * z * z).exp();
+            value[i] = f;
+            grad[i] = f * z / sigma;
+            grad[n + i] = f * (z * z - 1.0) / sigma;
+        }
+        true
+    }
+}
+
+/// n peaks of one [`PeakShape`] plus a polynomial baseline, on a time grid.
+///
+/// Basis order: peak 0 … peak n−1 (coefficients = areas, signal·s), then baseline terms xᵏ for k = 0..=degree
+/// with x = (t − t_c)/h, t_c the grid centre and h its half-span (see
+/// [`polynomial_basis`](super::baseline::polynomial_basis)). θ order: peak 0's parameters, peak 1's, ….
+#[derive(Debug, Clone)]
+pub struct PeakSum<S: PeakShape> {
+    t_s: Vec<f64>,
+    shape: S,
+    n_peaks: usize,
+    baseline: DMatrix<f64>,
+    scratch_v: Vec<f64>,
+    scratch_g: Vec<f64>,
+}
+
+impl<S: PeakShape> PeakSum<S> {
+    /// A model of `n_peaks` peaks on `t_s` with a baseline polynomial of `baseline_degree` (`None`: no baseline;
+    /// `Some(0)`: constant, the paper's).
+    pub fn new(t_s: &[f64], shape: S, n_peaks: usize, baseline_degree: Option<usize>) -> Self {
+        let baseline = match baseline_degree {
+            Some(d) => super::baseline::polynomial_basis(t_s, d),
+            None => DMatrix::zeros(t_s.len(), 0),
+        };
+        let q = shape.n_params();
+        Self {
+            t_s: t_s.to_vec(),
+            n_peaks,
+            baseline,
+            scratch_v: vec![0.0; t_s.len()],
+            scratch_g: vec![0.0; t_s.len() * q],
+            shape,
+        }
+    }
+}
+
+impl<S: PeakShape> SeparableModel for PeakSum<S> {
+    fn n_points(&self) -> usize {
+        self.t_s.len()
+    }
+    fn n_nonlinear(&self) -> usize {
+        self.n_peaks * self.shape.n_params()
+    }
+    fn n_basis(&self) -> usize {
+        self.n_peaks + self.baseline.ncols()
+    }
+    fn derivative_structure(&self) -> Vec<(usize, usize)> {
+        let q = self.shape.n_params();
+        (0..self.n_peaks).flat_map(|j| (0..q).map(move |k| (j, j * q + k))).collect()
+    }
+    fn basis(&mut self, theta: &[f64], phi: &mut DMatrix<f64>) -> bool {
+        let q = self.shape.n_params();
+        for j in 0..self.n_peaks {
+            if !self.shape.eval(&self.t_s, &theta[j * q..(j + 1) * q], &mut self.scratch_v, &mut self.scratch_g) {
+                return false;
+            }
+            phi.column_mut(j).copy_from_slice(&self.scratch_v);
+        }
+        for b in 0..self.baseline.ncols() {
+            phi.column_mut(self.n_peaks + b).copy_from(&self.baseline.column(b));
+        }
+        true
+    }
+    fn basis_derivatives(&mut self, theta: &[f64], dphi: &mut DMatrix<f64>) -> bool {
+        let q = self.shape.n_params();
+        let n = self.t_s.len();
+        for j in 0..self.n_peaks {
+            if !self.shape.eval(&self.t_s, &theta[j * q..(j + 1) * q], &mut self.scratch_v, &mut self.scratch_g) {
+                return false;
+            }
+            for k in 0..q {
+                dphi.column_mut(j * q + k).copy_from_slice(&self.scratch_g[k * n..(k + 1) * n]);
+            }
+        }
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fit::problem::finite_difference_jacobian;
+
+    #[test]
+    fn projected_jacobian_matches_finite_differences_with_and_without_fixed_areas() {
+        let t: Vec<f64> = (0..300).map(|i| i as f64 * 0.1).collect();
+        let y: Vec<f64> = t
+            .iter()
+            .map(|&t| {
+                let g = |c: f64, s: f64, a: f64| a * (-0.5 * ((t - c) / s).powi(2)).exp() / (s * 2.5066282746310002);
+                g(10.0, 1.0, 3.0) + g(13.0, 1.5, 2.0) + 0.2 + 0.01 * t + 0.05 * (t * 0.7).sin()
+            })
+            .collect();
+        let theta = [10.3, 1.1, 12.7, 1.4];
+        for fixed in [vec![None; 4], vec![Some(3.0), None, None, None]] {
+            let mut model = PeakSum::new(&t, GaussianShape, 2, Some(1));
+            let structure = model.derivative_structure();
+            let free_cols: Vec<usize> = (0..4).filter(|&j| fixed[j].is_none()).collect();
+            let mut proj = Projected {
+                model: &mut model,
+                y: &y,
+                fixed: fixed.clone(),
+                free_cols,
+                structure,
+                phi: DMatrix::zeros(t.len(), 4),
+                dphi: DMatrix::zeros(t.len(), 4),
+                u: DMatrix::zeros(t.len(), 0),
+                s_inv: vec![],
+                v: DMatrix::zeros(0, 0),
+                coef: vec![0.0; 4],
+                resid: DVector::zeros(t.len()),
+                cached_theta: None,
+            };
+            let mut ja = DMatrix::zeros(t.len(), 4);
+            let mut jf = DMatrix::zeros(t.len(), 4);
+            assert!(proj.jacobian(&theta, &mut ja));
+            assert!(finite_difference_jacobian(&mut proj, &theta, 1.0, &mut jf));
+            let err = (&ja - &jf).abs().max();
+            assert!(err < 1e-6 * ja.abs().max(), "{fixed:?}: max error {err} of {}", ja.abs().max());
+        }
+    }
+}
