@@ -1,11 +1,35 @@
 //! Readers: every chromatogram format a lab hands you, detected from content, with typed errors.
 //!
-//! [`read_file`] / [`read_bytes`] sniff the format and return one [`Chromatogram`] per channel or run.
+//! [`read_file`] / [`read_bytes`] sniff the format ([`sniff`]) and return one [`Chromatogram`] per channel or run.
 //! Each format lives in its own file. Errors name the file and say what is wrong and where.
+//!
+//! | format | module | detected by |
+//! |---|---|---|
+//! | ANDI/AIA netCDF (`.cdf`) | [`andi`] | `CDF\x01` / `CDF\x02` magic |
+//! | Agilent ChemStation `.ch` | [`chemstation`] | its binary header magic |
+//! | INFICON Fusion micro-GC JSON (`.fusion-data`) | [`fusion`] | JSON object with `detectors` + `runTimeStamp` |
+//! | GAML XML (`.gaml`) | [`gaml`] | `<GAML` root element |
+//! | EZChrom ASCII export (`.dat.asc`) | [`ezchrom`] | `Sampling Rate:` / `Y Axis Multiplier:` header |
+//! | delimited text: CSV, TSV, `;`, whitespace; MassHunter and Chromeleon exports; `.xy`/`.dat` | [`delimited`] | anything else that is text |
+//!
+//! Shared pieces: [`text`] (byte-order marks, latin-1 fallback, numbers with comma decimals) and [`series`]
+//! (the checks every reader applies: finite values, increasing time, the [`MAX_POINTS`] limit).
+//! [`info`] turns what was read into the `elute info` summary.
 
 use std::path::{Path, PathBuf};
 
 use crate::chromatogram::Chromatogram;
+
+pub mod andi;
+pub mod chemstation;
+pub mod delimited;
+pub mod ezchrom;
+pub mod fusion;
+pub mod gaml;
+pub mod info;
+mod preamble;
+pub mod series;
+pub mod text;
 
 /// Largest number of points any reader accepts in one chromatogram (guards allocations against headers
 /// that claim billions of points).
@@ -56,6 +80,23 @@ pub enum IoError {
     NoData { format: &'static str, path: PathBuf },
 }
 
+/// A file format [`sniff`] can recognise.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// ANDI/AIA chromatography netCDF (binary).
+    Andi,
+    /// Agilent ChemStation `.ch` (binary).
+    ChemStation,
+    /// INFICON Fusion micro-GC run JSON.
+    Fusion,
+    /// GAML XML.
+    Gaml,
+    /// EZChrom Elite ASCII export.
+    EzChrom,
+    /// Any delimited or whitespace-separated text (CSV, TSV, MassHunter, Chromeleon, `.xy`).
+    Delimited,
+}
+
 /// Reads a file and returns every chromatogram in it (one per channel or per run).
 pub fn read_file(path: &Path) -> Result<Vec<Chromatogram>, IoError> {
     let bytes = std::fs::read(path).map_err(|source| IoError::Open { path: path.to_path_buf(), source })?;
@@ -64,9 +105,48 @@ pub fn read_file(path: &Path) -> Result<Vec<Chromatogram>, IoError> {
 
 /// Reads chromatograms from bytes already in memory; `path` names the source in errors and is used only as a
 /// hint (its extension) when the content is ambiguous.
+///
+/// Never panics on any input; every failure is a typed [`IoError`]. An empty input is [`IoError::Empty`],
+/// binary content no reader recognises is [`IoError::UnknownFormat`].
 pub fn read_bytes(bytes: &[u8], path: &Path) -> Result<Vec<Chromatogram>, IoError> {
     if bytes.is_empty() {
         return Err(IoError::Empty { path: path.to_path_buf() });
     }
-    Err(IoError::UnknownFormat { path: path.to_path_buf() })
+    match sniff(bytes, path) {
+        Some(Format::Andi) => andi::read(bytes, path),
+        Some(Format::ChemStation) => chemstation::read(bytes, path),
+        Some(Format::Fusion) => fusion::read(bytes, path),
+        Some(Format::Gaml) => gaml::read(bytes, path),
+        Some(Format::EzChrom) => ezchrom::read(bytes, path),
+        Some(Format::Delimited) => delimited::read(bytes, path),
+        None => Err(IoError::UnknownFormat { path: path.to_path_buf() }),
+    }
+}
+
+/// Detects the format from the content (magic bytes, then the shape of the text); `None` for binary content
+/// no reader knows. The extension decides only between text formats whose content does not (a `.json` or
+/// `.fusion-data` file that is JSON goes to [`fusion`], which then says what is missing).
+pub fn sniff(bytes: &[u8], path: &Path) -> Option<Format> {
+    if bytes.starts_with(b"CDF\x01") || bytes.starts_with(b"CDF\x02") || andi::looks_like(bytes) {
+        return Some(Format::Andi);
+    }
+    if chemstation::looks_like(bytes) {
+        return Some(Format::ChemStation);
+    }
+    let head = text::strip_bom(&bytes[..bytes.len().min(4096)]);
+    let first = head.iter().copied().find(|b| !b.is_ascii_whitespace());
+    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+    if first == Some(b'{') && (fusion::looks_like(bytes) || ext == "fusion-data" || ext == "json") {
+        return Some(Format::Fusion);
+    }
+    if first == Some(b'<') {
+        return gaml::looks_like(head).then_some(Format::Gaml);
+    }
+    if ezchrom::looks_like(head) {
+        return Some(Format::EzChrom);
+    }
+    if text::looks_like_text(head) {
+        return Some(Format::Delimited);
+    }
+    None
 }
