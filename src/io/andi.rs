@@ -304,9 +304,9 @@ fn global(ds: &DataSet, name: &str) -> Option<String> {
     (!text.is_empty()).then_some(text)
 }
 
-/// Decodes 8-bit text (ANDI predates UTF-8), dropping NUL padding and surrounding blanks.
+/// Decodes 8-bit text (ANDI predates UTF-8), dropping control characters, NUL padding and surrounding blanks.
 fn latin1(bytes: &[u8]) -> String {
-    let text: String = bytes.iter().map(|&b| char::from(b)).collect();
+    let text: String = bytes.iter().map(|&b| char::from(b)).filter(|c| !c.is_control() || *c == '\0').collect();
     text.trim_matches(|c: char| c == '\0' || c.is_whitespace()).to_string()
 }
 

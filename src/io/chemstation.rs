@@ -64,7 +64,7 @@ pub fn read(bytes: &[u8], path: &Path) -> Result<Vec<Chromatogram>, IoError> {
     let meta = header::metadata(bytes, &layout);
     let channel = match meta.signal.as_deref() {
         Some(s) if !s.is_empty() => s.to_string(),
-        _ => path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default(),
+        _ => channel_from_file_name(path),
     };
     let mut extra = vec![
         ("ChemStation file version".to_string(), version.to_string()),
@@ -90,13 +90,25 @@ pub fn read(bytes: &[u8], path: &Path) -> Result<Vec<Chromatogram>, IoError> {
     Ok(vec![Chromatogram { time_s, signal, signal_unit: meta.unit.unwrap_or_default(), channel, metadata }])
 }
 
+/// Channel name when the header has none: the part of the file name that starts with a detector type
+/// ("…_FID1A_blank.ch" → "FID1A"), else the whole file stem.
+fn channel_from_file_name(path: &Path) -> String {
+    let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    stem.split(['_', '-', ' ', '.'])
+        .find(|part| DETECTOR_KINDS.iter().any(|k| part.to_uppercase().starts_with(k)))
+        .map(str::to_string)
+        .unwrap_or(stem)
+}
+
+/// Detector types recognised in signal descriptions and file names.
+const DETECTOR_KINDS: [&str; 8] = ["FID", "TCD", "ECD", "NPD", "FPD", "DAD", "MWD", "VWD"];
+
 /// The detector type named in the signal description or the file name ("FID1A.ch" → "FID"); the header has no
 /// dedicated field.
 fn detector_kind(channel: &str, path: &Path) -> Option<String> {
-    const KINDS: [&str; 8] = ["FID", "TCD", "ECD", "NPD", "FPD", "DAD", "MWD", "VWD"];
     let name = path.file_name().map(|s| s.to_string_lossy().to_uppercase()).unwrap_or_default();
     let channel = channel.to_uppercase();
-    KINDS.into_iter().find(|k| channel.contains(k) || name.contains(k)).map(str::to_string)
+    DETECTOR_KINDS.into_iter().find(|k| channel.contains(k) || name.contains(k)).map(str::to_string)
 }
 
 /// Applies the header's scaling factor and intercept; every result must be finite.

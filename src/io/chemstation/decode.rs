@@ -66,3 +66,58 @@ pub(super) fn double_delta(bytes: &[u8], offset: usize, err: &Errors) -> Result<
     }
     Ok(values)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    fn words(ws: &[i16]) -> Vec<u8> {
+        ws.iter().flat_map(|w| w.to_be_bytes()).collect()
+    }
+
+    fn absolute(v: i64) -> Vec<u8> {
+        let mut b = words(&[i16::MAX, (v >> 32) as i16]);
+        b.extend_from_slice(&(v as u32).to_be_bytes());
+        b
+    }
+
+    #[test]
+    fn double_delta_second_differences_and_absolute_values() {
+        let err = Errors { path: Path::new("t.ch") };
+        // 100, then second differences 5, 0, −3 → first differences 5, 5, 2 → 105, 110, 112.
+        let mut b = absolute(100);
+        b.extend(words(&[5, 0, -3]));
+        // A negative 48-bit absolute value resets the first difference.
+        b.extend(absolute(-5_000_000_000));
+        b.extend(words(&[1]));
+        let v = double_delta(&b, 0, &err).unwrap();
+        assert_eq!(v, [100.0, 105.0, 110.0, 112.0, -5e9, -5e9 + 1.0]);
+    }
+
+    #[test]
+    fn trailing_zero_word_after_an_absolute_value_is_an_end_marker() {
+        let err = Errors { path: Path::new("t.ch") };
+        let mut b = absolute(7);
+        b.extend(absolute(9));
+        b.extend(words(&[0]));
+        assert_eq!(double_delta(&b, 0, &err).unwrap(), [7.0, 9.0]);
+        // After a difference, a final zero is a real point (value continues with the same first difference).
+        let mut b = absolute(7);
+        b.extend(words(&[2, 0]));
+        assert_eq!(double_delta(&b, 0, &err).unwrap(), [7.0, 9.0, 11.0]);
+    }
+
+    #[test]
+    fn truncation_inside_a_value_is_located() {
+        let err = Errors { path: Path::new("t.ch") };
+        let mut b = absolute(7);
+        b.extend(&absolute(9)[..5]);
+        match double_delta(&b, 0, &err) {
+            Err(IoError::Corrupt { at: crate::io::Location::Byte(at), .. }) => assert_eq!(at, 8),
+            other => panic!("{other:?}"),
+        }
+        assert!(f64_le(&[0; 13], 0, &err).is_err());
+        assert_eq!(f64_le(&1.5f64.to_le_bytes(), 0, &err).unwrap(), [1.5]);
+    }
+}
