@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+pub mod fit;
 pub mod simulate;
 
 /// Elute: fit gas-chromatography peaks with a physical column model.
@@ -23,11 +24,14 @@ pub struct Cli {
 pub enum Command {
     /// Write the simulated chromatogram of a session as CSV: time_s,signal,<peak>,...
     Simulate(simulate::SimulateArgs),
+    /// Fit the column model to runs: one session JSON per run and one peak table (peaks.csv or peaks.json).
+    Fit(fit::FitArgs),
 }
 
 /// Runs a subcommand; errors are printed by the caller. Returns the process exit code.
 pub fn run(command: Command) -> anyhow::Result<ExitCode> {
     match command {
         Command::Simulate(args) => simulate::run(&args),
+        Command::Fit(args) => fit::run(&args),
     }
 }

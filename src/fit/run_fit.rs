@@ -99,7 +99,7 @@ impl Default for RunFitOptions {
             column_assumed: false,
             window_before_widths: 4.0,
             window_after_widths: 8.0,
-            inner: FitOptions::default().with_tolerance(1e-12).with_max_time(Some(std::time::Duration::from_secs(10))),
+            inner: FitOptions::default().with_max_time(Some(std::time::Duration::from_secs(10))),
             outer: FitOptions::default()
                 .with_max_iterations(40)
                 .with_tolerance(1e-9)
@@ -528,6 +528,19 @@ pub fn fit_run(
         }
     };
     let fitted_column = ctx.column_at(values).unwrap_or(*column);
+    let cluster_of: Vec<usize> = {
+        let mut v = vec![0; seeds_ok.len()];
+        for (c, cl) in ctx.clusters.iter().enumerate() {
+            for &s in &cl.members {
+                v[s] = c;
+            }
+        }
+        v
+    };
+    let (clusters, results) = match polish(&ctx, &fitted_column, &results, options) {
+        Some(g) => g,
+        None => (ctx.clusters.clone(), results),
+    };
     let mut ses = [None; 3];
     if let Some(r) = &outer_report {
         let mut k = 0;
@@ -539,7 +552,8 @@ pub fn fit_run(
         }
     }
     let rv = |i: usize| RunValue { value_s: values[i], se_s: ses[i], fitted: free[i] && outer_report.is_some() };
-    let mut fit = assemble(&ctx, &fitted_column, &results, y, adaptive.as_deref(), options, notes);
+    let mut fit =
+        assemble(&ctx, &clusters, &cluster_of, &fitted_column, &results, y, adaptive.as_deref(), options, notes);
     fit.holdup_time = rv(0);
     fit.injection = rv(1);
     fit.inlet_tail = rv(2);
@@ -565,9 +579,53 @@ fn validate(t: &[f64], y: &[f64]) -> Result<(), RunFitError> {
     Ok(())
 }
 
+/// The final fit: every peak's (k_a, k_d) and area with one run baseline over the whole run, started from the
+/// cluster fits, so the reported model (the session's curve) is itself a least-squares fit. Skipped (None) for
+/// runs too large for one dense fit, or when it fails or does worse than the clusters.
+fn polish(
+    ctx: &Context,
+    column: &Column,
+    results: &[ClusterResult],
+    options: &RunFitOptions,
+) -> Option<(Vec<Cluster>, Vec<ClusterResult>)> {
+    let n = ctx.t.len();
+    let ns = ctx.seeds.len();
+    let degree = ctx.degree;
+    if ns == 0 || n * (ns + degree + 1) > 4_000_000 || results.iter().any(|r| r.report.is_err()) {
+        return None;
+    }
+    let mut theta0 = vec![0.0; 2 * ns];
+    for (cl, r) in ctx.clusters.iter().zip(results) {
+        for (j, &s) in cl.members.iter().enumerate() {
+            theta0[2 * s] = r.theta[2 * j];
+            theta0[2 * s + 1] = r.theta[2 * j + 1];
+        }
+    }
+    let fixed: Vec<Option<f64>> = match ctx.area_mode {
+        AreaMode::Linear => vec![None; ns],
+        AreaMode::Measured => (0..ns)
+            .map(|s| {
+                let (lo, hi) = ctx.own[s];
+                Some(measured_area(&ctx.t[lo..hi], &ctx.y[lo..hi]))
+            })
+            .collect(),
+    };
+    let _ = options;
+    let report = fit_cluster(ctx.t, &ctx.y, column, &theta0, &fixed, Some(degree), &ctx.inner).ok()?;
+    if report.values.iter().any(|v| !v.is_finite()) {
+        return None;
+    }
+    let theta = report.values[..2 * ns].to_vec();
+    let cluster = Cluster { lo: 0, hi: n, members: (0..ns).collect() };
+    Some((vec![cluster], vec![ClusterResult { report: Ok(report), theta, resid: Vec::new() }]))
+}
+
 /// Per-peak results, the run baseline and whole-run goodness of fit from the final cluster fits.
+#[allow(clippy::too_many_arguments)]
 fn assemble(
     ctx: &Context,
+    clusters: &[Cluster],
+    cluster_of: &[usize],
     column: &Column,
     results: &[ClusterResult],
     y: &[f64],
@@ -581,7 +639,7 @@ fn assemble(
     // Per seed: (ka, kd, area, se_ka, se_kd, corr, se_area, cluster, report info, error).
     let mut peaks: Vec<Option<PeakFit>> = vec![None; ns];
     let mut window_base = vec![0.0; n];
-    for (c, (cl, res)) in ctx.clusters.iter().zip(results).enumerate() {
+    for (cl, res) in clusters.iter().zip(results) {
         let m = cl.members.len();
         let p = 2 * m;
         let (values, ses, report) = match &res.report {
@@ -632,7 +690,7 @@ fn assemble(
                 sse: 0.0,
                 rmse: 0.0,
                 r2: None,
-                cluster: c,
+                cluster: cluster_of[s],
                 termination: report.map(|r| r.termination).unwrap_or(Termination::UndefinedJacobian),
                 iterations: report.map(|r| r.iterations).unwrap_or(0),
                 evaluations: report.map(|r| r.evaluations).unwrap_or(0),
