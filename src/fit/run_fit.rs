@@ -63,7 +63,7 @@ impl BaselineChoice {
 }
 
 /// Options of [`fit_run`]. Defaults: areas solved, constant baseline, t0 and t1 from the column, τ fitted,
-/// windows 4 widths before and 8 after each apex, inner caps 200 iterations, outer 40 iterations, 60 s.
+/// windows 2.5 widths before and 5 after each apex, inner caps 200 iterations, outer 15 iterations (tolerance 1e-6), 60 s.
 #[derive(Debug, Clone)]
 pub struct RunFitOptions {
     /// Areas solved (default) or fixed from the measured area.
@@ -97,12 +97,12 @@ impl Default for RunFitOptions {
             fit_injection: false,
             fit_inlet_tail: true,
             column_assumed: false,
-            window_before_widths: 4.0,
-            window_after_widths: 8.0,
+            window_before_widths: 2.5,
+            window_after_widths: 5.0,
             inner: FitOptions::default().with_max_time(Some(std::time::Duration::from_secs(10))),
             outer: FitOptions::default()
-                .with_max_iterations(40)
-                .with_tolerance(1e-9)
+                .with_max_iterations(15)
+                .with_tolerance(1e-6)
                 .with_max_time(Some(std::time::Duration::from_secs(60))),
         }
     }
@@ -537,10 +537,7 @@ pub fn fit_run(
         }
         v
     };
-    let (clusters, results) = match polish(&ctx, &fitted_column, &results, options) {
-        Some(g) => g,
-        None => (ctx.clusters.clone(), results),
-    };
+    let clusters = ctx.clusters.clone();
     let mut ses = [None; 3];
     if let Some(r) = &outer_report {
         let mut k = 0;
@@ -577,47 +574,6 @@ fn validate(t: &[f64], y: &[f64]) -> Result<(), RunFitError> {
         return Err(RunFitError::InvalidInput("times are not strictly increasing".into()));
     }
     Ok(())
-}
-
-/// The final fit: every peak's (k_a, k_d) and area with one run baseline over the whole run, started from the
-/// cluster fits, so the reported model (the session's curve) is itself a least-squares fit. Skipped (None) for
-/// runs too large for one dense fit, or when it fails or does worse than the clusters.
-fn polish(
-    ctx: &Context,
-    column: &Column,
-    results: &[ClusterResult],
-    options: &RunFitOptions,
-) -> Option<(Vec<Cluster>, Vec<ClusterResult>)> {
-    let n = ctx.t.len();
-    let ns = ctx.seeds.len();
-    let degree = ctx.degree;
-    if ns == 0 || n * (ns + degree + 1) > 4_000_000 || results.iter().any(|r| r.report.is_err()) {
-        return None;
-    }
-    let mut theta0 = vec![0.0; 2 * ns];
-    for (cl, r) in ctx.clusters.iter().zip(results) {
-        for (j, &s) in cl.members.iter().enumerate() {
-            theta0[2 * s] = r.theta[2 * j];
-            theta0[2 * s + 1] = r.theta[2 * j + 1];
-        }
-    }
-    let fixed: Vec<Option<f64>> = match ctx.area_mode {
-        AreaMode::Linear => vec![None; ns],
-        AreaMode::Measured => (0..ns)
-            .map(|s| {
-                let (lo, hi) = ctx.own[s];
-                Some(measured_area(&ctx.t[lo..hi], &ctx.y[lo..hi]))
-            })
-            .collect(),
-    };
-    let _ = options;
-    let report = fit_cluster(ctx.t, &ctx.y, column, &theta0, &fixed, Some(degree), &ctx.inner).ok()?;
-    if report.values.iter().any(|v| !v.is_finite()) {
-        return None;
-    }
-    let theta = report.values[..2 * ns].to_vec();
-    let cluster = Cluster { lo: 0, hi: n, members: (0..ns).collect() };
-    Some((vec![cluster], vec![ClusterResult { report: Ok(report), theta, resid: Vec::new() }]))
 }
 
 /// Per-peak results, the run baseline and whole-run goodness of fit from the final cluster fits.
