@@ -484,7 +484,7 @@ pub fn fit_run(
         v0[1] = 0.5 * min_w;
     }
     if options.fit_inlet_tail && v0[2] <= 0.0 {
-        v0[2] = 0.25 * median_w;
+        v0[2] = 0.5 * median_w;
     }
     let free = [options.fit_holdup, options.fit_injection, options.fit_inlet_tail];
     let n_resid: usize = ctx.clusters.iter().map(|c| c.hi - c.lo).sum();
