@@ -85,34 +85,63 @@ pub struct PeakRow {
     pub channel_name: String,
     /// Peak name.
     pub peak: String,
+    /// Apex of the fitted peak curve, s.
     pub retention_time_s: f64,
+    /// Mean (first moment) of the fitted peak, s.
     pub mean_time_s: f64,
+    /// Adsorption rate k_a, 1/s (depends on the assumed column when `column_assumed`).
     pub ka_per_s: f64,
+    /// Standard error of k_a, 1/s.
     pub ka_se_per_s: Option<f64>,
+    /// Desorption rate k_d, 1/s.
     pub kd_per_s: f64,
+    /// Standard error of k_d, 1/s.
     pub kd_se_per_s: Option<f64>,
+    /// Correlation of the k_a and k_d estimates.
     pub ka_kd_correlation: f64,
+    /// K = k_a/k_d.
     pub partition_constant: f64,
+    /// μ = α k_a t0 (independent of the assumed α).
     pub mu: f64,
+    /// k' = α k_a/k_d (independent of the assumed α).
     pub retention_factor: f64,
+    /// Peak area, signal·s.
     pub area: f64,
+    /// Standard error of the area, signal·s.
     pub area_se: Option<f64>,
+    /// Apex height of the fitted curve, signal units.
     pub height: Option<f64>,
+    /// Width at half height of the fitted curve, s.
     pub w50_s: Option<f64>,
+    /// USP tailing W5/(2 f5) of the fitted curve.
     pub tailing_usp: Option<f64>,
+    /// Asymmetry b10/a10 of the fitted curve.
     pub asymmetry_10: Option<f64>,
+    /// Plates 5.54 (t_R/W50)² of the fitted curve.
     pub plates_half_height: Option<f64>,
+    /// Start of the peak's window, s.
     pub window_start_s: f64,
+    /// End of the peak's window, s.
     pub window_end_s: f64,
+    /// Points in the window.
     pub n_points: usize,
+    /// SSE in the window (full model), signal².
     pub sse: f64,
+    /// RMSE in the window, signal units.
     pub rmse: f64,
+    /// R² in the window (full model, neighbours included).
     pub r2: Option<f64>,
+    /// Run hold-up time t0, s.
     pub holdup_time_s: f64,
+    /// Run injection time t1, s.
     pub injection_s: f64,
+    /// Run inlet tail τ, s.
     pub inlet_tail_s: f64,
+    /// True when the column is the generic preset.
     pub column_assumed: bool,
+    /// How the fit stopped.
     pub termination: String,
+    /// Why the fit failed, if it did.
     pub error: Option<String>,
 }
 

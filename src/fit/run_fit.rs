@@ -63,7 +63,7 @@ impl BaselineChoice {
 }
 
 /// Options of [`fit_run`]. Defaults: areas solved, constant baseline, t0 and t1 from the column, τ fitted,
-/// windows 2.5 widths before and 5 after each apex, inner caps 200 iterations, outer 15 iterations (tolerance 1e-6), 60 s.
+/// windows 2.5 widths before and 5 after each apex, inner caps 200 iterations, outer 15 iterations (cost tolerance 1e-4: t0 and t1 lie in a flat valley), 60 s.
 #[derive(Debug, Clone)]
 pub struct RunFitOptions {
     /// Areas solved (default) or fixed from the measured area.
@@ -99,10 +99,11 @@ impl Default for RunFitOptions {
             column_assumed: false,
             window_before_widths: 2.5,
             window_after_widths: 5.0,
-            inner: FitOptions::default().with_max_time(Some(std::time::Duration::from_secs(10))),
+            inner: FitOptions::default().with_tolerance(1e-8).with_max_time(Some(std::time::Duration::from_secs(10))),
             outer: FitOptions::default()
                 .with_max_iterations(15)
                 .with_tolerance(1e-6)
+                .with_ftol(1e-4)
                 .with_max_time(Some(std::time::Duration::from_secs(60))),
         }
     }
