@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+pub mod fit;
 pub mod info;
 pub mod simulate;
 
@@ -26,6 +27,8 @@ pub enum Command {
     Info(info::InfoArgs),
     /// Write the simulated chromatogram of a session as CSV: time_s,signal,<peak>,...
     Simulate(simulate::SimulateArgs),
+    /// Fit the column model to runs: one session JSON per run and one peak table (peaks.csv or peaks.json).
+    Fit(fit::FitArgs),
 }
 
 /// Runs a subcommand; errors are printed by the caller. Returns the process exit code.
@@ -33,5 +36,6 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
     match command {
         Command::Info(args) => info::run(&args),
         Command::Simulate(args) => simulate::run(&args),
+        Command::Fit(args) => fit::run(&args),
     }
 }

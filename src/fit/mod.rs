@@ -12,11 +12,15 @@
 //! * [`peaks`]: bounded-time peak finding by prominence.
 //! * [`baseline`]: constant/linear/polynomial baselines (VarPro terms) and ALS/arPLS for drifting baselines.
 //! * [`metrics`]: lab report metrics (retention, area, widths, tailing, plates, resolution, S/N).
+//! * [`column_fit`]: one cluster of peaks fitted with the column model (k_a, k_d per peak; areas projected).
+//! * [`run_fit`]: a whole run: windows, clusters in parallel, run-level t0/t1/τ by a nested outer fit.
+//! * [`results`]: [`RunFit`] and [`PeakFit`], what a run fit returns.
 
 // Numeric kernels index several arrays in lock-step; index loops read better than zipped iterators there.
 #![allow(clippy::needless_range_loop)]
 
 pub mod baseline;
+pub mod column_fit;
 pub mod curve;
 pub mod metrics;
 pub mod noise;
@@ -25,13 +29,18 @@ pub mod options;
 pub mod peaks;
 pub mod problem;
 pub mod report;
+pub mod results;
+pub mod run_fit;
 pub mod solver;
 pub mod varpro;
 
+pub use column_fit::{AreaMode, fit_cluster};
 pub use curve::{CurveModel, CurveProblem};
 pub use observer::{CancelToken, NoObserver, Observer, Progress};
 pub use options::FitOptions;
 pub use problem::{Bound, FitError, Problem, finite_difference_jacobian};
 pub use report::{FitReport, Termination, covariance_summary};
+pub use results::{PeakFit, RunFit, RunValue};
+pub use run_fit::{BaselineChoice, PeakSeed, RunFitError, RunFitOptions, detect_seeds, fit_run, template_seeds};
 pub use solver::levenberg_marquardt;
 pub use varpro::{GaussianShape, PeakShape, PeakSum, SeparableModel, fit_separable};

@@ -83,8 +83,20 @@ impl<M: SeparableModel> Projected<'_, M> {
             self.s_inv.clear();
             self.v = DMatrix::zeros(0, 0);
         } else {
-            let a = DMatrix::from_fn(n, mf, |i, c| self.phi[(i, self.free_cols[c])]);
-            // Tall and thin: QR first, then the SVD of the small triangular factor (A = Q·U_r·S·Vᵀ).
+            // Columns are normalised before the SVD: nalgebra's SVD converges to an absolute threshold set by
+            // the largest singular value, which leaves the small ones (peaks beside a baseline column of ones)
+            // wrong in the 6th digit. With A = Aₙ·D, A⁺ = D⁻¹Vₙ S⁻¹ Uᵀ, so V is stored as D⁻¹Vₙ.
+            let mut a = DMatrix::from_fn(n, mf, |i, c| self.phi[(i, self.free_cols[c])]);
+            let scale: Vec<f64> = (0..mf)
+                .map(|c| {
+                    let s = a.column(c).norm();
+                    if s > 0.0 && s.is_finite() { s } else { 1.0 }
+                })
+                .collect();
+            for (c, s) in scale.iter().enumerate() {
+                a.column_mut(c).scale_mut(1.0 / s);
+            }
+            // Tall and thin: QR first, then the SVD of the small triangular factor (Aₙ = Q·U_r·S·Vₙᵀ).
             let qr = a.qr();
             let svd = qr.r().svd(true, true);
             let (Some(u_r), Some(vt)) = (svd.u, svd.v_t) else { return false };
@@ -93,7 +105,7 @@ impl<M: SeparableModel> Projected<'_, M> {
             let tol = smax * 1e-12 * (n.max(mf) as f64);
             let keep: Vec<usize> = (0..svd.singular_values.len()).filter(|&k| svd.singular_values[k] > tol).collect();
             self.u = DMatrix::from_fn(n, keep.len(), |i, c| u[(i, keep[c])]);
-            self.v = DMatrix::from_fn(mf, keep.len(), |i, c| vt[(keep[c], i)]);
+            self.v = DMatrix::from_fn(mf, keep.len(), |i, c| vt[(keep[c], i)] / scale[i]);
             self.s_inv = keep.iter().map(|&k| 1.0 / svd.singular_values[k]).collect();
         }
         // c_free = V S⁻¹ Uᵀ z; r = z − U Uᵀ z.

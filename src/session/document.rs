@@ -100,6 +100,9 @@ pub struct Session {
     /// The measured run; `None` means a pure simulation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub run: Option<RunRef>,
+    /// Fit figures written by `elute fit` (uncertainties, R²); `None` for sessions never fitted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fit: Option<super::FitSummary>,
 }
 
 /// The simulated curves of a session on a time grid.
@@ -116,7 +119,7 @@ pub struct Simulation {
 impl Session {
     /// A new session with the given column and peaks, no baseline and no run.
     pub fn new(column: Column, peaks: Vec<Peak>) -> Session {
-        Session { format: FORMAT_TAG.into(), version: VERSION, column, peaks, baseline: None, run: None }
+        Session { format: FORMAT_TAG.into(), version: VERSION, column, peaks, baseline: None, run: None, fit: None }
     }
 
     /// The paper's BTEX experiment (Table 3 rates, calibration areas, constant baseline 3935.4 a.u.).

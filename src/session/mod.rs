@@ -4,9 +4,11 @@
 
 pub mod document;
 pub mod file;
+pub mod fit_summary;
 
 pub use document::{Baseline, BaselineKind, FORMAT_TAG, RunRef, Session, Simulation, VERSION};
 pub use file::{SessionError, load, parse, save, to_json, write_atomically};
+pub use fit_summary::{FitSummary, FittedRunValues, PeakFitSummary};
 
 /// SHA-256 of `bytes` as lowercase hex (the run reference's content hash).
 pub fn sha256_hex(bytes: &[u8]) -> String {
