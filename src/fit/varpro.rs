@@ -96,11 +96,8 @@ impl<M: SeparableModel> Projected<'_, M> {
             for (c, s) in scale.iter().enumerate() {
                 a.column_mut(c).scale_mut(1.0 / s);
             }
-            // Tall and thin: QR first, then the SVD of the small triangular factor (Aₙ = Q·U_r·S·Vₙᵀ).
-            let qr = a.qr();
-            let svd = qr.r().svd(true, true);
-            let (Some(u_r), Some(vt)) = (svd.u, svd.v_t) else { return false };
-            let u = qr.q() * u_r;
+            let svd = a.svd(true, true);
+            let (Some(u), Some(vt)) = (svd.u, svd.v_t) else { return false };
             let smax = svd.singular_values.iter().copied().fold(0.0, f64::max);
             let tol = smax * 1e-12 * (n.max(mf) as f64);
             let keep: Vec<usize> = (0..svd.singular_values.len()).filter(|&k| svd.singular_values[k] > tol).collect();
