@@ -12,6 +12,8 @@ pub const DEFAULT_RUN_NAME: &str = "SOLV001.CDF";
 
 /// What a file turned out to be.
 #[derive(Debug)]
+// Built once per opened file and moved straight into the app: boxing the larger variant would buy nothing.
+#[allow(clippy::large_enum_variant)]
 pub enum Opened {
     /// A session file, with its run when the run could be read (else a warning says why not).
     Session { session: Session, run: Option<Run>, warning: Option<String> },
