@@ -4,21 +4,18 @@
 //! session and the measured run), a [`JobControl`] (cancel flag + progress), and returns a [`JobOutcome`] with a
 //! new session and per-peak statistics. The app applies the outcome as one undoable change.
 //!
-//! **Placeholder**: `fit_peaks` and `detect_peaks` below do not run a least-squares fit yet. They estimate each
-//! peak from the moments of the measured trace (gc-model §3) and score it by R² against the current model. The
-//! integrator replaces their bodies with calls into `crate::fit` (per-peak (k_a, k_d) fits with SE, peak
-//! detection) once it lands; nothing else in the app needs to change.
+//! `fit_peaks` and `detect_peaks` call the same `crate::fit` functions as `elute fit`: per-peak (k_a, k_d) fits
+//! by variable projection with the run-level inlet tail τ, standard errors and per-window R².
 
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, mpsc};
 use std::time::Instant;
 
-use super::estimate::{climb_to_apex, find_apexes, median, noise_sigma, peak_from_shape};
-use super::params::{mean_s, sigma_s};
 use super::state::PeakStats;
 use crate::chromatogram::Chromatogram;
-use crate::model::Method;
-use crate::session::{Baseline, Session};
+use crate::fit::{self, peaks::PeakFindOptions};
+
+use crate::session::Session;
 
 /// What to do in the background.
 #[derive(Debug, Clone, PartialEq)]
@@ -109,9 +106,10 @@ pub fn run_job(request: &JobRequest, control: &JobControl) -> Result<JobOutcome,
     }
 }
 
-/// PLACEHOLDER fit: re-estimates each listed peak from the moments of the measured trace minus the baseline and
-/// the other peaks, in a window of its model mean ± 4σ, then scores R² there. To be replaced by the real
-/// per-peak least-squares fit of (k_a, k_d) from `crate::fit` (keeping the signature).
+/// Fits the listed peaks with the column model (`crate::fit::fit_run`): every peak of the session is fitted
+/// together with the run-level inlet tail τ (t0 and t1 from the column), starting from its current values; the
+/// listed peaks take their fitted k_a, k_d and area, and when all peaks are listed the column (τ) and the baseline
+/// are taken from the fit too. Statistics carry the standard errors and the R² in each peak's own window.
 pub fn fit_peaks(
     session: &Session,
     run: &Chromatogram,
@@ -121,71 +119,91 @@ pub fn fit_peaks(
     if indices.is_empty() || session.peaks.is_empty() {
         return Err(JobError::Failed("no peaks to fit: add or detect peaks first".into()));
     }
-    let mut out = session.clone();
+    let seeds = fit::template_seeds(&session.column, &session.peaks, &run.time_s);
+    let fitted = run_fit(session, run, &seeds, control)?;
+    let all = (0..session.peaks.len()).all(|i| indices.contains(&i));
+    let mut out = if all { with_run(fitted.to_session(), session) } else { session.clone() };
     let mut stats = vec![None; session.peaks.len()];
-    let times = &run.time_s;
-    let sim = session.simulate(times, Method::Closed).map_err(|e| JobError::Failed(e.to_string()))?;
-    for (n, &i) in indices.iter().enumerate() {
-        control.check()?;
-        let Some(peak) = session.peaks.get(i) else { continue };
-        // Measured minus baseline minus every other peak: what this peak has to explain.
-        let own: Vec<f64> = (0..times.len()).map(|k| run.signal[k] - (sim.signal[k] - sim.peaks[i][k])).collect();
-        let (m, s) = (mean_s(&session.column, peak), sigma_s(&session.column, peak));
-        let lo = times.partition_point(|&t| t < m - 4.0 * s);
-        let hi = times.partition_point(|&t| t <= m + 4.0 * s);
-        if hi <= lo + 4 {
-            continue;
+    for &i in indices {
+        let Some(name) = session.peaks.get(i).map(|p| &p.name) else { continue };
+        if let Some(pf) = fitted.peaks.iter().find(|pf| &pf.name == name) {
+            if let Some(slot) = out.peaks.iter_mut().find(|p| &p.name == name) {
+                *slot = pf.to_peak();
+            }
+            stats[i] = Some(peak_stats(pf));
         }
-        let apex = climb_to_apex(&own, (lo + hi) / 2, (hi - lo) / 2);
-        if let Some(mut fitted) = peak_from_shape(&session.column, times, &own, apex, peak.name.clone()) {
-            fitted.name = peak.name.clone();
-            let model = crate::model::peak_signal(&session.column, &fitted, &times[lo..hi], Method::Closed)
-                .map_err(|e| JobError::Failed(e.to_string()))?;
-            stats[i] = Some(PeakStats { r_squared: r_squared(&own[lo..hi], &model), ..Default::default() });
-            out.peaks[i] = fitted;
-        }
-        control.set_progress((n + 1) as f32 / indices.len() as f32);
     }
-    let fitted = stats.iter().filter(|s| s.is_some()).count();
-    Ok(JobOutcome {
-        session: out,
-        stats,
-        message: format!("estimated {fitted} of {} peaks from their moments (placeholder fit)", indices.len()),
-    })
+    // `out.peaks` follows the fit's order when all were fitted; keep the statistics aligned with it.
+    if all {
+        stats = out.peaks.iter().map(|p| fitted.peaks.iter().find(|pf| pf.name == p.name).map(peak_stats)).collect();
+    }
+    let failed = fitted.peaks.iter().filter(|p| p.error.is_some()).count();
+    let r2 = fitted.r2.map_or("–".to_string(), |r| format!("{r:.4}"));
+    let message = format!(
+        "fitted {} peak(s) with the column model: whole-run R² {r2}, τ = {:.2} s{}",
+        indices.len(),
+        fitted.inlet_tail.value_s,
+        if failed > 0 { format!(", {failed} cluster fit(s) failed") } else { String::new() }
+    );
+    Ok(JobOutcome { session: out, stats, message })
 }
 
-/// PLACEHOLDER detection: a constant baseline at the median, apexes higher than `threshold_sigma` × the noise
-/// level above it, each peak from the moments of its half-height window widened three times. To be replaced by
-/// `crate::fit`'s peak detection (keeping the signature).
+/// Detects peaks above `threshold_sigma` × the noise (`crate::fit::detect_seeds`) and fits them all with the
+/// column model and the run-level inlet tail.
 pub fn detect_peaks(
     session: &Session,
     run: &Chromatogram,
     threshold_sigma: f64,
     control: &JobControl,
 ) -> Result<JobOutcome, JobError> {
-    let base = median(&run.signal);
-    let noise = noise_sigma(&run.signal).max(f64::MIN_POSITIVE);
-    let above: Vec<f64> = run.signal.iter().map(|y| y - base).collect();
-    let step = run.median_step_s().unwrap_or(1.0).max(1e-9);
-    let min_gap = ((super::params::min_sigma_s(&session.column) / step).ceil() as usize).max(3);
-    let apexes = find_apexes(&above, threshold_sigma * noise, min_gap);
-    let mut out = session.clone();
-    out.peaks.clear();
-    out.baseline = Some(Baseline::constant(base));
-    for (n, &apex) in apexes.iter().enumerate() {
-        control.check()?;
-        let name = format!("peak {:.1} s", run.time_s[apex]);
-        if let Some(p) = peak_from_shape(&session.column, &run.time_s, &above, apex, name) {
-            out.peaks.push(p);
-        }
-        control.set_progress((n + 1) as f32 / apexes.len() as f32);
+    let options = PeakFindOptions::default().with_min_prominence_sigma(threshold_sigma);
+    let seeds = fit::detect_seeds(&run.time_s, &run.signal, &options).map_err(|e| JobError::Failed(e.to_string()))?;
+    if seeds.is_empty() {
+        return Err(JobError::Failed(format!("no peaks above {threshold_sigma:.1} × noise")));
     }
-    let message = format!(
-        "found {} peaks above {threshold_sigma:.1} × noise ({noise:.3e}) (placeholder detection)",
-        out.peaks.len()
-    );
-    let stats = vec![None; out.peaks.len()];
+    let fitted = run_fit(session, run, &seeds, control)?;
+    let out = with_run(fitted.to_session(), session);
+    let stats = out.peaks.iter().map(|p| fitted.peaks.iter().find(|pf| pf.name == p.name).map(peak_stats)).collect();
+    let r2 = fitted.r2.map_or("–".to_string(), |r| format!("{r:.4}"));
+    let message =
+        format!("found and fitted {} peaks above {threshold_sigma:.1} × noise: whole-run R² {r2}", seeds.len());
     Ok(JobOutcome { session: out, stats, message })
+}
+
+/// The fitted session keeps the run reference of the session it came from.
+fn with_run(mut fitted: Session, from: &Session) -> Session {
+    fitted.run = from.run.clone();
+    fitted
+}
+
+fn peak_stats(pf: &fit::PeakFit) -> PeakStats {
+    PeakStats { ka_se_per_s: pf.ka_se_per_s, kd_se_per_s: pf.kd_se_per_s, r_squared: pf.r2 }
+}
+
+/// One run fit with cancel and progress wired to `control` (progress follows the outer fit of τ).
+fn run_fit(
+    session: &Session,
+    run: &Chromatogram,
+    seeds: &[fit::PeakSeed],
+    control: &JobControl,
+) -> Result<fit::RunFit, JobError> {
+    control.check()?;
+    let cancel = fit::CancelToken::new();
+    let options = fit::RunFitOptions::default().with_cancel(cancel.clone());
+    let max_outer = options.outer.max_iterations.max(1) as f32;
+    let mut observer = |p: &fit::Progress| {
+        if control.is_cancelled() {
+            cancel.cancel();
+            return false;
+        }
+        control.set_progress((p.iteration as f32 + 1.0) / (max_outer + 1.0));
+        true
+    };
+    let result = fit::fit_run(&run.time_s, &run.signal, &session.column, seeds, &options, &mut observer)
+        .map_err(|e| JobError::Failed(e.to_string()));
+    control.check()?;
+    control.set_progress(1.0);
+    result
 }
 
 /// R² = 1 − SS_res/SS_tot of `model` against `measured`; `None` when the data are constant.
