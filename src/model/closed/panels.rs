@@ -50,6 +50,18 @@ static NODES_T: LazyLock<[f64; NODES]> = LazyLock::new(|| {
 static NODE_STEPS: LazyLock<[f64; NODES]> =
     LazyLock::new(|| NODES_T.map(|t| (-2.0 * PANEL_WIDTH_U * 0.5 * PANEL_WIDTH_U * (1.0 + t)).exp()));
 
+/// Legendre P_n(z) and its derivative P_n'(z) (|z| < 1), by the three-term recurrence.
+fn legendre_with_derivative(n: usize, z: f64) -> (f64, f64) {
+    let (mut p0, mut p1) = (1.0, z);
+    for k in 2..=n {
+        let p2 = ((2 * k - 1) as f64 * z * p1 - (k - 1) as f64 * p0) / k as f64;
+        p0 = p1;
+        p1 = p2;
+    }
+    // p1 = P_n(z), p0 = P_{n−1}(z)
+    (p1, n as f64 * (z * p1 - p0) / (z * z - 1.0))
+}
+
 /// Gauss–Legendre rule with `n` nodes on [−1, 1]: (nodes, weights), by Newton iteration on P_n.
 pub fn gauss_legendre(n: usize) -> (Vec<f64>, Vec<f64>) {
     let mut x = vec![0.0; n];
@@ -57,29 +69,16 @@ pub fn gauss_legendre(n: usize) -> (Vec<f64>, Vec<f64>) {
     for i in 0..n {
         let mut z = (std::f64::consts::PI * (i as f64 + 0.75) / (n as f64 + 0.5)).cos();
         for _ in 0..100 {
-            let (mut p0, mut p1) = (1.0, z);
-            for k in 2..=n {
-                let p2 = ((2 * k - 1) as f64 * z * p1 - (k - 1) as f64 * p0) / k as f64;
-                p0 = p1;
-                p1 = p2;
-            }
-            // p1 = P_n(z), p0 = P_{n−1}(z)
-            let dp = n as f64 * (z * p1 - p0) / (z * z - 1.0);
-            let dz = p1 / dp;
+            let (p, dp) = legendre_with_derivative(n, z);
+            let dz = p / dp;
             z -= dz;
             if dz.abs() < 1e-16 {
-                let (mut q0, mut q1) = (1.0, z);
-                for k in 2..=n {
-                    let q2 = ((2 * k - 1) as f64 * z * q1 - (k - 1) as f64 * q0) / k as f64;
-                    q0 = q1;
-                    q1 = q2;
-                }
-                let dq = n as f64 * (z * q1 - q0) / (z * z - 1.0);
-                x[i] = z;
-                w[i] = 2.0 / ((1.0 - z * z) * dq * dq);
                 break;
             }
         }
+        let (_, dp) = legendre_with_derivative(n, z);
+        x[i] = z;
+        w[i] = 2.0 / ((1.0 - z * z) * dp * dp);
     }
     (x, w)
 }
