@@ -13,7 +13,9 @@
 //! * [`baseline`]: constant/linear/polynomial baselines (VarPro terms) and ALS/arPLS for drifting baselines.
 //! * [`metrics`]: lab report metrics (retention, area, widths, tailing, plates, resolution, S/N).
 //! * [`column_fit`]: one cluster of peaks fitted with the column model (k_a, k_d per peak; areas projected).
-//! * [`run_fit`]: a whole run: windows, clusters in parallel, run-level t0/t1/τ by a nested outer fit.
+//! * `joint`: the joint run model (all peaks' k_a, k_d and the shared t0/t1/τ in one separable model).
+//! * [`run_fit`]: a whole run: windows, clusters in parallel, run-level t0/t1/τ by one joint fit.
+//! * `run_assemble`: a run fit's last step, per-peak results and whole-run goodness of fit.
 //! * [`results`]: [`RunFit`] and [`PeakFit`], what a run fit returns.
 
 // Numeric kernels index several arrays in lock-step; index loops read better than zipped iterators there.
@@ -22,6 +24,7 @@
 pub mod baseline;
 pub mod column_fit;
 pub mod curve;
+mod joint;
 pub mod metrics;
 pub mod noise;
 pub mod observer;
@@ -30,6 +33,7 @@ pub mod peaks;
 pub mod problem;
 pub mod report;
 pub mod results;
+mod run_assemble;
 pub mod run_fit;
 pub mod solver;
 pub mod varpro;

@@ -27,6 +27,9 @@ pub struct PeakDerivatives {
     pub d_area: Vec<f64>,
     /// ∂y/∂t0 holding k_a and k_d: signal units per s. Undefined (one-sided) at samples on a jump.
     pub d_t0: Vec<f64>,
+    /// ∂y/∂t1 (injection time) holding the area: signal units per s. With y = (A/t1)·[S(t−t0) − S(t−t0−t1)],
+    /// ∂y/∂t1 = −y/t1 + (A/t1)·h(t−t0−t1). Undefined (one-sided) at samples on a jump (τ = 0 only).
+    pub d_t1: Vec<f64>,
 }
 
 /// Per-sample values of one θ sequence: S (or S_τ), ψ (or ψ∗k), θf (or (θf)∗k) and the density h (or h∗k).
@@ -69,7 +72,7 @@ fn sequence(ps: &PeakSetup, times: &[f64], offset: f64) -> Seq {
     Seq { s, psi, thf, dens }
 }
 
-/// y(t) of one peak and its analytic derivatives with respect to k_a, k_d, the area A and t0, on `times_s`
+/// y(t) of one peak and its analytic derivatives with respect to k_a, k_d, the area A, t0 and t1, on `times_s`
 /// (s; finite, non-decreasing, possibly irregular), including the column's inlet tail. See [`PeakDerivatives`]
 /// for units.
 pub fn peak_signal_with_derivatives(column: &Column, peak: &Peak, times_s: &[f64]) -> PeakDerivatives {
@@ -80,6 +83,7 @@ pub fn peak_signal_with_derivatives(column: &Column, peak: &Peak, times_s: &[f64
         d_kd: vec![0.0; n],
         d_area: vec![0.0; n],
         d_t0: vec![0.0; n],
+        d_t1: vec![0.0; n],
     };
     let ps = PeakSetup::new(column, peak, true);
     let act = Active::new(&ps, times_s);
@@ -104,6 +108,7 @@ pub fn peak_signal_with_derivatives(column: &Column, peak: &Peak, times_s: &[f64
         d.d_ka[j] = r * ps.alpha_t0 * (psi - a.psi[i]);
         d.d_kd[j] = r * (a.thf[i] - thf);
         d.d_t0[j] = r * (ps.alpha_ka * (psi - a.psi[i]) - (a.dens[i] - dens));
+        d.d_t1[j] = r * (dens - dsi / ps.t1);
     }
     d
 }

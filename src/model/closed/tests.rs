@@ -300,6 +300,9 @@ fn derivatives_match_finite_differences() {
         let ht = 1e-6 * t0;
         let num = fd(|h| peak_signal(&col.with_holdup_time_s(t0 + h).unwrap(), &peak, &t), ht);
         assert_close("d_t0", &d.d_t0, &num, &near_jump, 1e-6);
+        let ht = 1e-6 * t1;
+        let num = fd(|h| peak_signal(&col.with_injection_s(t1 + h).unwrap(), &peak, &t), ht);
+        assert_close("d_t1", &d.d_t1, &num, &near_jump, 1e-6);
     }
 }
 

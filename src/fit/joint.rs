@@ -1,0 +1,365 @@
+//! The joint run model: every peak's (k_a, k_d) and the free run-level values (t0, t1, τ) in one separable
+//! model, so that one variable-projection fit solves them all together.
+//!
+//! The residual rows are the cluster windows of the run, one after another (a window's rows are its samples).
+//! The linear coefficients are each peak's area (its unit-area curve lives only on its own cluster's rows) and
+//! each cluster's window polynomial baseline, exactly as in the per-cluster fits
+//! ([`ClusterModel`](super::column_fit::ClusterModel)), so a joint solution is also a stationary point of every
+//! cluster fit at the same run-level values.
+//!
+//! θ = (m₀, k_d₀, …, m_{n−1}, k_d,n−1, then the free run-level values in the order t0, t1, τ), s, 1/s and s,
+//! where mⱼ is peak j's **mean time** (first moment, science note §3):
+//!
+//! ```text
+//! m = t0·(1 + k') + t1/2 + τ,   k' = α·k_a/k_d   ⇔   k_a = k_d·((m − t1/2 − τ)/t0 − 1)/α
+//! ```
+//!
+//! Why the mean and not k_a: with k_a, a change of t0 (or t1, τ) moves every peak, and the fit has to walk every
+//! k_a along with it through a long curved valley (about 100 iterations on SOLV001 with t0 free). With the mean
+//! held, a run-level value changes only the shapes. A θ with k' ≤ 0 is undefined (the step is rejected).
+//!
+//! The structure is block-sparse: ∂φⱼ/∂θ is non-zero only for peak j's own pair and for the run-level values.
+//! ∂y/∂k_a, ∂y/∂k_d, ∂y/∂t0 and ∂y/∂t1 are analytic ([`peak_signal_with_derivatives`]) and chained to θ;
+//! ∂y/∂τ is a forward difference of the closed form (relative step 1e-6). Peaks are evaluated in parallel.
+
+use nalgebra::DMatrix;
+use rayon::prelude::*;
+
+use super::baseline::polynomial_basis;
+use super::varpro::SeparableModel;
+use crate::model::closed::{PeakDerivatives, peak_signal, peak_signal_with_derivatives};
+use crate::model::{Column, Peak};
+
+/// Relative forward-difference step of ∂y/∂τ.
+const TAU_STEP: f64 = 1e-6;
+
+/// One peak's evaluation: its derivatives (with respect to k_a, k_d, t0, t1) and, when τ is free and the
+/// Jacobian was asked for, ∂y/∂τ; all at fixed k_a, before the chain rule to the mean.
+struct PeakEval {
+    d: PeakDerivatives,
+    d_tau: Option<Vec<f64>>,
+    /// ∂k_a/∂m at this θ, 1/s².
+    dka_dm: f64,
+    /// k'/α = k_a/k_d (∂k_a/∂k_d at fixed m).
+    ka_over_kd: f64,
+}
+
+/// k_a (1/s) of a peak with mean time `mean_s` and `kd_per_s` on `column`; `None` when k' ≤ 0 or not finite.
+pub(crate) fn ka_from_mean(column: &Column, mean_s: f64, kd_per_s: f64) -> Option<f64> {
+    let k_prime = (mean_s - 0.5 * column.injection_s() - column.inlet_tail_s()) / column.holdup_time_s() - 1.0;
+    let ka = k_prime * kd_per_s / column.alpha();
+    (ka.is_finite() && ka > 0.0).then_some(ka)
+}
+
+/// The mean time (s) of a peak with `ka_per_s`, `kd_per_s` on `column`: t0·(1 + α·k_a/k_d) + t1/2 + τ.
+pub(crate) fn mean_from_ka(column: &Column, ka_per_s: f64, kd_per_s: f64) -> f64 {
+    column.holdup_time_s() * (1.0 + column.alpha() * ka_per_s / kd_per_s)
+        + 0.5 * column.injection_s()
+        + column.inlet_tail_s()
+}
+
+/// The separable model of a whole run; see the module doc.
+pub(crate) struct JointModel {
+    template: Column,
+    /// Run-level values (t0, t1, τ) in s used when not free.
+    base: [f64; 3],
+    free: [bool; 3],
+    /// The concatenated window times, s.
+    t_s: Vec<f64>,
+    /// Per peak: its cluster's rows [lo, hi) in `t_s`.
+    peak_rows: Vec<(usize, usize)>,
+    /// Block-diagonal baseline columns (n × Σ (degree + 1)).
+    baseline: DMatrix<f64>,
+    cache: Option<(Vec<f64>, Vec<PeakEval>)>,
+}
+
+impl JointModel {
+    /// A joint model over `windows` (each a slice of run times, s, increasing; one per cluster) whose peaks are
+    /// `peak_cluster` (per peak, the index of its window), with run-level values `base` = (t0, t1, τ) in s, of
+    /// which `free` ones are fitted, and a window baseline polynomial of `degree` per cluster.
+    pub(crate) fn new(
+        template: Column,
+        base: [f64; 3],
+        free: [bool; 3],
+        windows: &[&[f64]],
+        peak_cluster: &[usize],
+        degree: usize,
+    ) -> JointModel {
+        let mut t_s = Vec::new();
+        let mut rows = Vec::with_capacity(windows.len());
+        for w in windows {
+            rows.push((t_s.len(), t_s.len() + w.len()));
+            t_s.extend_from_slice(w);
+        }
+        let per = degree + 1;
+        let mut baseline = DMatrix::zeros(t_s.len(), per * windows.len());
+        for (c, w) in windows.iter().enumerate() {
+            let b = polynomial_basis(w, degree);
+            baseline.view_mut((rows[c].0, per * c), (w.len(), b.ncols())).copy_from(&b);
+        }
+        let peak_rows = peak_cluster.iter().map(|&c| rows[c]).collect();
+        JointModel { template, base, free, t_s, peak_rows, baseline, cache: None }
+    }
+
+    fn n_peaks(&self) -> usize {
+        self.peak_rows.len()
+    }
+
+    fn n_free_run(&self) -> usize {
+        self.free.iter().filter(|f| **f).count()
+    }
+
+    /// (t0, t1, τ) at θ.
+    pub(crate) fn run_values(&self, theta: &[f64]) -> [f64; 3] {
+        let mut v = self.base;
+        let mut k = 2 * self.n_peaks();
+        for i in 0..3 {
+            if self.free[i] {
+                v[i] = theta[k];
+                k += 1;
+            }
+        }
+        v
+    }
+
+    /// Each peak's (k_a, k_d) in 1/s at θ; `None` where undefined.
+    pub(crate) fn kinetics(&self, theta: &[f64]) -> Option<Vec<(f64, f64)>> {
+        let column = self.column_at(theta)?;
+        (0..self.n_peaks())
+            .map(|j| {
+                let kd = theta[2 * j + 1];
+                (kd.is_finite() && kd > 0.0).then_some(())?;
+                Some((ka_from_mean(&column, theta[2 * j], kd)?, kd))
+            })
+            .collect()
+    }
+
+    /// The column at θ, `None` where the run-level values are invalid.
+    pub(crate) fn column_at(&self, theta: &[f64]) -> Option<Column> {
+        let v = self.run_values(theta);
+        column_with(&self.template, v)
+    }
+
+    /// Evaluates every peak at θ (cached), and with `need_tau` also ∂y/∂τ when τ is free (added to the cache
+    /// on demand: trial steps of the solver need no derivatives). False where θ is undefined or not finite.
+    fn evaluate(&mut self, theta: &[f64], need_tau: bool) -> bool {
+        let Some(column) = self.column_at(theta) else { return false };
+        let Some(kinetics) = self.kinetics(theta) else { return false };
+        if !self.cache.as_ref().is_some_and(|(th, _)| th.as_slice() == theta) {
+            self.cache = None;
+            let dka_dm_unit = 1.0 / (column.alpha() * column.holdup_time_s());
+            let evals: Vec<PeakEval> = kinetics
+                .par_iter()
+                .zip(&self.peak_rows)
+                .map(|(&(ka, kd), &(lo, hi))| {
+                    let d = peak_signal_with_derivatives(&column, &Peak::new("", ka, kd, 1.0), &self.t_s[lo..hi]);
+                    PeakEval { d, d_tau: None, dka_dm: kd * dka_dm_unit, ka_over_kd: ka / kd }
+                })
+                .collect();
+            let finite = evals.iter().all(|e| {
+                let d = &e.d;
+                d.signal.iter().chain(&d.d_ka).chain(&d.d_kd).chain(&d.d_t0).chain(&d.d_t1).all(|v| v.is_finite())
+            });
+            if !finite {
+                return false;
+            }
+            self.cache = Some((theta.to_vec(), evals));
+        }
+        let Some((_, evals)) = &mut self.cache else { return false };
+        if need_tau && self.free[2] && evals.iter().any(|e| e.d_tau.is_none()) {
+            let tau = column.inlet_tail_s();
+            let h = TAU_STEP * tau.max(1e-3);
+            let Ok(stepped) = column.with_inlet_tail_s(tau + h) else { return false };
+            let t_s = &self.t_s;
+            evals.par_iter_mut().zip(&kinetics).zip(&self.peak_rows).for_each(|((e, &(ka, kd)), &(lo, hi))| {
+                let up = peak_signal(&stepped, &Peak::new("", ka, kd, 1.0), &t_s[lo..hi]);
+                e.d_tau = Some(up.iter().zip(&e.d.signal).map(|(a, b)| (a - b) / h).collect());
+            });
+            if !evals.iter().flat_map(|e| e.d_tau.iter().flatten()).all(|v| v.is_finite()) {
+                return false;
+            }
+        }
+        true
+    }
+}
+
+/// `template` with the run-level values v = (t0, t1, τ) in s; `None` if any is invalid.
+pub(crate) fn column_with(template: &Column, v: [f64; 3]) -> Option<Column> {
+    template.with_holdup_time_s(v[0]).ok()?.with_injection_s(v[1]).ok()?.with_inlet_tail_s(v[2]).ok()
+}
+
+impl SeparableModel for JointModel {
+    fn n_points(&self) -> usize {
+        self.t_s.len()
+    }
+    fn n_nonlinear(&self) -> usize {
+        2 * self.n_peaks() + self.n_free_run()
+    }
+    fn n_basis(&self) -> usize {
+        self.n_peaks() + self.baseline.ncols()
+    }
+    fn derivative_structure(&self) -> Vec<(usize, usize)> {
+        let (m, r) = (self.n_peaks(), self.n_free_run());
+        (0..m)
+            .flat_map(|j| [(j, 2 * j), (j, 2 * j + 1)].into_iter().chain((0..r).map(move |k| (j, 2 * m + k))))
+            .collect()
+    }
+    fn basis(&mut self, theta: &[f64], phi: &mut DMatrix<f64>) -> bool {
+        if !self.evaluate(theta, false) {
+            return false;
+        }
+        let Some((_, evals)) = &self.cache else { return false };
+        let m = evals.len();
+        for (j, e) in evals.iter().enumerate() {
+            let (lo, hi) = self.peak_rows[j];
+            phi.view_mut((lo, j), (hi - lo, 1)).copy_from_slice(&e.d.signal);
+        }
+        phi.columns_mut(m, self.baseline.ncols()).copy_from(&self.baseline);
+        true
+    }
+    fn basis_derivatives(&mut self, theta: &[f64], dphi: &mut DMatrix<f64>) -> bool {
+        if !self.evaluate(theta, true) {
+            return false;
+        }
+        let Some((_, evals)) = &self.cache else { return false };
+        let per = 2 + self.n_free_run();
+        let Some(column) = self.column_at(theta) else { return false };
+        let t0 = column.holdup_time_s();
+        let mut work = Vec::new();
+        for (j, e) in evals.iter().enumerate() {
+            let (lo, hi) = self.peak_rows[j];
+            let d_ka = &e.d.d_ka;
+            // ∂k_a/∂(run value) at fixed mean: ∂k_a/∂m · ∂m'/∂v with k' = (m − t1/2 − τ)/t0 − 1.
+            let mean = theta[2 * j];
+            let dka = [
+                -e.dka_dm * (mean - 0.5 * column.injection_s() - column.inlet_tail_s()) / t0,
+                -0.5 * e.dka_dm,
+                -e.dka_dm,
+            ];
+            let mut k = 0;
+            let mut put = |col: &mut dyn Iterator<Item = f64>, dphi: &mut DMatrix<f64>| {
+                for (i, v) in col.enumerate() {
+                    dphi[(lo + i, per * j + k)] = v;
+                }
+                k += 1;
+            };
+            put(&mut d_ka.iter().map(|v| v * e.dka_dm), dphi);
+            put(&mut e.d.d_kd.iter().zip(d_ka).map(|(a, b)| a + b * e.ka_over_kd), dphi);
+            for (r, own) in [Some(&e.d.d_t0), Some(&e.d.d_t1), e.d_tau.as_ref()].into_iter().enumerate() {
+                if !self.free[r] {
+                    continue;
+                }
+                let Some(own) = own else { return false };
+                work.clear();
+                work.extend(own.iter().zip(d_ka).map(|(a, b)| a + b * dka[r]));
+                put(&mut work.iter().copied(), dphi);
+            }
+            debug_assert_eq!(hi - lo, d_ka.len());
+        }
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fit::varpro::fit_separable;
+    use crate::fit::{NoObserver, options::FitOptions, problem::Bound};
+    use crate::model::closed::sum_signal;
+
+    fn grid(lo: f64, hi: f64, dt: f64) -> Vec<f64> {
+        let n = ((hi - lo) / dt).round() as usize + 1;
+        (0..n).map(|i| lo + dt * i as f64).collect()
+    }
+
+    #[test]
+    fn basis_derivatives_match_finite_differences() {
+        let col = Column::paper_btex().with_inlet_tail_s(2.0).unwrap();
+        let peaks = Peak::paper_btex();
+        let t = grid(0.0, 700.0, 0.5);
+        let windows: Vec<&[f64]> = vec![&t[300..700], &t[800..1300]];
+        let cluster = [0, 0, 1, 1, 1];
+        let base = [col.holdup_time_s(), col.injection_s(), 2.0];
+        let mut model = JointModel::new(col, base, [true, true, true], &windows, &cluster, 1);
+        let mut theta: Vec<f64> =
+            peaks.iter().flat_map(|p| [mean_from_ka(&col, p.ka_per_s, p.kd_per_s), p.kd_per_s]).collect();
+        theta.extend(base);
+        let (n, m) = (model.n_points(), model.n_basis());
+        let structure = model.derivative_structure();
+        let mut dphi = DMatrix::zeros(n, structure.len());
+        assert!(model.basis_derivatives(&theta, &mut dphi));
+        for (d, &(j, k)) in structure.iter().enumerate() {
+            let h = 1e-5 * theta[k];
+            let mut eval = |x: f64| {
+                let mut th = theta.clone();
+                th[k] = x;
+                let mut phi = DMatrix::zeros(n, m);
+                assert!(model.basis(&th, &mut phi));
+                phi.column(j).into_owned()
+            };
+            let num = (eval(theta[k] + h) - eval(theta[k] - h)) / (2.0 * h);
+            let scale = num.amax().max(dphi.column(d).amax());
+            let err = (&num - dphi.column(d)).amax();
+            assert!(scale > 0.0 && err <= 1e-5 * scale, "basis {j} parameter {k}: error {err:e} of {scale:e}");
+        }
+    }
+
+    /// Two clusters of BTEX peaks with an inlet tail, noise-free: from t1 20 % short, τ 1.5 s instead of 2 s and
+    /// kinetics 1 % off, the joint fit recovers every k_a, k_d, area and the shared t1 and τ. (A run fit starts
+    /// the joint fit from per-cluster fits whose windows' moments place each peak; far starts that put peaks in
+    /// the wrong place are not what this tests.)
+    #[test]
+    fn joint_fit_recovers_kinetics_and_run_values() {
+        let truth = Column::paper_btex().with_inlet_tail_s(2.0).unwrap();
+        let peaks = Peak::paper_btex();
+        let t = grid(0.0, 700.0, 0.5);
+        let y: Vec<f64> = sum_signal(&truth, &peaks, &t).iter().map(|v| v + 100.0).collect();
+        // Windows around each peak's apex: benzene+toluene in one cluster, the xylenes in another.
+        let apex: Vec<f64> = peaks
+            .iter()
+            .map(|p| {
+                let c = peak_signal(&truth, p, &t);
+                t[c.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)).unwrap().0]
+            })
+            .collect();
+        let (lo1, hi1) = (apex[0] - 30.0, apex[1] + 60.0);
+        let (lo2, hi2) = (apex[2] - 30.0, apex[4] + 60.0);
+        let idx = |a: f64, b: f64| (t.partition_point(|&x| x < a), t.partition_point(|&x| x <= b));
+        let (a1, b1) = idx(lo1, hi1);
+        let (a2, b2) = idx(lo2, hi2);
+        assert!(b1 <= a2, "clusters must not overlap: {hi1} vs {lo2}");
+        let windows: Vec<&[f64]> = vec![&t[a1..b1], &t[a2..b2]];
+        let ys: Vec<f64> = y[a1..b1].iter().chain(&y[a2..b2]).copied().collect();
+        let cluster = [0, 0, 1, 1, 1];
+        let base = [truth.holdup_time_s(), 0.8 * truth.injection_s(), 1.5];
+        let mut model = JointModel::new(truth, base, [false, true, true], &windows, &cluster, 0);
+        let start = column_with(&truth, base).unwrap();
+        let mut theta0: Vec<f64> = peaks
+            .iter()
+            .flat_map(|p| [mean_from_ka(&start, 1.01 * p.ka_per_s, 0.99 * p.kd_per_s), 0.99 * p.kd_per_s])
+            .collect();
+        theta0.extend([base[1], base[2]]);
+        let mut bounds = vec![Bound::Positive; 10];
+        bounds.extend([Bound::Interval(0.01, 20.0), Bound::Interval(1e-3, 20.0)]);
+        let opts = FitOptions::default().with_tolerance(1e-12);
+        let r = fit_separable(&mut model, &ys, &theta0, &bounds, &[], &opts, &mut NoObserver).unwrap();
+        let kinetics = model.kinetics(&r.values[..12]).unwrap();
+        for (j, p) in peaks.iter().enumerate() {
+            let (ka, kd) = kinetics[j];
+            assert!(
+                (ka / p.ka_per_s - 1.0).abs() < 1e-6,
+                "{}: k_a {ka} vs {} ({:?} {} it, sse {:e}, {:?}, {apex:?})",
+                p.name,
+                p.ka_per_s,
+                r.termination,
+                r.iterations,
+                r.sse,
+                &r.values[10..12]
+            );
+            assert!((kd / p.kd_per_s - 1.0).abs() < 1e-6, "{}: k_d {kd} vs {}", p.name, p.kd_per_s);
+            assert!((r.values[12 + j] / p.area - 1.0).abs() < 1e-6, "{}: area", p.name);
+        }
+        assert!((r.values[10] / truth.injection_s() - 1.0).abs() < 1e-6, "t1 {}", r.values[10]);
+        assert!((r.values[11] / 2.0 - 1.0).abs() < 1e-6, "tau {}", r.values[11]);
+    }
+}
