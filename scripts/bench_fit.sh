@@ -4,7 +4,10 @@
 # /work/shared/peers/README.md) and hplc-py (if /tmp/venv/bin/python has it). Prints wall times, ratios and each
 # tool's whole-run SSE.
 #
-# Usage: [ELUTE=path/to/elute] scripts/bench_fit.sh [REPEATS]   (needs a release build: cargo build --release --no-default-features)
+# Then the batch case: BATCH (default 1000) copies of SOLV001 in one `elute fit` call (runs in parallel on every
+# core), wall time and runs per second. BATCH=0 skips it.
+#
+# Usage: [ELUTE=path/to/elute] [BATCH=N] scripts/bench_fit.sh [REPEATS]   (needs a release build: cargo build --release --no-default-features)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 REPEATS=${1:-5}
@@ -102,4 +105,17 @@ EOF
     "$(awk -v a="$T_HPLC" -v b="$T_ELUTE" 'BEGIN {print a / b}')"
 else
   echo "hplc-py not available (python3 -m venv /tmp/venv && /tmp/venv/bin/pip install hplc-py)"
+fi
+
+# --- batch: BATCH runs of SOLV001's size in one process ---
+BATCH=${BATCH:-1000}
+if [ "$BATCH" -gt 0 ]; then
+  mkdir -p "$WORK/batch" "$WORK/batch_out"
+  for i in $(seq -w 1 "$BATCH"); do ln -s "$PWD/tests/data/SOLV001.CDF" "$WORK/batch/run$i.CDF"; done
+  t0=$(now)
+  "$ELUTE" fit "$WORK"/batch/*.CDF --out "$WORK/batch_out" >/dev/null 2>&1 || true
+  t1=$(now)
+  ROWS=$(($(wc -l < "$WORK/batch_out/peaks.csv") - 1))
+  printf 'elute   %s x SOLV001 on %s cores: %.2f s (%.1f runs/s, %s peak rows)\n' "$BATCH" "$(nproc)" \
+    "$(awk -v a="$t0" -v b="$t1" 'BEGIN {print b - a}')" "$(awk -v a="$t0" -v b="$t1" -v n="$BATCH" 'BEGIN {print n / (b - a)}')" "$ROWS"
 fi
