@@ -168,7 +168,7 @@ pub fn run(args: &FitArgs) -> anyhow::Result<ExitCode> {
             Ok(j) => jobs.extend(j),
             Err(e) => {
                 failures += 1;
-                println!("{}: error: {e:#}", file.display());
+                super::sayln!("{}: error: {e:#}", file.display());
             }
         }
     }
@@ -190,7 +190,7 @@ pub fn run(args: &FitArgs) -> anyhow::Result<ExitCode> {
             Ok(f) => f,
             Err(e) => {
                 failures += 1;
-                println!("{label}: error: {e:#}");
+                super::sayln!("{label}: error: {e:#}");
                 continue;
             }
         };
@@ -199,11 +199,11 @@ pub fn run(args: &FitArgs) -> anyhow::Result<ExitCode> {
         let out = args.out.join(session_file_name(&job.file, job.multi.then_some(job.channel)));
         if let Err(e) = session::save(&s, &out) {
             failures += 1;
-            println!("{label}: error: {e}");
+            super::sayln!("{label}: error: {e}");
             continue;
         }
         let failed_peaks = fit.peaks.iter().filter(|p| p.error.is_some()).count();
-        println!(
+        super::sayln!(
             "{label}: {} peaks, R² {}, t0 {:.3} s, t1 {:.3} s, tau {:.3} s, {:.3} s{} -> {}",
             fit.peaks.len(),
             fit.r2.map(|v| format!("{v:.5}")).unwrap_or_else(|| "n/a".into()),
@@ -237,7 +237,12 @@ pub fn run(args: &FitArgs) -> anyhow::Result<ExitCode> {
         TableFormat::Json => serde_json::to_vec_pretty(&rows)?,
     };
     session::write_atomically(&table, &bytes).with_context(|| format!("writing {}", table.display()))?;
-    println!("{} run(s) fitted, {} row(s) in {}; {failures} failure(s)", rows_runs(&rows), rows.len(), table.display());
+    super::sayln!(
+        "{} run(s) fitted, {} row(s) in {}; {failures} failure(s)",
+        rows_runs(&rows),
+        rows.len(),
+        table.display()
+    );
     Ok(if failures > 0 { ExitCode::FAILURE } else { ExitCode::SUCCESS })
 }
 

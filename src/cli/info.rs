@@ -22,10 +22,10 @@ pub fn run(args: &InfoArgs) -> anyhow::Result<ExitCode> {
     let mut failed = false;
     for (i, path) in args.files.iter().enumerate() {
         if i > 0 {
-            println!();
+            super::sayln!();
         }
         match io::read_file(path) {
-            Ok(chroms) => print!("{}", io::info::describe(path, &chroms)),
+            Ok(chroms) => super::say!("{}", io::info::describe(path, &chroms)),
             Err(e) => {
                 eprintln!("error: {e}");
                 failed = true;

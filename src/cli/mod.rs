@@ -6,6 +6,22 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+/// Like `print!`/`println!` on stdout, but a closed pipe (`elute fit … | head`) is not a panic: write errors
+/// on stdout are ignored (the results are in the files; stdout is a summary).
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stdout().lock(), $($arg)*);
+    }};
+}
+macro_rules! sayln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout().lock(), $($arg)*);
+    }};
+}
+pub(crate) use {say, sayln};
+
 pub mod fit;
 pub mod info;
 pub mod simulate;

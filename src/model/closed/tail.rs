@@ -11,7 +11,7 @@
 
 use std::sync::LazyLock;
 
-use super::panels::{Kernel, PANEL_WIDTH_U, clenshaw, clenshaw4, gauss_legendre};
+use super::panels::{Kernel, PANEL_WIDTH_U, clenshaw_lanes, clenshaw4, gauss_legendre};
 
 /// Channels of the recursion: Q (always), ψ∗k and (θf)∗k (derivatives).
 pub const CHANNELS: usize = 3;
@@ -151,13 +151,22 @@ impl<'a> TailConvolver<'a> {
                     sum[0] += w * kd * f;
                 }
             } else {
-                for (x, w) in xs.iter().zip(&weights) {
-                    let (theta, t) = local(*x);
-                    let f = clenshaw(&panel.f, t);
-                    sum[0] += w * kd * f;
-                    if self.derivatives {
-                        sum[1] += w * clenshaw(&panel.psi, t) * inv_tau;
-                        sum[2] += w * theta * f * inv_tau;
+                // Every node at once: eight independent Clenshaw recurrences per series overlap their latency
+                // (unused lanes evaluate at t = 0 and are ignored).
+                let mut tt = [0.0; MAX_RULE];
+                let mut th = [0.0; MAX_RULE];
+                for (k, x) in xs.iter().enumerate() {
+                    (th[k], tt[k]) = local(*x);
+                }
+                let f8 = clenshaw_lanes(&panel.f, tt);
+                for k in 0..xs.len() {
+                    sum[0] += weights[k] * kd * f8[k];
+                }
+                if self.derivatives {
+                    let p8 = clenshaw_lanes(&panel.psi, tt);
+                    for k in 0..xs.len() {
+                        sum[1] += weights[k] * p8[k] * inv_tau;
+                        sum[2] += weights[k] * th[k] * f8[k] * inv_tau;
                     }
                 }
             }
