@@ -52,6 +52,37 @@ fn noise_free_btex_recovers_ka_and_kd_from_moment_guesses() {
     assert!(fit.r2.unwrap() > 1.0 - 1e-12);
 }
 
+/// The joint fit: BTEX simulated with an inlet tail τ = 2 s, fitted with τ and t1 free (starting from τ = 0 → half
+/// the median width, t1 from the column), recovers τ, t1 and every k_a and k_d.
+#[test]
+fn noise_free_btex_recovers_the_run_level_tail_and_injection_time() {
+    let t = btex_grid();
+    let truth_column = Column::paper_btex().with_inlet_tail_s(2.0).unwrap();
+    let truth = Peak::paper_btex();
+    let y = elute::model::closed::sum_signal(&truth_column, &truth, &t);
+    let seeds = detect_seeds(&t, &y, &PeakFindOptions::default().with_noise_sd(1e-3)).unwrap();
+    assert_eq!(seeds.len(), 5, "{seeds:?}");
+    // Noise-free data: a tighter joint tolerance than the default 1e-6 (which stops within 1e-3 of t1 here, far
+    // inside any noisy run's uncertainty).
+    let defaults = RunFitOptions::default();
+    let options =
+        RunFitOptions { fit_injection: true, outer: defaults.outer.clone().with_tolerance(1e-12), ..defaults };
+    let fit = fit_run(&t, &y, &Column::paper_btex(), &seeds, &options, &mut NoObserver).unwrap();
+    println!(
+        "tau {:?}, t1 {:?}, {:?} in {} evaluations",
+        fit.inlet_tail, fit.injection, fit.outer_termination, fit.outer_evaluations
+    );
+    assert!(fit.inlet_tail.fitted && fit.injection.fitted && !fit.holdup_time.fitted);
+    assert!((fit.inlet_tail.value_s / 2.0 - 1.0).abs() < 1e-6, "tau {:?}", fit.inlet_tail);
+    assert!((fit.injection.value_s / 4.0 - 1.0).abs() < 1e-6, "t1 {:?}", fit.injection);
+    for (p, f) in truth.iter().zip(matched(&fit, &truth, &truth_column)) {
+        let eka = (f.ka_per_s / p.ka_per_s - 1.0).abs();
+        let ekd = (f.kd_per_s / p.kd_per_s - 1.0).abs();
+        println!("{}: ka rel err {eka:.2e}, kd {ekd:.2e}", p.name);
+        assert!(eka < 1e-6 && ekd < 1e-6, "{}: ka {eka:e}, kd {ekd:e}", p.name);
+    }
+}
+
 /// xorshift64* with Box–Muller: a small, seeded normal generator.
 struct Rng(u64);
 
