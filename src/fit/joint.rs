@@ -68,6 +68,10 @@ pub(crate) struct JointModel {
     t_s: Vec<f64>,
     /// Per peak: its cluster's rows [lo, hi) in `t_s`.
     peak_rows: Vec<(usize, usize)>,
+    /// Per cluster: its rows [lo, hi) in `t_s`.
+    cluster_rows: Vec<(usize, usize)>,
+    /// Per peak: its cluster.
+    peak_cluster: Vec<usize>,
     /// Block-diagonal baseline columns (n × Σ (degree + 1)).
     baseline: DMatrix<f64>,
     cache: Option<(Vec<f64>, Vec<PeakEval>)>,
@@ -98,7 +102,17 @@ impl JointModel {
             baseline.view_mut((rows[c].0, per * c), (w.len(), b.ncols())).copy_from(&b);
         }
         let peak_rows = peak_cluster.iter().map(|&c| rows[c]).collect();
-        JointModel { template, base, free, t_s, peak_rows, baseline, cache: None }
+        JointModel {
+            template,
+            base,
+            free,
+            t_s,
+            peak_rows,
+            cluster_rows: rows,
+            peak_cluster: peak_cluster.to_vec(),
+            baseline,
+            cache: None,
+        }
     }
 
     fn n_peaks(&self) -> usize {
@@ -203,6 +217,21 @@ impl SeparableModel for JointModel {
         (0..m)
             .flat_map(|j| [(j, 2 * j), (j, 2 * j + 1)].into_iter().chain((0..r).map(move |k| (j, 2 * m + k))))
             .collect()
+    }
+    /// One block per cluster: its rows, its peaks' columns and its baseline columns.
+    fn blocks(&self) -> Option<Vec<(std::ops::Range<usize>, Vec<usize>)>> {
+        let (m, nc) = (self.n_peaks(), self.cluster_rows.len());
+        let per = self.baseline.ncols() / nc.max(1);
+        Some(
+            self.cluster_rows
+                .iter()
+                .enumerate()
+                .map(|(c, &(lo, hi))| {
+                    let peaks = (0..m).filter(|&j| self.peak_cluster[j] == c);
+                    (lo..hi, peaks.chain(m + per * c..m + per * (c + 1)).collect())
+                })
+                .collect(),
+        )
     }
     fn basis(&mut self, theta: &[f64], phi: &mut DMatrix<f64>) -> bool {
         if !self.evaluate(theta, false) {

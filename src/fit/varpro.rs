@@ -40,6 +40,45 @@ pub trait SeparableModel {
     fn basis(&mut self, theta: &[f64], phi: &mut DMatrix<f64>) -> bool;
     /// Writes ∂φⱼ/∂θₖ for each structure pair d into column d of `dphi` (n × structure length).
     fn basis_derivatives(&mut self, theta: &[f64], dphi: &mut DMatrix<f64>) -> bool;
+    /// Optional block structure, constant for the model's lifetime: disjoint row ranges, each with the basis
+    /// columns that are zero outside it (every column in exactly one block). The linear least squares then
+    /// splits into one small SVD per block instead of one of the whole n × m basis. `None` (the default): one
+    /// block.
+    fn blocks(&self) -> Option<Vec<(std::ops::Range<usize>, Vec<usize>)>> {
+        None
+    }
+}
+
+/// Thin, rank-truncated SVD of the basis columns `cols` of `phi` on `rows`: (U, S⁻¹, V) with A⁺ = V S⁻¹ Uᵀ.
+///
+/// Columns are normalised before the SVD: nalgebra's SVD converges to an absolute threshold set by the largest
+/// singular value, which leaves the small ones (peaks beside a baseline column of ones) wrong in the 6th digit.
+/// With A = Aₙ·D, A⁺ = D⁻¹Vₙ S⁻¹ Uᵀ, so V is returned as D⁻¹Vₙ. `None` if the SVD fails.
+fn block_svd(
+    phi: &DMatrix<f64>,
+    rows: std::ops::Range<usize>,
+    cols: &[usize],
+) -> Option<(DMatrix<f64>, Vec<f64>, DMatrix<f64>)> {
+    let (n, mf) = (rows.len(), cols.len());
+    let mut a = DMatrix::from_fn(n, mf, |i, c| phi[(rows.start + i, cols[c])]);
+    let scale: Vec<f64> = (0..mf)
+        .map(|c| {
+            let s = a.column(c).norm();
+            if s > 0.0 && s.is_finite() { s } else { 1.0 }
+        })
+        .collect();
+    for (c, s) in scale.iter().enumerate() {
+        a.column_mut(c).scale_mut(1.0 / s);
+    }
+    let svd = a.svd(true, true);
+    let (Some(u), Some(vt)) = (svd.u, svd.v_t) else { return None };
+    let smax = svd.singular_values.iter().copied().fold(0.0, f64::max);
+    let tol = smax * 1e-12 * (n.max(mf) as f64);
+    let keep: Vec<usize> = (0..svd.singular_values.len()).filter(|&k| svd.singular_values[k] > tol).collect();
+    let u = DMatrix::from_fn(n, keep.len(), |i, c| u[(i, keep[c])]);
+    let v = DMatrix::from_fn(mf, keep.len(), |i, c| vt[(keep[c], i)] / scale[i]);
+    let s_inv = keep.iter().map(|&k| 1.0 / svd.singular_values[k]).collect();
+    Some((u, s_inv, v))
 }
 
 /// The projected problem on θ; caches the linear solve at the last θ.
@@ -49,6 +88,7 @@ struct Projected<'a, M: SeparableModel> {
     fixed: Vec<Option<f64>>,
     free_cols: Vec<usize>,
     structure: Vec<(usize, usize)>,
+    blocks: Option<Vec<(std::ops::Range<usize>, Vec<usize>)>>,
     phi: DMatrix<f64>,
     dphi: DMatrix<f64>,
     /// Thin SVD factors of the free basis A (rank-truncated): U (n × r), S⁻¹ (r), V (m_free × r).
@@ -83,27 +123,39 @@ impl<M: SeparableModel> Projected<'_, M> {
             self.s_inv.clear();
             self.v = DMatrix::zeros(0, 0);
         } else {
-            // Columns are normalised before the SVD: nalgebra's SVD converges to an absolute threshold set by
-            // the largest singular value, which leaves the small ones (peaks beside a baseline column of ones)
-            // wrong in the 6th digit. With A = Aₙ·D, A⁺ = D⁻¹Vₙ S⁻¹ Uᵀ, so V is stored as D⁻¹Vₙ.
-            let mut a = DMatrix::from_fn(n, mf, |i, c| self.phi[(i, self.free_cols[c])]);
-            let scale: Vec<f64> = (0..mf)
-                .map(|c| {
-                    let s = a.column(c).norm();
-                    if s > 0.0 && s.is_finite() { s } else { 1.0 }
-                })
-                .collect();
-            for (c, s) in scale.iter().enumerate() {
-                a.column_mut(c).scale_mut(1.0 / s);
+            let blocks = match &self.blocks {
+                Some(b) => b.clone(),
+                None => vec![(0..n, self.free_cols.clone())],
+            };
+            let mut pos = vec![usize::MAX; self.phi.ncols()];
+            for (c, &j) in self.free_cols.iter().enumerate() {
+                pos[j] = c;
             }
-            let svd = a.svd(true, true);
-            let (Some(u), Some(vt)) = (svd.u, svd.v_t) else { return false };
-            let smax = svd.singular_values.iter().copied().fold(0.0, f64::max);
-            let tol = smax * 1e-12 * (n.max(mf) as f64);
-            let keep: Vec<usize> = (0..svd.singular_values.len()).filter(|&k| svd.singular_values[k] > tol).collect();
-            self.u = DMatrix::from_fn(n, keep.len(), |i, c| u[(i, keep[c])]);
-            self.v = DMatrix::from_fn(mf, keep.len(), |i, c| vt[(keep[c], i)] / scale[i]);
-            self.s_inv = keep.iter().map(|&k| 1.0 / svd.singular_values[k]).collect();
+            let mut parts = Vec::with_capacity(blocks.len());
+            for (rows, cols) in &blocks {
+                let free: Vec<usize> = cols.iter().copied().filter(|&j| pos[j] != usize::MAX).collect();
+                if free.is_empty() {
+                    continue;
+                }
+                let Some(part) = block_svd(&self.phi, rows.clone(), &free) else { return false };
+                parts.push((rows.clone(), free, part));
+            }
+            let r: usize = parts.iter().map(|p| p.2.0.ncols()).sum();
+            self.u = DMatrix::zeros(n, r);
+            self.v = DMatrix::zeros(mf, r);
+            self.s_inv.clear();
+            let mut k0 = 0;
+            for (rows, free, (u, s_inv, v)) in parts {
+                let k = u.ncols();
+                self.u.view_mut((rows.start, k0), (rows.len(), k)).copy_from(&u);
+                for (i, &j) in free.iter().enumerate() {
+                    for c in 0..k {
+                        self.v[(pos[j], k0 + c)] = v[(i, c)];
+                    }
+                }
+                self.s_inv.extend(s_inv);
+                k0 += k;
+            }
         }
         // c_free = V S⁻¹ Uᵀ z; r = z − U Uᵀ z.
         let utz = self.u.tr_mul(&z);
@@ -236,6 +288,17 @@ pub fn fit_separable<M: SeparableModel>(
     if n == 0 || n < n_free {
         return Err(FitError::NotEnoughData { points: n, free: n_free });
     }
+    let blocks = model.blocks();
+    if let Some(b) = &blocks {
+        let mut seen = vec![false; m];
+        let ok = b
+            .iter()
+            .all(|(rows, cols)| rows.end <= n && cols.iter().all(|&j| j < m && !std::mem::replace(&mut seen[j], true)))
+            && seen.iter().all(|s| *s);
+        if !ok {
+            return Err(FitError::SizeMismatch { what: "block structure: rows or columns out of range".into() });
+        }
+    }
     let nd = structure.len();
     let mut proj = Projected {
         model,
@@ -243,6 +306,7 @@ pub fn fit_separable<M: SeparableModel>(
         fixed: fixed.clone(),
         free_cols: free_cols.clone(),
         structure: structure.clone(),
+        blocks,
         phi: DMatrix::zeros(n, m),
         dphi: DMatrix::zeros(n, nd),
         u: DMatrix::zeros(n, 0),
@@ -452,7 +516,12 @@ mod tests {
             })
             .collect();
         let theta = [10.3, 1.1, 12.7, 1.4];
-        for fixed in [vec![None; 4], vec![Some(3.0), None, None, None]] {
+        let one_block = Some(vec![(0..t.len(), vec![0, 1, 2, 3])]);
+        for (fixed, blocks) in [
+            (vec![None; 4], None),
+            (vec![Some(3.0), None, None, None], None),
+            (vec![Some(3.0), None, None, None], one_block),
+        ] {
             let mut model = PeakSum::new(&t, GaussianShape, 2, Some(1));
             let structure = model.derivative_structure();
             let free_cols: Vec<usize> = (0..4).filter(|&j| fixed[j].is_none()).collect();
@@ -462,6 +531,7 @@ mod tests {
                 fixed: fixed.clone(),
                 free_cols,
                 structure,
+                blocks,
                 phi: DMatrix::zeros(t.len(), 4),
                 dphi: DMatrix::zeros(t.len(), 4),
                 u: DMatrix::zeros(t.len(), 0),
