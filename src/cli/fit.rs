@@ -214,6 +214,9 @@ pub fn run(args: &FitArgs) -> anyhow::Result<ExitCode> {
             if failed_peaks > 0 { format!(", {failed_peaks} peak fit(s) failed") } else { String::new() },
             out.display()
         );
+        for note in &fit.notes {
+            super::sayln!("  note: {note}");
+        }
         if failed_peaks > 0 {
             failures += 1;
         }

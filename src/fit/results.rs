@@ -146,6 +146,7 @@ impl RunFit {
                 inlet_tail: self.inlet_tail.fitted,
                 inlet_tail_se_s: self.inlet_tail.se_s,
             },
+            notes: self.notes.clone(),
             peaks: self
                 .peaks
                 .iter()

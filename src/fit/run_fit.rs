@@ -451,12 +451,16 @@ pub fn fit_run(
         match joint_fit(&ctx, &cluster_of, &results, free, v0, &run_bounds, &options.outer, observer) {
             Ok((r, v, warm)) => {
                 values = v;
-                if free[0] && r.at_bound.get(2 * seeds_ok.len()).copied().unwrap_or(false) {
-                    let se = r.standard_errors.get(2 * seeds_ok.len()).copied().flatten().unwrap_or(f64::NAN);
+                let k0 = 2 * seeds_ok.len();
+                let se_t0 = r.standard_errors.get(k0).copied().flatten().filter(|v| v.is_finite());
+                let at_bound = r.at_bound.get(k0).copied().unwrap_or(false);
+                if free[0] && (at_bound || se_t0.is_none_or(|se| se > 0.5 * v[0])) {
                     notes.push(format!(
-                        "t0 ran to its bound ({:.3} s, SE {se:.3} s): this run does not determine t0; k_a, mu and \
-                         k' depend on it",
-                        v[0]
+                        "t0 is not determined by this run ({:.3} s, SE {}{}); k_a, mu and k' depend on it: give the \
+                         column or t0 if known",
+                        v[0],
+                        se_t0.map(|se| format!("{se:.3} s")).unwrap_or_else(|| "undefined".into()),
+                        if at_bound { ", at its bound" } else { "" }
                     ));
                 }
                 joint_report = Some(r);

@@ -24,6 +24,10 @@ pub struct FitSummary {
     /// Per peak, in the session's peak order.
     #[serde(default)]
     pub peaks: Vec<PeakFitSummary>,
+    /// What the fitter wants the reader to know (an assumed column, a run-level value the run does not
+    /// determine, skipped peaks); absent when none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 /// Fitted run-level values and their standard errors (s); `None` SE when held fixed or undetermined.
