@@ -39,3 +39,27 @@ fn solv001_peaks_match_the_files_own_peak_table() {
         assert!(nearest <= 1.0, "{} at {} s: nearest found peak {nearest} s away", entry.name, entry.retention_time_s);
     }
 }
+
+/// Whole-run fits of real runs from other instruments (unknown column: t0, t1 and τ fitted): every area is
+/// non-negative and the model explains the run far better than its mean. Before areas were held non-negative,
+/// CAL_3 came out with a peak of area −1.8e9 as wide as the run and a whole-run R² of −2e17.
+#[test]
+fn real_runs_fit_with_non_negative_areas_and_a_sane_whole_run_r2() {
+    use elute::fit::{NoObserver, RunFitOptions, detect_seeds, fit_run};
+    use elute::model::Column;
+    for (name, min_r2) in
+        [("CAL_3.CDF", 0.9), ("EXAMPLE.CDF", 0.95), ("chemstation_81.ch", 0.9), ("PK-SUM01N01.CDF", 0.9)]
+    {
+        let run = first_channel(name);
+        let seeds = detect_seeds(&run.time_s, &run.signal, &PeakFindOptions::default()).unwrap();
+        let options = RunFitOptions::unknown_column();
+        let fit =
+            fit_run(&run.time_s, &run.signal, &Column::default_preset(), &seeds, &options, &mut NoObserver).unwrap();
+        println!("{name}: {} peaks, R² {:?}", fit.peaks.len(), fit.r2);
+        assert!(!fit.peaks.is_empty(), "{name}");
+        for p in &fit.peaks {
+            assert!(p.area >= 0.0, "{name} {}: area {}", p.name, p.area);
+        }
+        assert!(fit.r2.unwrap_or(f64::NEG_INFINITY) > min_r2, "{name}: whole-run R² {:?}", fit.r2);
+    }
+}

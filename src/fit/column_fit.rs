@@ -86,6 +86,10 @@ impl SeparableModel for ClusterModel {
     fn derivative_structure(&self) -> Vec<(usize, usize)> {
         (0..self.n_peaks).flat_map(|j| [(j, 2 * j), (j, 2 * j + 1)]).collect()
     }
+    /// Peak areas are not negative.
+    fn nonnegative(&self) -> Vec<usize> {
+        (0..self.n_peaks).collect()
+    }
     fn basis(&mut self, theta: &[f64], phi: &mut DMatrix<f64>) -> bool {
         if !self.evaluate(theta) {
             return false;

@@ -218,6 +218,10 @@ impl SeparableModel for JointModel {
             .flat_map(|j| [(j, 2 * j), (j, 2 * j + 1)].into_iter().chain((0..r).map(move |k| (j, 2 * m + k))))
             .collect()
     }
+    /// Peak areas are not negative.
+    fn nonnegative(&self) -> Vec<usize> {
+        (0..self.n_peaks()).collect()
+    }
     /// One block per cluster: its rows, its peaks' columns and its baseline columns.
     fn blocks(&self) -> Option<Vec<(std::ops::Range<usize>, Vec<usize>)>> {
         let (m, nc) = (self.n_peaks(), self.cluster_rows.len());

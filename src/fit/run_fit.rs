@@ -533,7 +533,19 @@ fn joint_fit(
             theta0[2 * s + 1] = kd;
         }
     }
+    // Each peak's mean stays inside its own window: the objective sees only the windows, so a peak that leaves
+    // its window would be unconstrained by data (and could swamp the rest of the run).
     let mut bounds = vec![Bound::Positive; 2 * m];
+    for s in 0..m {
+        let (lo, hi) = ctx.own[s];
+        let (a, b) = (ctx.t[lo], ctx.t[hi - 1]);
+        if b > a {
+            bounds[2 * s] = Bound::Interval(a, b);
+            if !(theta0[2 * s] > a && theta0[2 * s] < b) {
+                theta0[2 * s] = ctx.seeds[s].apex_time_s.clamp(a + 0.01 * (b - a), b - 0.01 * (b - a));
+            }
+        }
+    }
     for (v, b) in run_bounds {
         theta0.push(*v);
         bounds.push(*b);

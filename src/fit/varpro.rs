@@ -47,6 +47,12 @@ pub trait SeparableModel {
     fn blocks(&self) -> Option<Vec<(std::ops::Range<usize>, Vec<usize>)>> {
         None
     }
+    /// Basis columns whose coefficients must not be negative (peak areas). At a θ where the least-squares
+    /// coefficient of such a column comes out negative, the column is held at zero (the most negative first, then
+    /// the rest re-solved, until none is negative): an active-set non-negative least squares. Default: none.
+    fn nonnegative(&self) -> Vec<usize> {
+        Vec::new()
+    }
 }
 
 /// Thin, rank-truncated SVD of the basis columns `cols` of `phi` on `rows`: (U, S⁻¹, V) with A⁺ = V S⁻¹ Uᵀ.
@@ -86,7 +92,11 @@ struct Projected<'a, M: SeparableModel> {
     model: &'a mut M,
     y: &'a [f64],
     fixed: Vec<Option<f64>>,
+    /// Columns fitted (not fixed by the caller), and of those the ones not held at zero at the last θ.
+    base_free: Vec<usize>,
     free_cols: Vec<usize>,
+    /// Per column: its coefficient must be ≥ 0.
+    nonneg: Vec<bool>,
     structure: Vec<(usize, usize)>,
     blocks: Option<Vec<(std::ops::Range<usize>, Vec<usize>)>>,
     phi: DMatrix<f64>,
@@ -101,22 +111,8 @@ struct Projected<'a, M: SeparableModel> {
 }
 
 impl<M: SeparableModel> Projected<'_, M> {
-    /// Solves the linear part at θ and caches residuals and coefficients. Returns false if undefined.
-    fn solve(&mut self, theta: &[f64]) -> bool {
-        if self.cached_theta.as_deref() == Some(theta) {
-            return true;
-        }
-        self.cached_theta = None;
-        if !self.model.basis(theta, &mut self.phi) || self.phi.iter().any(|v| !v.is_finite()) {
-            return false;
-        }
-        let n = self.y.len();
-        let mut z = DVector::from_column_slice(self.y);
-        for (j, f) in self.fixed.iter().enumerate() {
-            if let Some(c) = f {
-                z.axpy(-c, &self.phi.column(j), 1.0);
-            }
-        }
+    /// Thin SVD factors (U, S⁻¹, V) of the basis columns `free_cols` at the current `phi`, per block.
+    fn factorize(&mut self, n: usize) -> bool {
         let mf = self.free_cols.len();
         if mf == 0 {
             self.u = DMatrix::zeros(n, 0);
@@ -157,16 +153,56 @@ impl<M: SeparableModel> Projected<'_, M> {
                 k0 += k;
             }
         }
-        // c_free = V S⁻¹ Uᵀ z; r = z − U Uᵀ z.
-        let utz = self.u.tr_mul(&z);
-        let scaled = DVector::from_fn(utz.len(), |k, _| utz[k] * self.s_inv[k]);
-        let c_free = &self.v * &scaled;
+        true
+    }
+
+    /// Solves the linear part at θ and caches residuals and coefficients. Returns false if undefined.
+    fn solve(&mut self, theta: &[f64]) -> bool {
+        if self.cached_theta.as_deref() == Some(theta) {
+            return true;
+        }
+        self.cached_theta = None;
+        if !self.model.basis(theta, &mut self.phi) || self.phi.iter().any(|v| !v.is_finite()) {
+            return false;
+        }
+        let n = self.y.len();
+        let mut z = DVector::from_column_slice(self.y);
         for (j, f) in self.fixed.iter().enumerate() {
-            self.coef[j] = f.unwrap_or(0.0);
+            if let Some(c) = f {
+                z.axpy(-c, &self.phi.column(j), 1.0);
+            }
         }
-        for (c, &j) in self.free_cols.iter().enumerate() {
-            self.coef[j] = c_free[c];
-        }
+        self.free_cols = self.base_free.clone();
+        let utz = loop {
+            if !self.factorize(n) {
+                return false;
+            }
+            // c_free = V S⁻¹ Uᵀ z.
+            let utz = self.u.tr_mul(&z);
+            let scaled = DVector::from_fn(utz.len(), |k, _| utz[k] * self.s_inv[k]);
+            let c_free = &self.v * &scaled;
+            for (j, f) in self.fixed.iter().enumerate() {
+                self.coef[j] = f.unwrap_or(0.0);
+            }
+            for (c, &j) in self.free_cols.iter().enumerate() {
+                self.coef[j] = c_free[c];
+            }
+            // The most negative constrained coefficient (by its contribution to the fit) is held at zero.
+            let worst = self
+                .free_cols
+                .iter()
+                .copied()
+                .filter(|&j| self.nonneg[j] && self.coef[j] < 0.0)
+                .map(|j| (j, self.coef[j] * self.phi.column(j).norm()))
+                .min_by(|a, b| a.1.total_cmp(&b.1));
+            match worst {
+                Some((j, _)) => {
+                    self.coef[j] = 0.0;
+                    self.free_cols.retain(|&c| c != j);
+                }
+                None => break utz,
+            }
+        };
         self.resid = z - &self.u * utz;
         if self.resid.iter().any(|v| !v.is_finite()) || self.coef.iter().any(|v| !v.is_finite()) {
             return false;
@@ -288,6 +324,12 @@ pub fn fit_separable<M: SeparableModel>(
     if n == 0 || n < n_free {
         return Err(FitError::NotEnoughData { points: n, free: n_free });
     }
+    let mut nonneg = vec![false; m];
+    for j in model.nonnegative() {
+        if j < m {
+            nonneg[j] = true;
+        }
+    }
     let blocks = model.blocks();
     if let Some(b) = &blocks {
         let mut seen = vec![false; m];
@@ -304,7 +346,9 @@ pub fn fit_separable<M: SeparableModel>(
         model,
         y,
         fixed: fixed.clone(),
+        base_free: free_cols.clone(),
         free_cols: free_cols.clone(),
+        nonneg,
         structure: structure.clone(),
         blocks,
         phi: DMatrix::zeros(n, m),
@@ -503,6 +547,7 @@ impl<S: PeakShape> SeparableModel for PeakSum<S> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fit::NoObserver;
     use crate::fit::problem::finite_difference_jacobian;
 
     #[test]
@@ -529,7 +574,9 @@ mod tests {
                 model: &mut model,
                 y: &y,
                 fixed: fixed.clone(),
+                base_free: free_cols.clone(),
                 free_cols,
+                nonneg: vec![false; 4],
                 structure,
                 blocks,
                 phi: DMatrix::zeros(t.len(), 4),
@@ -608,5 +655,52 @@ mod tests {
         for (v, w) in rep.values.iter().zip(want) {
             assert!((v - w).abs() < 1e-8, "{:?}", rep.values);
         }
+    }
+
+    /// Basis [peak, 1]: data = 3 − 2·peak, so least squares wants the area at −2. Held non-negative, the area is 0
+    /// and the constant is the data's mean (the least-squares fit of the data by the constant alone).
+    #[test]
+    fn a_negative_area_is_held_at_zero() {
+        struct Neg {
+            t: Vec<f64>,
+        }
+        impl SeparableModel for Neg {
+            fn n_points(&self) -> usize {
+                self.t.len()
+            }
+            fn n_nonlinear(&self) -> usize {
+                1
+            }
+            fn n_basis(&self) -> usize {
+                2
+            }
+            fn derivative_structure(&self) -> Vec<(usize, usize)> {
+                vec![(0, 0)]
+            }
+            fn nonnegative(&self) -> Vec<usize> {
+                vec![0]
+            }
+            fn basis(&mut self, theta: &[f64], phi: &mut DMatrix<f64>) -> bool {
+                for (i, &t) in self.t.iter().enumerate() {
+                    phi[(i, 0)] = (-(t - theta[0]).powi(2)).exp();
+                    phi[(i, 1)] = 1.0;
+                }
+                true
+            }
+            fn basis_derivatives(&mut self, theta: &[f64], dphi: &mut DMatrix<f64>) -> bool {
+                for (i, &t) in self.t.iter().enumerate() {
+                    dphi[(i, 0)] = 2.0 * (t - theta[0]) * (-(t - theta[0]).powi(2)).exp();
+                }
+                true
+            }
+        }
+        let t: Vec<f64> = (0..200).map(|i| i as f64 * 0.05).collect();
+        let y: Vec<f64> = t.iter().map(|&x| 3.0 - 2.0 * (-(x - 5.0).powi(2)).exp()).collect();
+        let mean = y.iter().sum::<f64>() / y.len() as f64;
+        let fixed = [Bound::Fixed];
+        let r =
+            fit_separable(&mut Neg { t }, &y, &[5.0], &fixed, &[], &FitOptions::default(), &mut NoObserver).unwrap();
+        assert_eq!(r.values[1], 0.0, "area {}", r.values[1]);
+        assert!((r.values[2] - mean).abs() < 1e-12 * mean, "constant {} vs mean {mean}", r.values[2]);
     }
 }
