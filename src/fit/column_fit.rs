@@ -9,6 +9,7 @@
 use nalgebra::DMatrix;
 
 use super::baseline::polynomial_basis;
+use super::joint::{JointModel, SIGMA_MAX_OF_WINDOW, kinetics_from, theta_from};
 use super::observer::NoObserver;
 use super::options::FitOptions;
 use super::problem::{Bound, FitError};
@@ -118,8 +119,13 @@ impl SeparableModel for ClusterModel {
 
 /// Fits one cluster: `t_s`, `y` the window (s, signal), `column` with the run-level values held fixed, `theta0`
 /// the starting (k_a, k_d) pairs (1/s, positive), `fixed_areas` per peak `Some(area)` to hold (measured-area
-/// mode) or `None` to solve. The report's values are θ, then the n areas, then the baseline coefficients (in the
-/// scaled abscissa of [`polynomial_basis`]).
+/// mode) or `None` to solve. The report's values are θ = (k_a, k_d) pairs, then the n areas (never negative),
+/// then the baseline coefficients (in the scaled abscissa of [`polynomial_basis`]).
+///
+/// The solver works on each peak's mean time and k_d ([`JointModel`]), with the mean held inside the window
+/// (and after t0 + t1/2 + τ, where k' = 0): a peak cannot wander out of the data that determine it. The report
+/// is mapped back to (k_a, k_d); standard errors and correlations follow by the delta method, which for
+/// Jacobian-based covariances is exact (the same as fitting (k_a, k_d) directly).
 pub fn fit_cluster(
     t_s: &[f64],
     y: &[f64],
@@ -130,12 +136,81 @@ pub fn fit_cluster(
     options: &FitOptions,
 ) -> Result<FitReport, FitError> {
     let n_peaks = theta0.len() / 2;
-    let mut model = ClusterModel::new(t_s, *column, n_peaks, baseline_degree);
-    let bounds = vec![Bound::Positive; theta0.len()];
+    let run = [column.holdup_time_s(), column.injection_s(), column.inlet_tail_s()];
+    let mut model = JointModel::new(*column, run, [false; 3], &[t_s], &vec![0; n_peaks], baseline_degree);
+    let first_mean = run[0] + 0.5 * run[1] + run[2];
+    let (a, b) = match (t_s.first(), t_s.last()) {
+        (Some(&lo), Some(&hi)) => (lo.max(first_mean + 1e-9 * first_mean.abs().max(1.0)), hi),
+        _ => (0.0, 0.0),
+    };
+    let mut start = Vec::with_capacity(theta0.len());
+    let mut bounds = Vec::with_capacity(theta0.len());
+    for pair in theta0.chunks(2) {
+        let (ka, kd) = (pair[0], *pair.get(1).unwrap_or(&f64::NAN));
+        let (mean, sigma) = theta_from(column, ka, kd);
+        if b > a {
+            let inside = a + 1e-3 * (b - a)..=b - 1e-3 * (b - a);
+            let clamped = if mean.is_finite() { mean.clamp(*inside.start(), *inside.end()) } else { 0.5 * (a + b) };
+            start.push(clamped);
+            bounds.push(Bound::Interval(a, b));
+        } else {
+            start.push(mean);
+            bounds.push(Bound::Positive);
+        }
+        let sigma_max = SIGMA_MAX_OF_WINDOW * (b - a).max(0.0);
+        if sigma_max > 0.0 {
+            start.push(if sigma.is_finite() {
+                sigma.clamp(1e-3 * sigma_max, 0.9 * sigma_max)
+            } else {
+                0.1 * sigma_max
+            });
+            bounds.push(Bound::Interval(1e-9 * sigma_max, sigma_max));
+        } else {
+            start.push(sigma);
+            bounds.push(Bound::Positive);
+        }
+    }
     let mut fixed: Vec<Option<f64>> = fixed_areas.to_vec();
     fixed.resize(n_peaks, None);
     fixed.resize(model.n_basis(), None);
-    fit_separable(&mut model, y, theta0, &bounds, &fixed, options, &mut NoObserver)
+    let mut report = fit_separable(&mut model, y, &start, &bounds, &fixed, options, &mut NoObserver)?;
+    to_kinetics(&mut report, column, n_peaks);
+    Ok(report)
+}
+
+/// Maps a report on (mean, σ) pairs (the first 2·`n_peaks` values) to (k_a, k_d) on `column`: values, standard
+/// errors and correlations (delta method: C' = G C Gᵀ with k_d = 2s/σ², k_a = k_d·s/(α t0), s = m − t0 − t1/2 − τ).
+fn to_kinetics(report: &mut FitReport, column: &Column, n_peaks: usize) {
+    let p = report.values.len();
+    let se: Vec<f64> = report.standard_errors.iter().map(|s| s.unwrap_or(0.0)).collect();
+    let cov = DMatrix::from_fn(p, p, |i, j| se[i] * se[j] * report.correlation_between(i, j));
+    let mut g = DMatrix::<f64>::identity(p, p);
+    let first_mean = column.holdup_time_s() + 0.5 * column.injection_s() + column.inlet_tail_s();
+    for j in 0..n_peaks {
+        let (m, sigma) = (report.values[2 * j], report.values[2 * j + 1]);
+        let (ka, kd) = kinetics_from(column, m, sigma).unwrap_or((f64::NAN, f64::NAN));
+        let s = m - first_mean;
+        g[(2 * j, 2 * j)] = 2.0 * ka / s;
+        g[(2 * j, 2 * j + 1)] = -2.0 * ka / sigma;
+        g[(2 * j + 1, 2 * j)] = kd / s;
+        g[(2 * j + 1, 2 * j + 1)] = -2.0 * kd / sigma;
+        report.values[2 * j] = ka;
+        report.values[2 * j + 1] = kd;
+    }
+    let cov = &g * cov * g.transpose();
+    let had: Vec<bool> = report.standard_errors.iter().map(|s| s.is_some()).collect();
+    let new_se: Vec<Option<f64>> =
+        (0..p).map(|i| (had[i] && cov[(i, i)] >= 0.0).then(|| cov[(i, i)].sqrt()).filter(|v| v.is_finite())).collect();
+    for i in 0..p {
+        for j in 0..p {
+            report.correlation[i][j] = match (new_se[i], new_se[j]) {
+                _ if i == j => 1.0,
+                (Some(a), Some(b)) if a > 0.0 && b > 0.0 => (cov[(i, j)] / (a * b)).clamp(-1.0, 1.0),
+                _ => 0.0,
+            };
+        }
+    }
+    report.standard_errors = new_se;
 }
 
 /// The measured peak area in a window: trapezoid of y − baseline, the baseline being the straight line through

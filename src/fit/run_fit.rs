@@ -25,7 +25,7 @@ use rayon::prelude::*;
 
 use super::baseline::{PenalizedOptions, penalized_baseline};
 use super::column_fit::{AreaMode, fit_cluster, measured_area, window_moments};
-use super::joint::{JointModel, column_with, mean_from_ka};
+use super::joint::{JointModel, SIGMA_MAX_OF_WINDOW, column_with, theta_from};
 use super::metrics::peak_metrics;
 use super::observer::Observer;
 use super::options::FitOptions;
@@ -405,7 +405,7 @@ pub fn fit_run(
     let median_w = widths.get(widths.len() / 2).copied().unwrap_or(1.0);
     let min_w = widths.first().copied().unwrap_or(1.0);
     let mut v0 = [column.holdup_time_s(), column.injection_s(), column.inlet_tail_s()];
-    if options.fit_holdup && first_apex.is_finite() && !(0.3 * first_apex..0.8 * first_apex).contains(&v0[0]) {
+    if options.fit_holdup && first_apex.is_finite() && !(0.3 * first_apex..0.7 * first_apex).contains(&v0[0]) {
         v0[0] = 0.5 * first_apex;
     }
     if options.fit_injection && v0[1] > min_w {
@@ -436,7 +436,9 @@ pub fn fit_run(
     let mut values = v0;
     let mut results = first;
     if any_free {
-        let hi_t0 = if first_apex.is_finite() { first_apex } else { v0[0] * 10.0 };
+        // t0 ends before the first peak starts (its apex less one half-height width).
+        let first_start = seeds_ok.iter().map(|s| s.apex_time_s - s.width_s).fold(f64::INFINITY, f64::min);
+        let hi_t0 = if first_start.is_finite() && first_start > 0.0 { first_start } else { v0[0] * 10.0 };
         let mut run_bounds = Vec::new();
         if free[0] {
             run_bounds.push((v0[0], Bound::Interval(0.25 * hi_t0, hi_t0)));
@@ -529,8 +531,9 @@ fn joint_fit(
     for (c, cl) in ctx.clusters.iter().enumerate() {
         for (j, &s) in cl.members.iter().enumerate() {
             let (ka, kd) = (first[c].theta[2 * j], first[c].theta[2 * j + 1]);
-            theta0[2 * s] = mean_from_ka(&start, ka, kd);
-            theta0[2 * s + 1] = kd;
+            let (mean, sigma) = theta_from(&start, ka, kd);
+            theta0[2 * s] = mean;
+            theta0[2 * s + 1] = sigma;
         }
     }
     // Each peak's mean stays inside its own window: the objective sees only the windows, so a peak that leaves
@@ -540,6 +543,14 @@ fn joint_fit(
         let (lo, hi) = ctx.own[s];
         let (a, b) = (ctx.t[lo], ctx.t[hi - 1]);
         if b > a {
+            let sigma_max = SIGMA_MAX_OF_WINDOW * (b - a);
+            bounds[2 * s + 1] = Bound::Interval(1e-9 * sigma_max, sigma_max);
+            if !(theta0[2 * s + 1] > 1e-3 * sigma_max && theta0[2 * s + 1] < 0.9 * sigma_max) {
+                theta0[2 * s + 1] = theta0[2 * s + 1].clamp(1e-3 * sigma_max, 0.9 * sigma_max);
+                if !theta0[2 * s + 1].is_finite() {
+                    theta0[2 * s + 1] = 0.1 * sigma_max;
+                }
+            }
             bounds[2 * s] = Bound::Interval(a, b);
             if !(theta0[2 * s] > a && theta0[2 * s] < b) {
                 theta0[2 * s] = ctx.seeds[s].apex_time_s.clamp(a + 0.01 * (b - a), b - 0.01 * (b - a));
@@ -550,7 +561,7 @@ fn joint_fit(
         theta0.push(*v);
         bounds.push(*b);
     }
-    let mut model = JointModel::new(ctx.template, v0, free, &windows, cluster_of, ctx.degree);
+    let mut model = JointModel::new(ctx.template, v0, free, &windows, cluster_of, Some(ctx.degree));
     let mut fixed: Vec<Option<f64>> = vec![None; model.n_basis()];
     if ctx.area_mode == AreaMode::Measured {
         for s in 0..m {
