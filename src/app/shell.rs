@@ -10,12 +10,13 @@ use std::time::{Duration, Instant};
 mod draw;
 
 use super::actions::{Action, Command};
+use super::confidence::Confidence;
 use super::estimate::{climb_to_apex, peak_from_shape};
 use super::export::{table_rows, to_csv, to_tsv, write_text};
 use super::files::{DataDir, Opened, open_path};
 use super::jobs::{Job, JobError, JobKind, JobRequest};
 use super::panels::dialogs::{PathPrompt, PathPurpose};
-use super::panels::menus::ViewSettings;
+use super::panels::menus::{ThemeChoice, ViewSettings};
 use super::panels::plot::PlotView;
 use super::params::ParamMode;
 use super::state::{Curves, Document, Gesture, History};
@@ -41,11 +42,21 @@ pub struct Settings {
     pub param_mode: ParamMode,
     /// Peak detection threshold, in noise standard deviations.
     pub threshold_sigma: f64,
+    /// Colour theme (following the system by default).
+    pub theme: ThemeChoice,
+    /// Embed the measured channel in saved sessions (the embedded default run always is).
+    pub embed_run: bool,
 }
 
 impl Default for Settings {
     fn default() -> Settings {
-        Settings { minutes: false, param_mode: ParamMode::Rates, threshold_sigma: 20.0 }
+        Settings {
+            minutes: false,
+            param_mode: ParamMode::Rates,
+            threshold_sigma: 20.0,
+            theme: ThemeChoice::System,
+            embed_run: false,
+        }
     }
 }
 
@@ -89,6 +100,8 @@ pub struct App {
     /// The fit that follows the start-up detection is running; its result counts as the pristine document.
     startup_fit: bool,
     repaint: Repainter,
+    /// The selected peak's confidence region, for the current revision.
+    confidence: Option<Confidence>,
 }
 
 /// Wakes the UI from a job thread (once the app has seen its first frame).
@@ -115,7 +128,13 @@ impl App {
             curves: Curves::default(),
             curves_revision: None,
             selected: None,
-            view: ViewSettings { minutes: false, method: Method::Closed, param_mode: ParamMode::Rates },
+            view: ViewSettings {
+                minutes: false,
+                method: Method::Closed,
+                param_mode: ParamMode::Rates,
+                theme: ThemeChoice::System,
+                embed_run: false,
+            },
             plot_view: PlotView::default(),
             threshold_sigma: 20.0,
             job: None,
@@ -136,6 +155,7 @@ impl App {
             quit_requested: false,
             startup_fit: false,
             repaint: Repainter::default(),
+            confidence: None,
         }
     }
 
@@ -186,6 +206,11 @@ impl App {
         self.selected
     }
 
+    /// The selected peak's confidence region (ellipse, and χ² contour once traced), when it has been fitted.
+    pub fn confidence(&self) -> Option<&Confidence> {
+        self.confidence.as_ref()
+    }
+
     /// Whether a background job is running.
     pub fn job_running(&self) -> bool {
         self.job.is_some()
@@ -198,13 +223,21 @@ impl App {
 
     /// The settings to keep for the next run.
     pub fn settings(&self) -> Settings {
-        Settings { minutes: self.view.minutes, param_mode: self.view.param_mode, threshold_sigma: self.threshold_sigma }
+        Settings {
+            minutes: self.view.minutes,
+            param_mode: self.view.param_mode,
+            threshold_sigma: self.threshold_sigma,
+            theme: self.view.theme,
+            embed_run: self.view.embed_run,
+        }
     }
 
     /// Applies settings kept from an earlier run (out-of-range values are ignored).
     pub fn apply_settings(&mut self, s: Settings) {
         self.view.minutes = s.minutes;
         self.view.param_mode = s.param_mode;
+        self.view.theme = s.theme;
+        self.view.embed_run = s.embed_run;
         if s.threshold_sigma.is_finite() && (1.0..=1e4).contains(&s.threshold_sigma) {
             self.threshold_sigma = s.threshold_sigma;
         }
@@ -226,7 +259,7 @@ impl App {
                 self.report_write(write_text(&p, &text), &p, "peak table");
             }
             Action::ExportJsonPath(p) => {
-                let r = write_text(&p, &session::to_json(&self.doc.session));
+                let r = write_text(&p, &session::to_json(&self.session_to_save()));
                 self.report_write(r, &p, "session JSON");
             }
             Action::ExportSvgPath(p) => {
@@ -280,8 +313,12 @@ impl App {
                 }
             }
             Action::RestoreAutosave => {
-                if let Some(s) = self.autosave_offer.take() {
-                    self.replace_document(Document::new(s), None);
+                if let Some(mut s) = self.autosave_offer.take() {
+                    let embedded = s.embedded_run.take().and_then(|e| e.to_chromatogram().ok());
+                    let mut doc = Document::new(s);
+                    doc.run =
+                        embedded.map(|c| Arc::new(super::state::Run { path: None, channels: vec![c], channel: 0 }));
+                    self.replace_document(doc, None);
                     self.message = "restored the autosaved session".into();
                 }
             }
@@ -394,12 +431,15 @@ impl App {
     fn open(&mut self, path: &Path) {
         match open_path(path) {
             Err(e) => self.error = Some(e),
-            Ok(Opened::Session { session, run, warning }) => {
+            Ok(Opened::Session { session, run, warning, note }) => {
                 let mut doc = Document::new(session);
                 doc.run = run.map(Arc::new);
                 self.replace_document(doc, Some(path.to_path_buf()));
                 self.error = warning;
-                self.message = format!("opened session {}", path.display());
+                self.message = match note {
+                    Some(n) => format!("opened session {}; {n}", path.display()),
+                    None => format!("opened session {}", path.display()),
+                };
                 self.remember(path);
             }
             Ok(Opened::Run { run, reference }) => {
@@ -428,8 +468,22 @@ impl App {
         }
     }
 
+    /// The session as written to files: the document's, with the measured channel embedded when the run is the
+    /// built-in example or the user asked for embedding.
+    pub fn session_to_save(&self) -> Session {
+        let mut s = self.doc.session.clone();
+        s.embedded_run = None;
+        if let Some(run) = &self.doc.run
+            && (self.view.embed_run || super::files::is_default_run(run))
+        {
+            // A channel the readers accepted always embeds; should it not, the session refers by path only.
+            s.embedded_run = session::EmbeddedRun::from_chromatogram(run.chromatogram()).ok();
+        }
+        s
+    }
+
     fn save_to(&mut self, path: &Path) {
-        match session::save(&self.doc.session, path) {
+        match session::save(&self.session_to_save(), path) {
             Ok(()) => {
                 self.session_path = Some(path.to_path_buf());
                 self.saved_revision = self.revision;
@@ -572,6 +626,19 @@ impl App {
         }
     }
 
+    /// Keeps the confidence region in step with the selection and the document; picks up a traced contour.
+    pub fn update_confidence(&mut self) {
+        let key = self.selected.map(|i| (self.revision, i));
+        if self.confidence.as_ref().map(|c| c.key) != key {
+            let repaint = self.repaint.clone();
+            self.confidence =
+                key.and_then(|(rev, i)| Confidence::for_peak(&self.doc, i, rev, move || repaint.request()));
+        }
+        if let Some(c) = &mut self.confidence {
+            c.poll();
+        }
+    }
+
     /// Recomputes the curves when the document (or the evaluation method) changed since the last time.
     pub fn ensure_curves(&mut self) {
         let key = (self.revision, self.view.method);
@@ -589,7 +656,7 @@ impl App {
             && self.autosaved.1 != self.revision
             && self.autosaved.0.elapsed() > AUTOSAVE_EVERY
         {
-            if let Err(e) = dir.write_autosave(&self.doc.session) {
+            if let Err(e) = dir.write_autosave(&self.session_to_save()) {
                 self.message = format!("autosave failed: {e}");
             }
             self.autosaved = (Instant::now(), self.revision);

@@ -15,14 +15,18 @@
 //! * [`column_fit`]: one cluster of peaks fitted with the column model (k_a, k_d per peak; areas projected).
 //! * [`run_fit`]: a whole run: windows, clusters in parallel, run-level t0/t1/τ by a nested outer fit.
 //! * [`results`]: [`RunFit`] and [`PeakFit`], what a run fit returns.
+//! * [`naming`]: detected peaks named after the run file's own peak table.
+//! * [`contour`]: the joint confidence ellipse and the χ² contour of one peak's (k_a, k_d).
 
 // Numeric kernels index several arrays in lock-step; index loops read better than zipped iterators there.
 #![allow(clippy::needless_range_loop)]
 
 pub mod baseline;
 pub mod column_fit;
+pub mod contour;
 pub mod curve;
 pub mod metrics;
+pub mod naming;
 pub mod noise;
 pub mod observer;
 pub mod options;
