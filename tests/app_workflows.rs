@@ -314,6 +314,18 @@ fn the_default_run_names_its_peaks_after_the_files_own_peak_table() {
         let shown = h.state().document().session.peaks[k].name.clone();
         assert!(h.query_all_by_label(&shown).count() >= 1, "{shown} is in the table");
     }
+    // On the real run too, a selected peak's χ² contour is traced (k_a and k_d correlate beyond 0.9999 there).
+    let toluene = names.iter().position(|n| n == "toluene").unwrap();
+    h.state_mut().apply(Action::Select(Some(toluene)));
+    h.run();
+    wait_for_contour(&mut h);
+    let c = h.state().confidence().expect("toluene was fitted");
+    let contour = c.contour().unwrap_or_else(|| panic!("{:?}", c.contour));
+    assert!(contour.points.iter().all(|p| p.0 > 0.0 && p.1.is_finite()), "{:?}", contour.points);
+    assert!(contour.closed && c.correlation > 0.99, "{}", c.correlation);
+    // Same extent as the ellipse along k_a to within a quarter.
+    let span = |pts: &[(f64, f64)]| pts.iter().map(|p| (p.0 - c.center.0).abs()).fold(0.0, f64::max);
+    assert!((span(&contour.points) / span(&c.ellipse) - 1.0).abs() < 0.25);
 }
 
 #[test]

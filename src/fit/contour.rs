@@ -20,11 +20,15 @@ use crate::model::{Column, Peak, closed};
 /// The χ² quantile with 2 degrees of freedom at 95 %: −2 ln 0.05.
 pub const DELTA_CHI2_95_2D: f64 = 5.991_464_547_107_979;
 
+/// Largest |ρ| used: k_a and k_d of a well-retained peak are often correlated beyond 0.99999 (K is far better
+/// determined than either), so the clamp only guards the square root.
+const MAX_ABS_CORRELATION: f64 = 1.0 - 1e-12;
+
 /// Largest whitened radius searched along a ray, in units of √Δχ² (beyond it the contour is reported open).
 const MAX_RADIUS_FACTOR: f64 = 4.0;
 
 /// The linearised joint confidence ellipse of two estimates: centre, standard errors (same units as the centre,
-/// positive) and correlation ρ (clamped to ±0.999999). Returns `n` points (n ≥ 8) of the closed curve
+/// positive) and correlation ρ (clamped to ±(1 − 10⁻¹²): fitted rates are often correlated beyond 0.99999). Returns `n` points (n ≥ 8) of the closed curve
 /// (x − c)ᵀ C⁻¹ (x − c) = Δχ², the last equal to the first; `None` for non-finite or non-positive input.
 pub fn confidence_ellipse(
     center: (f64, f64),
@@ -65,7 +69,7 @@ impl Whitening {
         if !(center.0.is_finite() && center.1.is_finite() && ok(se.0) && ok(se.1) && correlation.is_finite()) {
             return None;
         }
-        let rho = correlation.clamp(-0.999_999, 0.999_999);
+        let rho = correlation.clamp(-MAX_ABS_CORRELATION, MAX_ABS_CORRELATION);
         Some(Whitening { center, l11: se.0, l21: rho * se.1, l22: se.1 * (1.0 - rho * rho).sqrt() })
     }
 
@@ -302,6 +306,9 @@ mod tests {
             .fold(0.0, f64::max);
         assert!((half_width / (DELTA_CHI2_95_2D.sqrt() * se.0) - 1.0).abs() < 1e-3, "{half_width}");
         assert!(confidence_ellipse(c, (0.0, 1.0), rho, DELTA_CHI2_95_2D, 16).is_none());
+        // A near-degenerate correlation (as fitted rates show) still gives a finite, thin ellipse.
+        let thin = confidence_ellipse(c, se, 0.999_999_9, DELTA_CHI2_95_2D, 64).unwrap();
+        assert!(thin.iter().all(|p| p.0.is_finite() && p.1.is_finite()));
     }
 
     #[test]
