@@ -2,7 +2,7 @@
 //! linearised ellipse and the χ² contour, and the standard errors beside it.
 
 use egui::Color32;
-use egui_plot::{Legend, Line, MarkerShape, Plot, PlotPoints, Points};
+use egui_plot::{Corner, Legend, Line, MarkerShape, Plot, PlotPoints, Points};
 
 use crate::app::confidence::{Confidence, ContourState};
 use crate::fit::contour::DELTA_CHI2_95_2D;
@@ -18,7 +18,7 @@ pub fn confidence_ui(ui: &mut egui::Ui, confidence: Option<&Confidence>) {
         return;
     };
     ui.label(format!(
-        "k_a = {:.5} ± {:.3} 1/s, k_d = {:.5} ± {:.3} 1/s, correlation ρ = {:.4}",
+        "k_a = {:.5e} ± {:.2e} 1/s\nk_d = {:.5e} ± {:.2e} 1/s\ncorrelation ρ = {:.7}",
         c.center.0, c.se.0, c.center.1, c.se.1, c.correlation
     ))
     .on_hover_text("Standard errors from the fit covariance (conditional on the column's t0, t1 and τ)");
@@ -38,7 +38,9 @@ pub fn confidence_ui(ui: &mut egui::Ui, confidence: Option<&Confidence>) {
     let point_color = ui.visuals().strong_text_color();
     Plot::new("confidence-region")
         .height(220.0)
-        .legend(Legend::default())
+        // Fitted rates correlate positively: the region runs from bottom left to top right, so the legend sits
+        // in the free top-left corner.
+        .legend(Legend::default().position(Corner::LeftTop))
         .x_axis_label("k_a (1/s)")
         .y_axis_label("k_d (1/s)")
         .allow_scroll(false)

@@ -32,17 +32,17 @@ pub fn peak_table_ui(ui: &mut egui::Ui, rows: &[TableRow], selected: Option<usiz
         egui::Grid::new("peaks").striped(true).num_columns(12).show(ui, |ui| {
             for (h, tip) in [
                 ("name", "Analyte name (click to select)"),
-                ("t_R (s)", "Retention time: apex of the model curve, s"),
+                ("t_R (s)", "Retention time: apex of the model curve (parabolic refinement), s"),
                 ("area", "Peak area, signal units × s"),
                 ("height", "Apex height above the baseline, signal units"),
                 ("k_a (1/s)", "Adsorption rate, 1/s (± standard error when fitted)"),
                 ("k_d (1/s)", "Desorption rate, 1/s (± standard error when fitted)"),
                 ("R²", "Coefficient of determination of the last fit, over the peak's window"),
                 ("W50 (s)", "Width at 50 % of the height of the model curve, s"),
-                ("T", "USP tailing T = W5/(2·f5) at 5 % height, f5 the front half-width (1 symmetric, > 1 tailing)"),
-                ("As", "Asymmetry As = b10/a10 at 10 % height: back over front half-width (1 symmetric)"),
-                ("N", "Plates N = 5.54·(t_R/W50)², half-height method (dimensionless)"),
-                ("Rs", "Resolution to the previous peak in time, Rs = 1.18·(t_R2 − t_R1)/(W50,1 + W50,2), half height"),
+                ("T", "USP tailing T = W5/(2·f5) of the model curve at 5 % height, f5 the front half-width (1 symmetric, > 1 tailing)"),
+                ("As", "Asymmetry As = b10/a10 of the model curve at 10 % height: back over front half-width (1 symmetric)"),
+                ("N", "Plates N = 5.54·(t_R/W50)² of the model curve, half-height method (dimensionless)"),
+                ("Rs", "Resolution to the previous peak in time, Rs = 1.18·(t_R2 − t_R1)/(W50,1 + W50,2) of the model curves (half-height method)"),
             ] {
                 ui.label(RichText::new(h).strong()).on_hover_text(tip);
             }
