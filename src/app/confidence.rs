@@ -1,6 +1,6 @@
 //! The selected peak's joint 95 % confidence region of (k_a, k_d): the linearised ellipse at once (from the fit's
-//! standard errors and correlation), the χ² contour on a background thread (`crate::fit::contour`: each ray costs
-//! about 15 model evaluations of the cluster's window, tens of ms in all).
+//! standard errors and correlation), the χ² contour on a background thread once the pointer is up
+//! (`crate::fit::contour`: each ray costs about 15 model evaluations of the cluster's window, tens of ms in all).
 //!
 //! Both exist only while the peak carries fit statistics: editing the peak clears them, and so the region.
 
@@ -15,9 +15,12 @@ const ELLIPSE_POINTS: usize = 96;
 /// Rays of the traced χ² contour.
 const CONTOUR_RAYS: usize = 72;
 
-/// The χ² contour: being traced, traced, or why not.
+/// The χ² contour: waiting to be traced, being traced, traced, or why not.
 #[derive(Debug)]
 pub enum ContourState {
+    /// Ready to trace once the pointer is released (a drag changes the document every frame; tracing then
+    /// would start a thread per frame).
+    Waiting(Box<ContourJob>),
     /// Tracing on a background thread.
     Computing(mpsc::Receiver<Result<Chi2Contour, String>>),
     /// Traced.
@@ -46,7 +49,8 @@ pub struct Confidence {
 }
 
 /// What the background thread needs: an owned copy of the cluster's window.
-struct ContourJob {
+#[derive(Debug)]
+pub struct ContourJob {
     time_s: Vec<f64>,
     signal: Vec<f64>,
     column: Column,
@@ -72,28 +76,16 @@ impl ContourJob {
 }
 
 impl Confidence {
-    /// The region of peak `index` of `doc` at `revision`, when the peak has standard errors of both rates;
-    /// starts tracing the χ² contour in the background (`wake` is called from that thread when it is done).
-    pub fn for_peak(
-        doc: &Document,
-        index: usize,
-        revision: u64,
-        wake: impl FnOnce() + Send + 'static,
-    ) -> Option<Confidence> {
+    /// The region of peak `index` of `doc` at `revision`, when the peak has standard errors of both rates. The
+    /// χ² contour waits for [`Confidence::poll`] to start it.
+    pub fn for_peak(doc: &Document, index: usize, revision: u64) -> Option<Confidence> {
         let peak = doc.session.peaks.get(index)?;
         let stats = doc.stats.get(index).copied().flatten()?;
         let se = (stats.ka_se_per_s?, stats.kd_se_per_s?);
         let center = (peak.ka_per_s, peak.kd_per_s);
         let ellipse = confidence_ellipse(center, se, stats.ka_kd_correlation, DELTA_CHI2_95_2D, ELLIPSE_POINTS)?;
         let contour = match contour_job(doc, index, se, stats.ka_kd_correlation) {
-            Ok(job) => {
-                let (sender, receiver) = mpsc::channel();
-                std::thread::spawn(move || {
-                    let _ = sender.send(job.run());
-                    wake();
-                });
-                ContourState::Computing(receiver)
-            }
+            Ok(job) => ContourState::Waiting(Box::new(job)),
             Err(why) => ContourState::Unavailable(why),
         };
         Some(Confidence {
@@ -107,8 +99,20 @@ impl Confidence {
         })
     }
 
-    /// Picks up the traced contour when the thread has finished.
-    pub fn poll(&mut self) {
+    /// Starts tracing the contour on a background thread when `may_start` (the pointer is up; `wake` is called
+    /// from that thread when it is done), and picks up the traced contour when the thread has finished.
+    pub fn poll(&mut self, may_start: bool, wake: impl FnOnce() + Send + 'static) {
+        if may_start && matches!(self.contour, ContourState::Waiting(_)) {
+            let waiting = std::mem::replace(&mut self.contour, ContourState::Unavailable(String::new()));
+            if let ContourState::Waiting(job) = waiting {
+                let (sender, receiver) = mpsc::channel();
+                std::thread::spawn(move || {
+                    let _ = sender.send(job.run());
+                    wake();
+                });
+                self.contour = ContourState::Computing(receiver);
+            }
+        }
         if let ContourState::Computing(r) = &self.contour {
             match r.try_recv() {
                 Ok(Ok(c)) => self.contour = ContourState::Done(c),
@@ -129,9 +133,9 @@ impl Confidence {
         }
     }
 
-    /// True while the contour is being traced.
+    /// True while the contour waits to be traced or is being traced.
     pub fn is_computing(&self) -> bool {
-        matches!(self.contour, ContourState::Computing(_))
+        matches!(self.contour, ContourState::Computing(_) | ContourState::Waiting(_))
     }
 }
 

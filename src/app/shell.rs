@@ -626,16 +626,16 @@ impl App {
         }
     }
 
-    /// Keeps the confidence region in step with the selection and the document; picks up a traced contour.
-    pub fn update_confidence(&mut self) {
+    /// Keeps the confidence region in step with the selection and the document; starts tracing its contour
+    /// unless `dragging` (the pointer is held), and picks up a traced contour.
+    pub fn update_confidence(&mut self, dragging: bool) {
         let key = self.selected.map(|i| (self.revision, i));
         if self.confidence.as_ref().map(|c| c.key) != key {
-            let repaint = self.repaint.clone();
-            self.confidence =
-                key.and_then(|(rev, i)| Confidence::for_peak(&self.doc, i, rev, move || repaint.request()));
+            self.confidence = key.and_then(|(rev, i)| Confidence::for_peak(&self.doc, i, rev));
         }
         if let Some(c) = &mut self.confidence {
-            c.poll();
+            let repaint = self.repaint.clone();
+            c.poll(!dragging, move || repaint.request());
         }
     }
 

@@ -28,7 +28,8 @@ impl App {
             ctx.set_theme(theme);
         }
         self.poll_job();
-        self.update_confidence();
+        let dragging = ctx.input(|i| i.pointer.any_down());
+        self.update_confidence(dragging);
         let mut actions = self.keyboard_and_drops(&ctx);
 
         egui::Panel::top("menu").show(ui, |ui| {
@@ -132,7 +133,7 @@ impl App {
         } else if self.selected != selected_before {
             ctx.request_repaint();
         }
-        self.update_confidence();
+        self.update_confidence(dragging);
         if self.confidence.as_ref().is_some_and(Confidence::is_computing) {
             ctx.request_repaint_after(Duration::from_millis(100));
         }
