@@ -1,7 +1,7 @@
 //! The desktop app (feature `gui`): eframe/egui over the same model, fit, io and session code as the CLI.
 //!
 //! - [`shell`]: the [`App`] — document, undo, curves, jobs, files; `shell/draw.rs` draws the panels and applies
-//!   their actions;
+//!   their actions, `shell/files.rs` opens and saves;
 //! - [`state`]: the [`Document`](state::Document) (session + run + fit statistics), undo [`History`](state::History)
 //!   with drag merging, and the computed [`Curves`](state::Curves);
 //! - [`actions`]: every user intent as an [`Action`](actions::Action); commands carry label, tooltip, shortcut;
