@@ -5,6 +5,8 @@
 #
 # Builds the release binary if there is none (set ELUTE_BIN to use another binary). Installs xvfb and
 # imagemagick with apt-get when they are missing. Software OpenGL (llvmpipe), no GPU needed.
+# ELUTE_SCREENSHOT_CLICK="X,Y" clicks there (window pixels) before the shot, e.g. on a peak-table row to show the
+# selected peak's sliders and confidence region (installs xdotool when missing).
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")/.." && pwd)"
@@ -17,6 +19,8 @@ wait_s="${ELUTE_SCREENSHOT_WAIT:-6}"
 need=()
 command -v Xvfb >/dev/null || need+=(xvfb)
 command -v import >/dev/null || need+=(imagemagick)
+click="${ELUTE_SCREENSHOT_CLICK:-}"
+[ -n "$click" ] && { command -v xdotool >/dev/null || need+=(xdotool); }
 if ((${#need[@]})); then
     echo "installing ${need[*]}" >&2
     sudo_cmd=""
@@ -55,6 +59,10 @@ if ! kill -0 "$app_pid" 2>/dev/null; then
     echo "elute exited early:" >&2
     cat "$runtime/elute.log" >&2
     exit 1
+fi
+if [ -n "$click" ]; then
+    DISPLAY="$display" xdotool mousemove "${click%,*}" "${click#*,}" click 1
+    sleep 3
 fi
 mkdir -p "$(dirname "$out")"
 DISPLAY="$display" import -window root "$out"

@@ -4,13 +4,14 @@ use std::path::Path;
 
 use super::params::{mean_s, sigma_s};
 use super::state::{Curves, Document};
+use crate::fit::metrics::resolution_half_height;
 
 /// One row of the peak table. Times in s, rates in 1/s, area in signal units × s, height in signal units.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TableRow {
     /// Analyte name.
     pub name: String,
-    /// Retention time t_R (the apex of the model curve) in s; `None` when the curve is flat.
+    /// Retention time t_R (the apex of the model curve, parabolic refinement) in s; `None` when the curve is flat.
     pub apex_s: Option<f64>,
     /// Mean (first moment) in s.
     pub mean_s: f64,
@@ -30,10 +31,21 @@ pub struct TableRow {
     pub partition: f64,
     /// R² of the last fit.
     pub r_squared: Option<f64>,
+    /// Width at half height W50 of the model curve, s.
+    pub w50_s: Option<f64>,
+    /// USP tailing T = W5/(2 f5) at 5 % height (1 symmetric, > 1 tailing).
+    pub tailing_usp: Option<f64>,
+    /// Asymmetry As = b10/a10 at 10 % height.
+    pub asymmetry_10: Option<f64>,
+    /// Plates N = 5.54 (t_R/W50)² (half-height method).
+    pub plates_half_height: Option<f64>,
+    /// Resolution to the previous peak in time, Rs = 1.18 (t_R2 − t_R1)/(W50,1 + W50,2) (half-height).
+    pub resolution_prev: Option<f64>,
 }
 
-/// Column headers, with units.
-pub const HEADERS: [&str; 12] = [
+/// Column headers, with units. The lab metrics (last five) follow [`crate::fit::metrics::CONVENTION`], from the
+/// model curve of each peak.
+pub const HEADERS: [&str; 17] = [
     "name",
     "t_R (s)",
     "mean (s)",
@@ -46,36 +58,60 @@ pub const HEADERS: [&str; 12] = [
     "SE k_d (1/s)",
     "K = k_a/k_d",
     "R2",
+    "W50 (s)",
+    "USP tailing T (5%)",
+    "asymmetry As (10%)",
+    "plates N (half height)",
+    "resolution Rs to previous (half height)",
 ];
 
-/// The table rows of `doc`, with apex and height read from `curves` (computed from the same document).
+/// The table rows of `doc`, with apex, height and lab metrics read from `curves` (computed from the same
+/// document). The resolution of a peak is to the peak with the next earlier retention time, when both have W50.
 pub fn table_rows(doc: &Document, curves: &Curves) -> Vec<TableRow> {
-    doc.session
+    let mut rows: Vec<TableRow> = doc
+        .session
         .peaks
         .iter()
         .enumerate()
         .map(|(i, p)| {
             let apex = curves.apex.get(i).copied().flatten();
             let stats = doc.stats.get(i).copied().flatten().unwrap_or_default();
+            let m = curves.metrics.get(i).cloned().flatten();
             TableRow {
                 name: p.name.clone(),
-                apex_s: apex.map(|a| a.0),
+                apex_s: m.as_ref().map(|m| m.retention_time_s).or(apex.map(|a| a.0)),
                 mean_s: mean_s(&doc.session.column, p),
                 sigma_s: sigma_s(&doc.session.column, p),
                 area: p.area,
-                height: apex.map(|a| a.1),
+                height: m.as_ref().map(|m| m.height).or(apex.map(|a| a.1)),
                 ka_per_s: p.ka_per_s,
                 ka_se_per_s: stats.ka_se_per_s,
                 kd_per_s: p.kd_per_s,
                 kd_se_per_s: stats.kd_se_per_s,
                 partition: p.partition_constant(),
                 r_squared: stats.r_squared,
+                w50_s: m.as_ref().and_then(|m| m.w50).map(|c| c.width_s()),
+                tailing_usp: m.as_ref().and_then(|m| m.tailing_usp),
+                asymmetry_10: m.as_ref().and_then(|m| m.asymmetry_10),
+                plates_half_height: m.as_ref().and_then(|m| m.plates_half_height),
+                resolution_prev: None,
             }
         })
-        .collect()
+        .collect();
+    // Resolution to the previous peak in time order (peaks with an apex and W50 only).
+    let mut order: Vec<usize> =
+        (0..rows.len()).filter(|&i| rows[i].apex_s.is_some() && rows[i].w50_s.is_some()).collect();
+    order.sort_by(|&a, &b| rows[a].apex_s.unwrap_or(0.0).total_cmp(&rows[b].apex_s.unwrap_or(0.0)));
+    for pair in order.windows(2) {
+        let (a, b) = (&rows[pair[0]], &rows[pair[1]]);
+        if let (Some(t1), Some(w1), Some(t2), Some(w2)) = (a.apex_s, a.w50_s, b.apex_s, b.w50_s) {
+            rows[pair[1]].resolution_prev = resolution_half_height(t1, w1, t2, w2);
+        }
+    }
+    rows
 }
 
-fn cells(row: &TableRow) -> [String; 12] {
+fn cells(row: &TableRow) -> [String; 17] {
     let num = |v: f64| format!("{v}");
     let opt = |v: Option<f64>| v.map(num).unwrap_or_default();
     [
@@ -91,6 +127,11 @@ fn cells(row: &TableRow) -> [String; 12] {
         opt(row.kd_se_per_s),
         num(row.partition),
         opt(row.r_squared),
+        opt(row.w50_s),
+        opt(row.tailing_usp),
+        opt(row.asymmetry_10),
+        opt(row.plates_half_height),
+        opt(row.resolution_prev),
     ]
 }
 

@@ -15,10 +15,21 @@ pub const DEFAULT_RUN_NAME: &str = "SOLV001.CDF";
 // Built once per opened file and moved straight into the app: boxing the larger variant would buy nothing.
 #[allow(clippy::large_enum_variant)]
 pub enum Opened {
-    /// A session file, with its run when the run could be read (else a warning says why not).
-    Session { session: Session, run: Option<Run>, warning: Option<String> },
+    /// A session file (its `embedded_run` taken out), with its run when it could be found (else a warning says
+    /// why not); `note` says where the run came from when it was not the referenced file.
+    Session { session: Session, run: Option<Run>, warning: Option<String>, note: Option<String> },
     /// A chromatogram file and the run reference that points at it.
     Run { run: Run, reference: RunRef },
+}
+
+/// SHA-256 of the embedded default run's bytes (what its run reference carries).
+pub fn default_run_sha256() -> String {
+    session::sha256_hex(DEFAULT_RUN_BYTES)
+}
+
+/// True when `run` is the embedded default run (no path, the same channels).
+pub fn is_default_run(run: &Run) -> bool {
+    run.path.is_none() && default_run().is_some_and(|d| d.channels == run.channels)
 }
 
 /// The embedded default run, once the readers can read it (`None` until then).
@@ -59,24 +70,53 @@ pub fn open_path(path: &Path) -> Result<Opened, String> {
         return Ok(Opened::Run { run, reference });
     }
     let text = String::from_utf8(bytes).map_err(|_| format!("not UTF-8 text ({})", path.display()))?;
-    let session = session::parse(&text, path).map_err(|e| e.to_string())?;
-    let (run, warning) = match &session.run {
-        None => (None, None),
-        Some(reference) => {
-            let run_path = resolve(path, &reference.path);
-            match read_run(&run_path) {
-                Ok((mut run, actual)) => {
-                    run.channel = (reference.channel.max(1) as usize - 1).min(run.channels.len() - 1);
-                    let warning = (actual.sha256 != reference.sha256).then(|| {
-                        format!("the run file has changed since the session was saved ({})", run_path.display())
-                    });
-                    (Some(run), warning)
-                }
-                Err(e) => (None, Some(format!("session opened without its run: {e}"))),
-            }
-        }
+    let mut session = session::parse(&text, path).map_err(|e| e.to_string())?;
+    let embedded = session.embedded_run.take();
+    let Some(reference) = &session.run else {
+        // A pure simulation, or a session that only embeds its data.
+        let run =
+            embedded.and_then(|e| e.to_chromatogram().ok()).map(|c| Run { path: None, channels: vec![c], channel: 0 });
+        return Ok(Opened::Session { session, run, warning: None, note: None });
     };
-    Ok(Opened::Session { session, run, warning })
+    let run_path = resolve(path, &reference.path);
+    let from_file = read_run(&run_path).map(|(mut run, actual)| {
+        run.channel = (reference.channel.max(1) as usize - 1).min(run.channels.len() - 1);
+        (run, actual.sha256 == reference.sha256)
+    });
+    let from_embedded = || {
+        embedded.as_ref().and_then(|e| e.to_chromatogram().ok()).map(|c| Run {
+            path: None,
+            channels: vec![c],
+            channel: 0,
+        })
+    };
+    let (run, warning, note) = match from_file {
+        Ok((run, true)) => (Some(run), None, None),
+        // The built-in example run, recognised by its content hash.
+        _ if reference.sha256 == default_run_sha256() && default_run().is_some() => (default_run(), None, None),
+        Ok((run, false)) => match from_embedded() {
+            Some(e) => (
+                Some(e),
+                None,
+                Some(format!(
+                    "the run file has changed ({}): using the run data embedded in the session",
+                    run_path.display()
+                )),
+            ),
+            None => (
+                Some(run),
+                Some(format!("the run file has changed since the session was saved ({})", run_path.display())),
+                None,
+            ),
+        },
+        Err(e) => match from_embedded() {
+            Some(run) => {
+                (Some(run), None, Some("using the run data embedded in the session (run file not found)".into()))
+            }
+            None => (None, Some(format!("session opened without its run: {e}")), None),
+        },
+    };
+    Ok(Opened::Session { session, run, warning, note })
 }
 
 /// A run path from a session: relative paths are relative to the session file's folder.

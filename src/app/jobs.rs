@@ -148,8 +148,9 @@ pub fn fit_peaks(
     Ok(JobOutcome { session: out, stats, message })
 }
 
-/// Detects peaks above `threshold_sigma` × the noise (`crate::fit::detect_seeds`) and fits them all with the
-/// column model and the run-level inlet tail.
+/// Detects peaks above `threshold_sigma` × the noise (`crate::fit::detect_seeds`), names them after the run
+/// file's own peak table where one matches (`crate::fit::naming`), and fits them all with the column model and
+/// the run-level inlet tail.
 pub fn detect_peaks(
     session: &Session,
     run: &Chromatogram,
@@ -157,7 +158,9 @@ pub fn detect_peaks(
     control: &JobControl,
 ) -> Result<JobOutcome, JobError> {
     let options = PeakFindOptions::default().with_min_prominence_sigma(threshold_sigma);
-    let seeds = fit::detect_seeds(&run.time_s, &run.signal, &options).map_err(|e| JobError::Failed(e.to_string()))?;
+    let mut seeds =
+        fit::detect_seeds(&run.time_s, &run.signal, &options).map_err(|e| JobError::Failed(e.to_string()))?;
+    fit::naming::name_from_peak_table(&mut seeds, &run.metadata.peaks, None);
     if seeds.is_empty() {
         return Err(JobError::Failed(format!("no peaks above {threshold_sigma:.1} × noise")));
     }
@@ -177,7 +180,14 @@ fn with_run(mut fitted: Session, from: &Session) -> Session {
 }
 
 fn peak_stats(pf: &fit::PeakFit) -> PeakStats {
-    PeakStats { ka_se_per_s: pf.ka_se_per_s, kd_se_per_s: pf.kd_se_per_s, r_squared: pf.r2 }
+    PeakStats {
+        ka_se_per_s: pf.ka_se_per_s,
+        kd_se_per_s: pf.kd_se_per_s,
+        r_squared: pf.r2,
+        ka_kd_correlation: pf.ka_kd_correlation,
+        cluster: pf.error.is_none().then_some(pf.cluster),
+        window_s: Some((pf.window_start_s, pf.window_end_s)),
+    }
 }
 
 /// One run fit with cancel and progress wired to `control` (progress follows the outer fit of τ).

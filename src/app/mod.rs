@@ -1,12 +1,13 @@
 //! The desktop app (feature `gui`): eframe/egui over the same model, fit, io and session code as the CLI.
 //!
 //! - [`shell`]: the [`App`] — document, undo, curves, jobs, files; `shell/draw.rs` draws the panels and applies
-//!   their actions;
+//!   their actions, `shell/files.rs` opens and saves;
 //! - [`state`]: the [`Document`](state::Document) (session + run + fit statistics), undo [`History`](state::History)
 //!   with drag merging, and the computed [`Curves`](state::Curves);
 //! - [`actions`]: every user intent as an [`Action`](actions::Action); commands carry label, tooltip, shortcut;
-//! - [`jobs`]: fits and peak detection on a background thread with progress and cancel (**placeholder fit**:
-//!   `jobs::fit_peaks` and `jobs::detect_peaks` are the two functions to wire to `crate::fit`);
+//! - [`confidence`]: the selected peak's confidence ellipse now, its χ² contour traced in the background;
+//! - [`jobs`]: fits and peak detection (the same `crate::fit` functions as `elute fit`) on a background thread
+//!   with progress and cancel;
 //! - [`panels`]: menus, plot, peak table + sliders, column, fit controls, status bar, dialogs;
 //! - [`params`]: slider modes and the moment formulas (mean, σ ⇄ k_a, k_d);
 //! - [`estimate`]: initial peak parameters from the local shape of a trace;
@@ -15,6 +16,7 @@
 //! - [`files`]: opening runs and sessions, the embedded default run, autosave and recent files.
 
 pub mod actions;
+pub mod confidence;
 pub mod estimate;
 pub mod export;
 pub mod files;

@@ -214,7 +214,7 @@ pub fn html_report(doc: &Document, curves: &Curves, rows: &[TableRow]) -> String
         let _ = write!(
             h,
             "<tr><td>{}</td><td>{}</td><td>{:.3}</td><td>{:.3}</td><td>{:.5e}</td><td>{}</td><td>{:.5}</td><td>{}</td>\
-             <td>{:.5}</td><td>{}</td><td>{:.4}</td><td>{}</td></tr>",
+             <td>{:.5}</td><td>{}</td><td>{:.4}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             escape(&r.name),
             opt(r.apex_s, 3),
             r.mean_s,
@@ -227,6 +227,11 @@ pub fn html_report(doc: &Document, curves: &Curves, rows: &[TableRow]) -> String
             opt(r.kd_se_per_s, 3),
             r.partition,
             opt(r.r_squared, 5),
+            opt(r.w50_s, 3),
+            opt(r.tailing_usp, 3),
+            opt(r.asymmetry_10, 3),
+            opt(r.plates_half_height, 0),
+            opt(r.resolution_prev, 3),
         );
     }
     h += "</table><h2>Conventions</h2><ul>\
@@ -236,6 +241,10 @@ pub fn html_report(doc: &Document, curves: &Curves, rows: &[TableRow]) -> String
           <li>k_a, k_d are the linear adsorption and desorption rates in 1/s; K = k_a/k_d. SE: standard errors \
           from the fit covariance, when fitted.</li>\
           <li>R² = 1 − SS_res/SS_tot over each peak's fit window.</li>\
+          <li>Lab metrics from each peak's model curve: W50 is the width at half height; USP tailing \
+          T = W5/(2·f5) at 5 % height; asymmetry As = b10/a10 at 10 % height; plates N = 5.54·(t_R/W50)² \
+          (half-height method); resolution Rs = 1.18·(t_R2 − t_R1)/(W50,1 + W50,2) to the previous peak in time \
+          (half-height method).</li>\
           <li>Model: Cabrera-Codony et al., closed-form outlet signal of the column model.</li></ul>";
     let _ = write!(h, "<p>Elute {}</p></body></html>", env!("CARGO_PKG_VERSION"));
     h

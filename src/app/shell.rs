@@ -3,24 +3,26 @@
 //!
 //! Constructible without eframe (`App::new` + [`App::ui`]), so egui_kittest tests drive it headless.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 mod draw;
+mod files;
 
 use super::actions::{Action, Command};
+use super::confidence::Confidence;
 use super::estimate::{climb_to_apex, peak_from_shape};
 use super::export::{table_rows, to_csv, to_tsv, write_text};
-use super::files::{DataDir, Opened, open_path};
+use super::files::DataDir;
 use super::jobs::{Job, JobError, JobKind, JobRequest};
 use super::panels::dialogs::{PathPrompt, PathPurpose};
-use super::panels::menus::ViewSettings;
+use super::panels::menus::{ThemeChoice, ViewSettings};
 use super::panels::plot::PlotView;
 use super::params::ParamMode;
 use super::state::{Curves, Document, Gesture, History};
 use crate::model::{Column, Method};
-use crate::session::{self, Baseline, Session};
+use crate::session::{self, Session};
 
 /// How the app is set up: where it keeps its data, and whether it may open native dialogs.
 #[derive(Debug, Clone, Default)]
@@ -41,11 +43,21 @@ pub struct Settings {
     pub param_mode: ParamMode,
     /// Peak detection threshold, in noise standard deviations.
     pub threshold_sigma: f64,
+    /// Colour theme (following the system by default).
+    pub theme: ThemeChoice,
+    /// Embed the measured channel in saved sessions (the embedded default run always is).
+    pub embed_run: bool,
 }
 
 impl Default for Settings {
     fn default() -> Settings {
-        Settings { minutes: false, param_mode: ParamMode::Rates, threshold_sigma: 20.0 }
+        Settings {
+            minutes: false,
+            param_mode: ParamMode::Rates,
+            threshold_sigma: 20.0,
+            theme: ThemeChoice::System,
+            embed_run: false,
+        }
     }
 }
 
@@ -89,6 +101,8 @@ pub struct App {
     /// The fit that follows the start-up detection is running; its result counts as the pristine document.
     startup_fit: bool,
     repaint: Repainter,
+    /// The selected peak's confidence region, for the current revision.
+    confidence: Option<Confidence>,
 }
 
 /// Wakes the UI from a job thread (once the app has seen its first frame).
@@ -115,7 +129,13 @@ impl App {
             curves: Curves::default(),
             curves_revision: None,
             selected: None,
-            view: ViewSettings { minutes: false, method: Method::Closed, param_mode: ParamMode::Rates },
+            view: ViewSettings {
+                minutes: false,
+                method: Method::Closed,
+                param_mode: ParamMode::Rates,
+                theme: ThemeChoice::System,
+                embed_run: false,
+            },
             plot_view: PlotView::default(),
             threshold_sigma: 20.0,
             job: None,
@@ -136,6 +156,7 @@ impl App {
             quit_requested: false,
             startup_fit: false,
             repaint: Repainter::default(),
+            confidence: None,
         }
     }
 
@@ -186,6 +207,11 @@ impl App {
         self.selected
     }
 
+    /// The selected peak's confidence region (ellipse, and χ² contour once traced), when it has been fitted.
+    pub fn confidence(&self) -> Option<&Confidence> {
+        self.confidence.as_ref()
+    }
+
     /// Whether a background job is running.
     pub fn job_running(&self) -> bool {
         self.job.is_some()
@@ -198,13 +224,21 @@ impl App {
 
     /// The settings to keep for the next run.
     pub fn settings(&self) -> Settings {
-        Settings { minutes: self.view.minutes, param_mode: self.view.param_mode, threshold_sigma: self.threshold_sigma }
+        Settings {
+            minutes: self.view.minutes,
+            param_mode: self.view.param_mode,
+            threshold_sigma: self.threshold_sigma,
+            theme: self.view.theme,
+            embed_run: self.view.embed_run,
+        }
     }
 
     /// Applies settings kept from an earlier run (out-of-range values are ignored).
     pub fn apply_settings(&mut self, s: Settings) {
         self.view.minutes = s.minutes;
         self.view.param_mode = s.param_mode;
+        self.view.theme = s.theme;
+        self.view.embed_run = s.embed_run;
         if s.threshold_sigma.is_finite() && (1.0..=1e4).contains(&s.threshold_sigma) {
             self.threshold_sigma = s.threshold_sigma;
         }
@@ -226,7 +260,7 @@ impl App {
                 self.report_write(write_text(&p, &text), &p, "peak table");
             }
             Action::ExportJsonPath(p) => {
-                let r = write_text(&p, &session::to_json(&self.doc.session));
+                let r = write_text(&p, &session::to_json(&self.session_to_save()));
                 self.report_write(r, &p, "session JSON");
             }
             Action::ExportSvgPath(p) => {
@@ -280,8 +314,12 @@ impl App {
                 }
             }
             Action::RestoreAutosave => {
-                if let Some(s) = self.autosave_offer.take() {
-                    self.replace_document(Document::new(s), None);
+                if let Some(mut s) = self.autosave_offer.take() {
+                    let embedded = s.embedded_run.take().and_then(|e| e.to_chromatogram().ok());
+                    let mut doc = Document::new(s);
+                    doc.run =
+                        embedded.map(|c| Arc::new(super::state::Run { path: None, channels: vec![c], channel: 0 }));
+                    self.replace_document(doc, None);
                     self.message = "restored the autosaved session".into();
                 }
             }
@@ -391,99 +429,6 @@ impl App {
         self.plot_view.reset = true;
     }
 
-    fn open(&mut self, path: &Path) {
-        match open_path(path) {
-            Err(e) => self.error = Some(e),
-            Ok(Opened::Session { session, run, warning }) => {
-                let mut doc = Document::new(session);
-                doc.run = run.map(Arc::new);
-                self.replace_document(doc, Some(path.to_path_buf()));
-                self.error = warning;
-                self.message = format!("opened session {}", path.display());
-                self.remember(path);
-            }
-            Ok(Opened::Run { run, reference }) => {
-                // Keep the column if the current document is already about a run; start fresh peaks.
-                let column = if self.doc.run.is_some() { self.doc.session.column } else { Column::default_preset() };
-                let mut session = Session::new(column, Vec::new());
-                let base = super::estimate::median(&run.chromatogram().signal);
-                session.baseline = Some(Baseline::constant(base));
-                session.run = Some(reference);
-                let mut doc = Document::new(session);
-                doc.run = Some(Arc::new(run));
-                self.replace_document(doc, None);
-                self.error = None;
-                self.remember(path);
-                // Show it fitted, like the default run: detect, then fit all; the result counts as the opened document.
-                self.fit_after_detect = true;
-                self.apply(Action::Command(Command::DetectPeaks));
-                self.message = format!("opened run {}", path.display());
-            }
-        }
-    }
-
-    fn remember(&mut self, path: &Path) {
-        if let Some(d) = &self.config.data_dir {
-            d.push_recent(&mut self.recent, path);
-        }
-    }
-
-    fn save_to(&mut self, path: &Path) {
-        match session::save(&self.doc.session, path) {
-            Ok(()) => {
-                self.session_path = Some(path.to_path_buf());
-                self.saved_revision = self.revision;
-                self.message = format!("saved {}", path.display());
-                if let Some(d) = &self.config.data_dir {
-                    d.remove_autosave();
-                }
-                self.remember(path);
-            }
-            Err(e) => self.error = Some(e.to_string()),
-        }
-    }
-
-    fn report_write(&mut self, result: std::io::Result<()>, path: &Path, what: &str) {
-        match result {
-            Ok(()) => self.message = format!("wrote {what} to {}", path.display()),
-            Err(e) => self.error = Some(format!("cannot write {what}: {e} ({})", path.display())),
-        }
-    }
-
-    /// Asks for a path: the native dialog when allowed and available, else the path field.
-    fn ask_path(&mut self, purpose: PathPurpose) {
-        if self.config.native_dialogs {
-            let asked = Instant::now();
-            let dialog = rfd::FileDialog::new();
-            let picked = match purpose {
-                PathPurpose::Open => dialog
-                    .add_filter("Chromatograms and sessions", &["cdf", "ch", "csv", "txt", "json", "asc", "tsv", "xml"])
-                    .add_filter("All files", &["*"])
-                    .pick_file(),
-                PathPurpose::Save => dialog.set_file_name("session.elute.json").save_file(),
-                PathPurpose::ExportCsv => dialog.set_file_name("peaks.csv").save_file(),
-                PathPurpose::ExportJson => dialog.set_file_name("session.json").save_file(),
-                PathPurpose::ExportSvg => dialog.set_file_name("chromatogram.svg").save_file(),
-                PathPurpose::ExportPng => dialog.set_file_name("chromatogram.png").save_file(),
-                PathPurpose::ExportReport => dialog.set_file_name("report.html").save_file(),
-            };
-            if let Some(p) = picked {
-                self.apply(purpose.action(p));
-                return;
-            }
-            // None at once means no dialog could appear (no portal: Xvfb, a bare WM): offer the path field.
-            // None after a while means the user cancelled the dialog.
-            if asked.elapsed() > NO_DIALOG_WITHIN {
-                return;
-            }
-        }
-        let text = match purpose {
-            PathPurpose::Save => self.session_path.as_ref().map(|p| p.display().to_string()).unwrap_or_default(),
-            _ => String::new(),
-        };
-        self.prompt = Some(PathPrompt { purpose, text });
-    }
-
     fn start_job(&mut self, kind: JobKind) {
         if self.job.is_some() {
             self.message = "a job is already running".into();
@@ -572,6 +517,19 @@ impl App {
         }
     }
 
+    /// Keeps the confidence region in step with the selection and the document; starts tracing its contour
+    /// unless `dragging` (the pointer is held), and picks up a traced contour.
+    pub fn update_confidence(&mut self, dragging: bool) {
+        let key = self.selected.map(|i| (self.revision, i));
+        if self.confidence.as_ref().map(|c| c.key) != key {
+            self.confidence = key.and_then(|(rev, i)| Confidence::for_peak(&self.doc, i, rev));
+        }
+        if let Some(c) = &mut self.confidence {
+            let repaint = self.repaint.clone();
+            c.poll(!dragging, move || repaint.request());
+        }
+    }
+
     /// Recomputes the curves when the document (or the evaluation method) changed since the last time.
     pub fn ensure_curves(&mut self) {
         let key = (self.revision, self.view.method);
@@ -589,7 +547,7 @@ impl App {
             && self.autosaved.1 != self.revision
             && self.autosaved.0.elapsed() > AUTOSAVE_EVERY
         {
-            if let Err(e) = dir.write_autosave(&self.doc.session) {
+            if let Err(e) = dir.write_autosave(&self.session_to_save()) {
                 self.message = format!("autosave failed: {e}");
             }
             self.autosaved = (Instant::now(), self.revision);

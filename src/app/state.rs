@@ -10,6 +10,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use crate::chromatogram::Chromatogram;
+use crate::fit::metrics::{PeakMetrics, peak_metrics};
 use crate::model::{Column, Method, Peak};
 use crate::session::Session;
 
@@ -48,6 +49,12 @@ pub struct PeakStats {
     pub kd_se_per_s: Option<f64>,
     /// Coefficient of determination over the peak's fit window.
     pub r_squared: Option<f64>,
+    /// Correlation of the k_a and k_d estimates, in [−1, 1] (0 when unknown).
+    pub ka_kd_correlation: f64,
+    /// Index of the cluster the peak was fitted in (peaks of one cluster share a window and a fit).
+    pub cluster: Option<usize>,
+    /// The peak's own fit window (start, end) in s; the cluster's window is the union over its peaks.
+    pub window_s: Option<(f64, f64)>,
 }
 
 /// What the user edits and undo restores: the session, the measured run and the fit statistics.
@@ -159,6 +166,8 @@ pub struct Curves {
     pub residual: Option<Vec<f64>>,
     /// Each peak's apex (time s, height above the baseline); `None` when its curve is flat.
     pub apex: Vec<Option<(f64, f64)>>,
+    /// Each peak's lab metrics from its model curve on the time grid (`None`: no positive peak).
+    pub metrics: Vec<Option<PeakMetrics>>,
     /// Why the curves are missing or incomplete, if they are.
     pub error: Option<String>,
     /// Wall time of the last recomputation in ms.
@@ -172,8 +181,8 @@ const SIMULATION_POINTS: usize = 7_000;
 
 /// An apex: (time s, value).
 type Apex = Option<(f64, f64)>;
-/// A computed peak curve and its apex.
-type PeakCurve = (Vec<f64>, Apex);
+/// A computed peak curve, its apex and its lab metrics.
+type PeakCurve = (Vec<f64>, Apex, Option<PeakMetrics>);
 
 /// What one peak curve was computed from: when it is unchanged, the curve is reused.
 #[derive(Debug, Clone, PartialEq)]
@@ -199,8 +208,12 @@ impl Curves {
         };
         let same_grid = previous.time_s == time_s;
         let mut old_peaks: Vec<Option<(CurveInput, PeakCurve)>> = if same_grid {
-            let Curves { peaks, inputs, apex, .. } = previous;
-            inputs.into_iter().zip(peaks.into_iter().zip(apex)).map(Some).collect()
+            let Curves { peaks, inputs, apex, metrics, .. } = previous;
+            inputs
+                .into_iter()
+                .zip(peaks.into_iter().zip(apex).zip(metrics))
+                .map(|(i, ((y, a), m))| Some((i, (y, a, m))))
+                .collect()
         } else {
             Vec::new()
         };
@@ -239,9 +252,17 @@ impl Curves {
         };
         for (i, y) in todo.into_iter().zip(fresh) {
             let apex = apex_of(&time_s, &y);
-            reused[i] = Some((y, apex));
+            let metrics = curve_metrics(&time_s, &y);
+            reused[i] = Some((y, apex, metrics));
         }
-        let (peaks, apex): (Vec<Vec<f64>>, Vec<Apex>) = reused.into_iter().flatten().unzip();
+        let mut peaks = Vec::with_capacity(reused.len());
+        let mut apex = Vec::with_capacity(reused.len());
+        let mut metrics = Vec::with_capacity(reused.len());
+        for (y, a, m) in reused.into_iter().flatten() {
+            peaks.push(y);
+            apex.push(a);
+            metrics.push(m);
+        }
         let mut total: Vec<f64> = match &doc.session.baseline {
             Some(b) => time_s.iter().map(|&t| b.value_at(t)).collect(),
             None => vec![0.0; time_s.len()],
@@ -261,11 +282,37 @@ impl Curves {
             total,
             residual,
             apex,
+            metrics,
             inputs,
             error: None,
             compute_ms: start.elapsed().as_secs_f64() * 1e3,
         }
     }
+}
+
+/// Samples kept each side of the part of a curve above [`METRICS_FLOOR`] × its height.
+const METRICS_MARGIN: usize = 3;
+/// Fraction of the height below which a curve's samples are left out of its metrics (all levels used are ≥ 4.4 %).
+const METRICS_FLOOR: f64 = 1e-3;
+
+/// Lab metrics of one peak's model curve, computed over the samples above 0.1 % of its height (the metrics'
+/// lowest level is 4.4 %), so the cost follows the peak's width, not the run's length.
+fn curve_metrics(time_s: &[f64], y: &[f64]) -> Option<PeakMetrics> {
+    let k = (0..y.len()).max_by(|&a, &b| y[a].total_cmp(&y[b]))?;
+    let floor = y[k] * METRICS_FLOOR;
+    if floor.is_nan() || floor <= 0.0 {
+        return None;
+    }
+    let mut lo = k;
+    while lo > 0 && y[lo - 1] > floor {
+        lo -= 1;
+    }
+    let mut hi = k;
+    while hi + 1 < y.len() && y[hi + 1] > floor {
+        hi += 1;
+    }
+    let (lo, hi) = (lo.saturating_sub(METRICS_MARGIN), (hi + METRICS_MARGIN + 1).min(y.len()));
+    peak_metrics(&time_s[lo..hi], &y[lo..hi]).ok()
 }
 
 /// The apex (time s, value) of a curve by largest |y|; `None` when it is flat zero.
@@ -333,6 +380,22 @@ mod tests {
         assert_eq!(updated.peaks, full.peaks);
         assert_eq!(updated.peaks.len(), 4);
         assert_eq!(updated.residual.as_ref().map(Vec::len), Some(3000));
+    }
+
+    #[test]
+    fn metrics_over_the_support_equal_those_over_the_whole_run() {
+        let doc = Document::new(Session::paper_btex());
+        let curves = Curves::compute(&doc, Method::Closed);
+        for (y, m) in curves.peaks.iter().zip(&curves.metrics) {
+            let m = m.as_ref().expect("every BTEX peak has metrics");
+            let full = peak_metrics(&curves.time_s, y).unwrap();
+            assert_eq!(m.w50, full.w50);
+            assert_eq!(m.w5, full.w5);
+            assert_eq!(m.retention_time_s, full.retention_time_s);
+            assert_eq!(m.plates_half_height, full.plates_half_height);
+            assert!((m.area / full.area - 1.0).abs() < 1e-3);
+        }
+        assert_eq!(curve_metrics(&[0.0, 1.0, 2.0], &[0.0, 0.0, 0.0]), None);
     }
 
     #[test]

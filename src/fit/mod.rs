@@ -17,15 +17,19 @@
 //! * [`run_fit`]: a whole run: windows, clusters in parallel, run-level t0/t1/τ by one joint fit.
 //! * `run_assemble`: a run fit's last step, per-peak results and whole-run goodness of fit.
 //! * [`results`]: [`RunFit`] and [`PeakFit`], what a run fit returns.
+//! * [`naming`]: detected peaks named after the run file's own peak table.
+//! * [`contour`]: the joint confidence ellipse and the χ² contour of one peak's (k_a, k_d).
 
 // Numeric kernels index several arrays in lock-step; index loops read better than zipped iterators there.
 #![allow(clippy::needless_range_loop)]
 
 pub mod baseline;
 pub mod column_fit;
+pub mod contour;
 pub mod curve;
 mod joint;
 pub mod metrics;
+pub mod naming;
 pub mod noise;
 pub mod observer;
 pub mod options;

@@ -4,9 +4,11 @@
 //! {"format": "elute-session", "version": 1,
 //!  "column": {...}, "peaks": [{"name", "ka_per_s", "kd_per_s", "area"}, ...],
 //!  "baseline": {"kind": "constant" | "linear" | "polynomial", "coefficients": [...]},
-//!  "run": {"path", "sha256", "channel"}}
+//!  "run": {"path", "sha256", "channel"},
+//!  "embedded_run": {"channel", "signal_unit", "n_points", "time_s_f64le", "signal_f64le"}}
 //! ```
-//! `baseline` absent means zero; `run` absent means a pure simulation. Unknown fields are refused (so no data is
+//! `baseline` absent means zero; `run` absent means a pure simulation; `embedded_run` (optional) carries the
+//! measured channel itself, for when the run file is missing or changed ([`super::EmbeddedRun`]). Unknown fields are refused (so no data is
 //! ever silently dropped), and so is a file from a newer version.
 
 use serde::{Deserialize, Serialize};
@@ -103,6 +105,10 @@ pub struct Session {
     /// Fit figures written by `elute fit` (uncertainties, R²); `None` for sessions never fitted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fit: Option<super::FitSummary>,
+    /// The measured channel itself, embedded so the session reopens without its run file; `None` (the default,
+    /// and what `elute fit` writes) refers to the run by `run` only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub embedded_run: Option<super::EmbeddedRun>,
 }
 
 /// The simulated curves of a session on a time grid.
@@ -119,7 +125,16 @@ pub struct Simulation {
 impl Session {
     /// A new session with the given column and peaks, no baseline and no run.
     pub fn new(column: Column, peaks: Vec<Peak>) -> Session {
-        Session { format: FORMAT_TAG.into(), version: VERSION, column, peaks, baseline: None, run: None, fit: None }
+        Session {
+            format: FORMAT_TAG.into(),
+            version: VERSION,
+            column,
+            peaks,
+            baseline: None,
+            run: None,
+            fit: None,
+            embedded_run: None,
+        }
     }
 
     /// The paper's BTEX experiment (Table 3 rates, calibration areas, constant baseline 3935.4 a.u.).
@@ -129,7 +144,8 @@ impl Session {
         s
     }
 
-    /// Checks everything a loaded file could get wrong beyond its JSON shape: tag, version, peaks, baseline.
+    /// Checks everything a loaded file could get wrong beyond its JSON shape: tag, version, peaks, baseline,
+    /// embedded run.
     pub fn validate(&self) -> Result<(), String> {
         if self.format != FORMAT_TAG {
             return Err(format!("field `format` is {:?}, expected {FORMAT_TAG:?}", self.format));
@@ -142,6 +158,9 @@ impl Session {
         }
         if let Some(b) = &self.baseline {
             b.validate()?;
+        }
+        if let Some(e) = &self.embedded_run {
+            e.validate()?;
         }
         Ok(())
     }

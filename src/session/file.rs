@@ -125,6 +125,23 @@ mod tests {
     }
 
     #[test]
+    fn an_embedded_run_round_trips_and_a_damaged_one_is_refused() {
+        let plain = to_json(&sample());
+        assert!(!plain.contains("embedded_run"), "sessions without embedding are unchanged");
+        let mut s = sample();
+        let time_s: Vec<f64> = (0..300).map(|i| 0.25 * i as f64 + 1.0 / 3.0).collect();
+        let signal: Vec<f64> = time_s.iter().map(|t| (t / 7.0).exp().ln_1p()).collect();
+        let c = crate::chromatogram::Chromatogram { time_s, signal, channel: "TCD".into(), ..Default::default() };
+        s.embedded_run = Some(crate::session::EmbeddedRun::from_chromatogram(&c).unwrap());
+        let back = parse(&to_json(&s), Path::new("x.json")).unwrap();
+        assert_eq!(back, s);
+        assert_eq!(back.embedded_run.unwrap().to_chromatogram().unwrap(), c);
+        let broken = to_json(&s).replace("\"n_points\": 300", "\"n_points\": 299");
+        let e = parse(&broken, Path::new("broken.json")).unwrap_err().to_string();
+        assert!(e.contains("embedded run") && e.contains("broken.json"), "{e}");
+    }
+
+    #[test]
     fn absent_baseline_and_run_mean_zero_and_simulation() {
         let mut s = Session::paper_btex();
         s.baseline = None;

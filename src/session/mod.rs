@@ -1,12 +1,15 @@
 //! The session document: column, peaks, baseline and run reference, saved as versioned JSON.
 //!
-//! [`document`] defines the data and its simulation; [`file`] loads (with version checks) and saves atomically.
+//! [`document`] defines the data and its simulation; [`file`] loads (with version checks) and saves atomically;
+//! [`embedded`] holds a measured channel inside the session (optional).
 
 pub mod document;
+pub mod embedded;
 pub mod file;
 pub mod fit_summary;
 
 pub use document::{Baseline, BaselineKind, FORMAT_TAG, RunRef, Session, Simulation, VERSION};
+pub use embedded::EmbeddedRun;
 pub use file::{SessionError, load, parse, save, to_json, write_atomically};
 pub use fit_summary::{FitSummary, FittedRunValues, PeakFitSummary};
 

@@ -15,6 +15,45 @@ pub struct ViewSettings {
     pub method: Method,
     /// What the peak sliders show.
     pub param_mode: ParamMode,
+    /// Dark, light, or following the system.
+    pub theme: ThemeChoice,
+    /// Embed the measured channel in saved sessions (the embedded default run always is).
+    pub embed_run: bool,
+}
+
+/// The colour theme: following the system (the default) or forced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub enum ThemeChoice {
+    /// Follow the desktop's dark/light setting (egui falls back to dark when the system does not say).
+    #[default]
+    System,
+    /// Always light.
+    Light,
+    /// Always dark.
+    Dark,
+}
+
+impl ThemeChoice {
+    /// Every choice, in menu order.
+    pub const ALL: [ThemeChoice; 3] = [ThemeChoice::System, ThemeChoice::Light, ThemeChoice::Dark];
+
+    /// Menu label.
+    pub fn label(self) -> &'static str {
+        match self {
+            ThemeChoice::System => "Follow the system",
+            ThemeChoice::Light => "Light",
+            ThemeChoice::Dark => "Dark",
+        }
+    }
+
+    /// egui's preference for this choice.
+    pub fn preference(self) -> egui::ThemePreference {
+        match self {
+            ThemeChoice::System => egui::ThemePreference::System,
+            ThemeChoice::Light => egui::ThemePreference::Light,
+            ThemeChoice::Dark => egui::ThemePreference::Dark,
+        }
+    }
 }
 
 /// What decides which entries are enabled.
@@ -63,6 +102,10 @@ pub fn menu_bar_ui(ui: &mut egui::Ui, state: &MenuState<'_>, view: &mut ViewSett
             });
             cmd(ui, Command::Save, true);
             cmd(ui, Command::SaveAs, true);
+            ui.checkbox(&mut view.embed_run, "Embed run data in session").on_hover_text(
+                "Save the measured channel (time and signal) inside the session file, so it reopens without the \
+                 run file. Sessions on the built-in example run always embed it.",
+            );
             ui.separator();
             cmd(ui, Command::ExportCsv, true);
             cmd(ui, Command::CopyTable, true);
@@ -88,6 +131,12 @@ pub fn menu_bar_ui(ui: &mut egui::Ui, state: &MenuState<'_>, view: &mut ViewSett
         ui.menu_button("View", |ui| {
             cmd(ui, Command::ResetView, true);
             cmd(ui, Command::ToggleTimeUnit, true);
+            ui.separator();
+            ui.label("Theme");
+            for t in ThemeChoice::ALL {
+                ui.radio_value(&mut view.theme, t, t.label())
+                    .on_hover_text("Dark or light colours; \"Follow the system\" uses the desktop's setting");
+            }
             ui.separator();
             ui.label("Text size (for projectors)");
             ui.horizontal(|ui| {

@@ -3,13 +3,15 @@
 //!
 //! - [`menus`]: the menu bar, every command with its shortcut and tooltip;
 //! - [`plot`]: the chromatogram, model curves and linked residuals;
-//! - [`peak_table`]: the peak table and the selected peak's sliders;
+//! - [`peak_table`]: the peak table (with lab metrics) and the selected peak's sliders;
+//! - [`confidence`]: the selected peak's (k_a, k_d) confidence ellipse and χ² contour;
 //! - [`column`]: the column and inlet parameters with the derived t0, β, r, u(L);
 //! - [`fit`]: Fit peak / Fit all / Detect peaks, with progress and Cancel;
 //! - [`status`]: the status bar and the error banner;
 //! - [`dialogs`]: the path field (when no file dialog can appear) and the autosave offer.
 
 pub mod column;
+pub mod confidence;
 pub mod dialogs;
 pub mod fit;
 pub mod menus;

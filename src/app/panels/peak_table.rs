@@ -20,7 +20,8 @@ fn fmt_se(v: f64, se: Option<f64>) -> String {
     }
 }
 
-/// The table of peaks. Returns selection and removal requests.
+/// The table of peaks: fitted values with standard errors, and the lab metrics of each model curve (conventions
+/// in the header tooltips). Returns selection and removal requests.
 pub fn peak_table_ui(ui: &mut egui::Ui, rows: &[TableRow], selected: Option<usize>) -> Vec<Action> {
     let mut actions = Vec::new();
     if rows.is_empty() {
@@ -28,15 +29,20 @@ pub fn peak_table_ui(ui: &mut egui::Ui, rows: &[TableRow], selected: Option<usiz
         return actions;
     }
     egui::ScrollArea::both().id_salt("peak-table").max_height(260.0).show(ui, |ui| {
-        egui::Grid::new("peaks").striped(true).num_columns(7).show(ui, |ui| {
+        egui::Grid::new("peaks").striped(true).num_columns(12).show(ui, |ui| {
             for (h, tip) in [
                 ("name", "Analyte name (click to select)"),
-                ("t_R (s)", "Retention time: apex of the model curve, s"),
+                ("t_R (s)", "Retention time: apex of the model curve (parabolic refinement), s"),
                 ("area", "Peak area, signal units × s"),
                 ("height", "Apex height above the baseline, signal units"),
                 ("k_a (1/s)", "Adsorption rate, 1/s (± standard error when fitted)"),
                 ("k_d (1/s)", "Desorption rate, 1/s (± standard error when fitted)"),
                 ("R²", "Coefficient of determination of the last fit, over the peak's window"),
+                ("W50 (s)", "Width at 50 % of the height of the model curve, s"),
+                ("T", "USP tailing T = W5/(2·f5) of the model curve at 5 % height, f5 the front half-width (1 symmetric, > 1 tailing)"),
+                ("As", "Asymmetry As = b10/a10 of the model curve at 10 % height: back over front half-width (1 symmetric)"),
+                ("N", "Plates N = 5.54·(t_R/W50)² of the model curve, half-height method (dimensionless)"),
+                ("Rs", "Resolution to the previous peak in time, Rs = 1.18·(t_R2 − t_R1)/(W50,1 + W50,2) of the model curves (half-height method)"),
             ] {
                 ui.label(RichText::new(h).strong()).on_hover_text(tip);
             }
@@ -58,6 +64,11 @@ pub fn peak_table_ui(ui: &mut egui::Ui, rows: &[TableRow], selected: Option<usiz
                 ui.label(fmt_se(row.ka_per_s, row.ka_se_per_s));
                 ui.label(fmt_se(row.kd_per_s, row.kd_se_per_s));
                 ui.label(fmt_opt(row.r_squared, 4));
+                ui.label(fmt_opt(row.w50_s, 3));
+                ui.label(fmt_opt(row.tailing_usp, 2));
+                ui.label(fmt_opt(row.asymmetry_10, 2));
+                ui.label(fmt_opt(row.plates_half_height, 0));
+                ui.label(fmt_opt(row.resolution_prev, 2));
                 ui.end_row();
             }
         });

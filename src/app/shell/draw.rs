@@ -7,8 +7,10 @@ use std::time::Duration;
 
 use super::{App, Repainter};
 use crate::app::actions::{Action, Command};
+use crate::app::confidence::Confidence;
 use crate::app::export::table_rows;
 use crate::app::panels::column::column_ui;
+use crate::app::panels::confidence::confidence_ui;
 use crate::app::panels::dialogs::{autosave_offer_ui, path_prompt_ui};
 use crate::app::panels::fit::{JobView, fit_ui};
 use crate::app::panels::menus::{MenuState, menu_bar_ui};
@@ -21,7 +23,13 @@ impl App {
     pub fn ui(&mut self, ui: &mut egui::Ui) {
         let ctx = ui.ctx().clone();
         self.repaint = Repainter(Some(ctx.clone()));
+        let theme = self.view.theme.preference();
+        if ctx.options(|o| o.theme_preference) != theme {
+            ctx.set_theme(theme);
+        }
         self.poll_job();
+        let dragging = ctx.input(|i| i.pointer.any_down());
+        self.update_confidence(dragging);
         let mut actions = self.keyboard_and_drops(&ctx);
 
         egui::Panel::top("menu").show(ui, |ui| {
@@ -80,6 +88,10 @@ impl App {
                     Some(i) => {
                         ui.heading(format!("Peak {}", i + 1));
                         actions.extend(peak_editor_ui(ui, &self.doc, i, &mut self.view.param_mode));
+                        ui.separator();
+                        egui::CollapsingHeader::new("Confidence region of (k_a, k_d)")
+                            .default_open(true)
+                            .show(ui, |ui| confidence_ui(ui, self.confidence.as_ref()));
                     }
                     None => {
                         ui.label("Select a peak (table row or curve) to edit it.");
@@ -111,12 +123,19 @@ impl App {
             actions.extend(autosave_offer_ui(&ctx, offer.peaks.len()));
         }
         let before = self.revision;
+        let selected_before = self.selected;
         for a in actions {
             self.apply(a);
         }
         if self.revision != before {
             self.ensure_curves();
             ctx.request_repaint();
+        } else if self.selected != selected_before {
+            ctx.request_repaint();
+        }
+        self.update_confidence(dragging);
+        if self.confidence.as_ref().is_some_and(Confidence::is_computing) {
+            ctx.request_repaint_after(Duration::from_millis(100));
         }
         if !ctx.input(|i| i.pointer.any_down()) {
             self.history.end_gesture();
