@@ -50,6 +50,14 @@ fn fit_writes_sessions_and_a_peak_table_and_reports_failures() {
     let rows: Vec<csv::StringRecord> = rdr.records().map(|r| r.unwrap()).collect();
     assert_eq!(rows.len(), 13);
     let idx = |name: &str| header.iter().position(|h| h == name).unwrap();
+    // Detected peaks carry the names of the file's own peak table (13 entries, METHANOL … o-XYLENE), each
+    // within a few seconds of the table's retention time.
+    for entry in &data.metadata.peaks {
+        let row = rows.iter().find(|r| &r[idx("peak")] == entry.name.as_str());
+        let row = row.unwrap_or_else(|| panic!("no row named {}", entry.name));
+        let t: f64 = row[idx("retention_time_s")].parse().unwrap();
+        assert!((t - entry.retention_time_s).abs() < 3.0, "{}: {t} s vs {} s", entry.name, entry.retention_time_s);
+    }
     for r in &rows {
         for col in ["retention_time_s", "ka_per_s", "kd_per_s", "r2"] {
             let v: f64 = r[idx(col)].parse().unwrap();

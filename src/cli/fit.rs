@@ -338,7 +338,12 @@ fn fit_job(job: &Job, template: Option<&Session>, args: &FitArgs) -> anyhow::Res
     };
     let (column, seeds) = match template {
         Some(s) => (s.column, template_seeds(&s.column, &s.peaks, t)),
-        None => (Column::default_preset(), detect_seeds(t, y, &PeakFindOptions::default())?),
+        None => {
+            // Detected peaks take their names from the file's own peak table where one lies near.
+            let mut seeds = detect_seeds(t, y, &PeakFindOptions::default())?;
+            crate::fit::naming::name_from_peak_table(&mut seeds, &job.run.metadata.peaks, None);
+            (Column::default_preset(), seeds)
+        }
     };
     Ok(fit_run(t, y, &column, &seeds, &options, &mut NoObserver)?)
 }
