@@ -347,6 +347,17 @@ fn sessions_embed_the_run_and_reopen_without_the_run_file() {
     assert!(other.state().error().is_none(), "{:?}", other.state().error());
     assert_eq!(other.state().document().session, before.session);
     assert_eq!(other.state().document().run, before.run);
+    // The fitted peaks reopen with their uncertainties (standard errors, correlation, R²) from the fit summary.
+    let (a, b) = (&other.state().document().stats, &before.stats);
+    assert_eq!(a.len(), b.len());
+    assert!(b.iter().all(|s| s.is_some()), "the default document is fitted");
+    for (x, y) in a.iter().zip(b) {
+        let (x, y) = (x.expect("statistics after reopening"), y.unwrap());
+        assert_eq!(
+            (x.ka_se_per_s, x.kd_se_per_s, x.ka_kd_correlation, x.r_squared),
+            (y.ka_se_per_s, y.kd_se_per_s, y.ka_kd_correlation, y.r_squared)
+        );
+    }
 
     // Another run embeds when asked; with its file gone the session still reopens on the same data.
     let source =

@@ -69,9 +69,11 @@ pub struct Document {
 }
 
 impl Document {
-    /// A document over `session` with no run and no statistics.
+    /// A document over `session` with no run; the statistics are those the session's fit summary carries (by
+    /// peak name: standard errors, their correlation and R²; no cluster or window), so a saved, fitted session
+    /// reopens with its uncertainties.
     pub fn new(session: Session) -> Document {
-        let stats = vec![None; session.peaks.len()];
+        let stats = stats_from_summary(&session);
         Document { session, run: None, stats }
     }
 
@@ -79,6 +81,25 @@ impl Document {
     pub fn sync_stats(&mut self) {
         self.stats.resize(self.session.peaks.len(), None);
     }
+}
+
+/// Per peak of `session`, the statistics its fit summary carries (matched by name); `None` where it has none.
+pub fn stats_from_summary(session: &Session) -> Vec<Option<PeakStats>> {
+    session
+        .peaks
+        .iter()
+        .map(|p| {
+            let f = session.fit.as_ref()?.peaks.iter().find(|f| f.name == p.name)?;
+            Some(PeakStats {
+                ka_se_per_s: f.ka_se_per_s,
+                kd_se_per_s: f.kd_se_per_s,
+                r_squared: f.r2,
+                ka_kd_correlation: f.ka_kd_correlation,
+                cluster: None,
+                window_s: None,
+            })
+        })
+        .collect()
 }
 
 /// Groups edits into one undo step: a drag of one widget is one gesture.
