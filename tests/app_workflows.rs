@@ -224,14 +224,22 @@ fn detect_then_fit_all_fills_the_table_and_undo_takes_it_back() {
     // Detection fits what it finds: every peak has its statistics.
     assert!(detected.stats.iter().all(|s| s.is_some_and(|s| s.r_squared.is_some())), "{:?}", detected.stats);
 
+    // A wrong inlet tail: Fit all refits τ with every peak and the document takes the fitted column.
+    let wrong_tau = 3.0 * detected.session.column.inlet_tail_s() + 1.0;
+    let column = detected.session.column.with_inlet_tail_s(wrong_tau).unwrap();
+    h.state_mut().apply(Action::SetColumn { column, gesture: Gesture::Single });
+    let before_fit = h.state().document().clone();
     h.get_by_label("Fit all").click();
     h.step();
     wait_for_job(&mut h);
     assert!(h.state().error().is_none(), "{:?}", h.state().error());
     let fitted = h.state().document().clone();
     assert!(fitted.stats.iter().all(|s| s.is_some_and(|s| s.r_squared.is_some())), "{:?}", fitted.stats);
+    let tau = fitted.session.column.inlet_tail_s();
+    assert!(tau < 0.8 * wrong_tau, "τ {tau} s after Fit all (from {wrong_tau} s)");
+    assert!(fitted.session.fit.as_ref().is_some_and(|f| f.fitted.inlet_tail), "{:?}", fitted.session.fit);
     h.state_mut().apply(Action::Command(Command::Undo));
-    assert_eq!(h.state().document(), &detected);
+    assert_eq!(h.state().document(), &before_fit);
 }
 
 #[test]

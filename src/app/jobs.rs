@@ -106,10 +106,10 @@ pub fn run_job(request: &JobRequest, control: &JobControl) -> Result<JobOutcome,
     }
 }
 
-/// Fits the listed peaks with the column model (`crate::fit::fit_run`): every peak of the session is fitted
-/// together with the run-level inlet tail τ (t0 and t1 from the column), starting from its current values; the
-/// listed peaks take their fitted k_a, k_d and area, and when all peaks are listed the column (τ) and the baseline
-/// are taken from the fit too. Statistics carry the standard errors and the R² in each peak's own window.
+/// Fits the listed peaks with the column model (`crate::fit::fit_run`): every peak of the session is fitted,
+/// starting from its current values, with t0 and t1 from the column; the listed peaks take their fitted k_a, k_d
+/// and area. When all peaks are listed the run-level inlet tail τ is fitted too and the column (τ), the baseline
+/// and the fit summary are taken from the fit; a subset is fitted at the column's τ. Statistics carry the standard errors and the R² in each peak's own window.
 pub fn fit_peaks(
     session: &Session,
     run: &Chromatogram,
@@ -120,8 +120,9 @@ pub fn fit_peaks(
         return Err(JobError::Failed("no peaks to fit: add or detect peaks first".into()));
     }
     let seeds = fit::template_seeds(&session.column, &session.peaks, &run.time_s);
-    let fitted = run_fit(session, run, &seeds, control)?;
     let all = (0..session.peaks.len()).all(|i| indices.contains(&i));
+    // τ is fitted only with every peak; a subset is fitted at the column's τ, which the other peaks share.
+    let fitted = run_fit(session, run, &seeds, all, control)?;
     let mut out = if all { with_run(fitted.to_session(), session) } else { session.clone() };
     let mut stats = vec![None; session.peaks.len()];
     for &i in indices {
@@ -137,6 +138,7 @@ pub fn fit_peaks(
     if all {
         stats = out.peaks.iter().map(|p| fitted.peaks.iter().find(|pf| pf.name == p.name).map(peak_stats)).collect();
     }
+    crate::app::state::sync_summary(&mut out, &stats);
     let failed = fitted.peaks.iter().filter(|p| p.error.is_some()).count();
     let r2 = fitted.r2.map_or("–".to_string(), |r| format!("{r:.4}"));
     let message = format!(
@@ -164,9 +166,11 @@ pub fn detect_peaks(
     if seeds.is_empty() {
         return Err(JobError::Failed(format!("no peaks above {threshold_sigma:.1} × noise")));
     }
-    let fitted = run_fit(session, run, &seeds, control)?;
-    let out = with_run(fitted.to_session(), session);
-    let stats = out.peaks.iter().map(|p| fitted.peaks.iter().find(|pf| pf.name == p.name).map(peak_stats)).collect();
+    let fitted = run_fit(session, run, &seeds, true, control)?;
+    let mut out = with_run(fitted.to_session(), session);
+    let stats: Vec<Option<PeakStats>> =
+        out.peaks.iter().map(|p| fitted.peaks.iter().find(|pf| pf.name == p.name).map(peak_stats)).collect();
+    crate::app::state::sync_summary(&mut out, &stats);
     let r2 = fitted.r2.map_or("–".to_string(), |r| format!("{r:.4}"));
     let message =
         format!("found and fitted {} peaks above {threshold_sigma:.1} × noise: whole-run R² {r2}", seeds.len());
@@ -195,11 +199,12 @@ fn run_fit(
     session: &Session,
     run: &Chromatogram,
     seeds: &[fit::PeakSeed],
+    fit_tail: bool,
     control: &JobControl,
 ) -> Result<fit::RunFit, JobError> {
     control.check()?;
     let cancel = fit::CancelToken::new();
-    let options = fit::RunFitOptions::default().with_cancel(cancel.clone());
+    let options = fit::RunFitOptions { fit_inlet_tail: fit_tail, ..Default::default() }.with_cancel(cancel.clone());
     let max_outer = options.outer.max_iterations.max(1) as f32;
     let mut observer = |p: &fit::Progress| {
         if control.is_cancelled() {

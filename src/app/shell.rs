@@ -464,6 +464,14 @@ impl App {
                         d.session = outcome.session;
                         d.stats = outcome.stats;
                     } else {
+                        // Every peak fitted: the column (the fitted τ), the baseline and the summary come too.
+                        let every =
+                            outcome.stats.len() == d.session.peaks.len() && outcome.stats.iter().all(Option::is_some);
+                        if every {
+                            d.session.column = outcome.session.column;
+                            d.session.baseline = outcome.session.baseline.clone();
+                            d.session.fit = outcome.session.fit.clone();
+                        }
                         // Keep peaks the user added meanwhile; take the fitted ones.
                         for (i, (p, s)) in outcome.session.peaks.into_iter().zip(outcome.stats).enumerate() {
                             if s.is_some() && i < d.session.peaks.len() {
@@ -472,6 +480,8 @@ impl App {
                             }
                         }
                     }
+                    // The saved fit summary carries the statistics shown (see `state::sync_summary`).
+                    super::state::sync_summary(&mut d.session, &d.stats);
                 });
                 self.message = outcome.message;
                 if std::mem::take(&mut self.startup_fit) || (detected && self.fit_after_detect) {

@@ -102,6 +102,24 @@ pub fn stats_from_summary(session: &Session) -> Vec<Option<PeakStats>> {
         .collect()
 }
 
+/// Makes `session`'s fit summary agree with `stats` (per peak of `session`, by name): entries of peaks without
+/// statistics (never fitted, or edited since) are dropped, the others take the standard errors, correlation and
+/// R² of `stats`.
+pub fn sync_summary(session: &mut Session, stats: &[Option<PeakStats>]) {
+    let current: Vec<(String, PeakStats)> =
+        session.peaks.iter().zip(stats).filter_map(|(p, st)| st.map(|st| (p.name.clone(), st))).collect();
+    let Some(fit) = &mut session.fit else { return };
+    fit.peaks.retain(|e| current.iter().any(|(n, _)| *n == e.name));
+    for e in &mut fit.peaks {
+        if let Some((_, st)) = current.iter().find(|(n, _)| *n == e.name) {
+            e.ka_se_per_s = st.ka_se_per_s;
+            e.kd_se_per_s = st.kd_se_per_s;
+            e.ka_kd_correlation = st.ka_kd_correlation;
+            e.r2 = st.r_squared;
+        }
+    }
+}
+
 /// Groups edits into one undo step: a drag of one widget is one gesture.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Gesture {

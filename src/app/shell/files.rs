@@ -58,22 +58,9 @@ impl App {
     /// built-in example or the user asked for embedding.
     pub fn session_to_save(&self) -> Session {
         let mut s = self.doc.session.clone();
-        // The fit summary keeps only peaks that still carry fit statistics (an edited peak's are gone), with the
-        // current ones, so that reopening shows the same uncertainties.
-        if let Some(fit) = &mut s.fit {
-            let current = |name: &str| {
-                self.doc.session.peaks.iter().zip(&self.doc.stats).find(|(p, _)| p.name == name).and_then(|(_, st)| *st)
-            };
-            fit.peaks.retain(|e| current(&e.name).is_some());
-            for e in &mut fit.peaks {
-                if let Some(st) = current(&e.name) {
-                    e.ka_se_per_s = st.ka_se_per_s;
-                    e.kd_se_per_s = st.kd_se_per_s;
-                    e.ka_kd_correlation = st.ka_kd_correlation;
-                    e.r2 = st.r_squared;
-                }
-            }
-        }
+        // The fit summary keeps only peaks that still carry fit statistics (an edited peak's are gone), so that
+        // reopening shows the same uncertainties.
+        crate::app::state::sync_summary(&mut s, &self.doc.stats);
         s.embedded_run = None;
         if let Some(run) = &self.doc.run
             && (self.view.embed_run || crate::app::files::is_default_run(run))
