@@ -1,22 +1,22 @@
 //! One cluster of overlapping peaks fitted with the column model, by variable projection.
 //!
-//! The nonlinear parameters are (k_a, k_d) per peak (1/s, bounded positive: the solver fits log k), the linear
-//! ones are the peak areas (unit-area basis columns y(t; k_a, k_d, A = 1)) and the baseline polynomial terms of
-//! the window. The column (t0, t1, τ) is held fixed here: run-level values are the business of
-//! [`run_fit`](super::run_fit). Derivatives ∂y/∂k_a and ∂y/∂k_d are analytic
-//! ([`peak_signal_with_derivatives`]).
+//! Each peak has two nonlinear parameters, reported as (k_a, k_d) in 1/s; the linear ones are the peak areas
+//! (unit-area basis columns y(t; k_a, k_d, A = 1), never negative) and the baseline polynomial terms of the
+//! window. The column (t0, t1, τ) is held fixed here: run-level values are the business of
+//! [`run_fit`](super::run_fit). The model is the joint model's (`joint`) on one window with no run-level value
+//! free, so the solver works on each peak's mean time and kinetic width (see [`fit_cluster`]); derivatives are
+//! analytic. This file also holds the window helpers that give the starting values: [`measured_area`] and
+//! [`window_moments`].
 
 use nalgebra::DMatrix;
 
-use super::baseline::polynomial_basis;
 use super::joint::{JointModel, SIGMA_MAX_OF_WINDOW, kinetics_from, theta_from};
 use super::observer::NoObserver;
 use super::options::FitOptions;
 use super::problem::{Bound, FitError};
 use super::report::FitReport;
 use super::varpro::{SeparableModel, fit_separable};
-use crate::model::closed::{PeakDerivatives, peak_signal_with_derivatives};
-use crate::model::{Column, Peak};
+use crate::model::Column;
 
 /// How the peak areas are obtained.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -29,103 +29,16 @@ pub enum AreaMode {
     Measured,
 }
 
-/// The separable model of a cluster: n peaks of the column model plus a window polynomial baseline.
-/// θ = (k_a₀, k_d₀, k_a₁, k_d₁, …) in 1/s; basis = peak 0 … peak n−1 (unit area), then baseline xᵏ.
-#[derive(Debug, Clone)]
-pub struct ClusterModel {
-    t_s: Vec<f64>,
-    column: Column,
-    n_peaks: usize,
-    baseline: DMatrix<f64>,
-    cache: Option<(Vec<f64>, Vec<PeakDerivatives>)>,
-}
-
-impl ClusterModel {
-    /// A cluster model of `n_peaks` on the window times `t_s` (s, increasing), with a window baseline polynomial
-    /// of `baseline_degree` (`None`: no baseline term, e.g. after an adaptive baseline was subtracted).
-    pub fn new(t_s: &[f64], column: Column, n_peaks: usize, baseline_degree: Option<usize>) -> ClusterModel {
-        let baseline = match baseline_degree {
-            Some(d) => polynomial_basis(t_s, d),
-            None => DMatrix::zeros(t_s.len(), 0),
-        };
-        ClusterModel { t_s: t_s.to_vec(), column, n_peaks, baseline, cache: None }
-    }
-
-    fn evaluate(&mut self, theta: &[f64]) -> bool {
-        if self.cache.as_ref().is_some_and(|(th, _)| th.as_slice() == theta) {
-            return true;
-        }
-        self.cache = None;
-        let mut out = Vec::with_capacity(self.n_peaks);
-        for j in 0..self.n_peaks {
-            let (ka, kd) = (theta[2 * j], theta[2 * j + 1]);
-            if !(ka.is_finite() && kd.is_finite() && ka > 0.0 && kd > 0.0) {
-                return false;
-            }
-            let peak = Peak::new("", ka, kd, 1.0);
-            let d = peak_signal_with_derivatives(&self.column, &peak, &self.t_s);
-            if d.signal.iter().chain(&d.d_ka).chain(&d.d_kd).any(|v| !v.is_finite()) {
-                return false;
-            }
-            out.push(d);
-        }
-        self.cache = Some((theta.to_vec(), out));
-        true
-    }
-}
-
-impl SeparableModel for ClusterModel {
-    fn n_points(&self) -> usize {
-        self.t_s.len()
-    }
-    fn n_nonlinear(&self) -> usize {
-        2 * self.n_peaks
-    }
-    fn n_basis(&self) -> usize {
-        self.n_peaks + self.baseline.ncols()
-    }
-    fn derivative_structure(&self) -> Vec<(usize, usize)> {
-        (0..self.n_peaks).flat_map(|j| [(j, 2 * j), (j, 2 * j + 1)]).collect()
-    }
-    /// Peak areas are not negative.
-    fn nonnegative(&self) -> Vec<usize> {
-        (0..self.n_peaks).collect()
-    }
-    fn basis(&mut self, theta: &[f64], phi: &mut DMatrix<f64>) -> bool {
-        if !self.evaluate(theta) {
-            return false;
-        }
-        let Some((_, d)) = &self.cache else { return false };
-        for (j, dj) in d.iter().enumerate() {
-            phi.column_mut(j).copy_from_slice(&dj.signal);
-        }
-        for b in 0..self.baseline.ncols() {
-            phi.column_mut(self.n_peaks + b).copy_from(&self.baseline.column(b));
-        }
-        true
-    }
-    fn basis_derivatives(&mut self, theta: &[f64], dphi: &mut DMatrix<f64>) -> bool {
-        if !self.evaluate(theta) {
-            return false;
-        }
-        let Some((_, d)) = &self.cache else { return false };
-        for (j, dj) in d.iter().enumerate() {
-            dphi.column_mut(2 * j).copy_from_slice(&dj.d_ka);
-            dphi.column_mut(2 * j + 1).copy_from_slice(&dj.d_kd);
-        }
-        true
-    }
-}
-
 /// Fits one cluster: `t_s`, `y` the window (s, signal), `column` with the run-level values held fixed, `theta0`
 /// the starting (k_a, k_d) pairs (1/s, positive), `fixed_areas` per peak `Some(area)` to hold (measured-area
 /// mode) or `None` to solve. The report's values are θ = (k_a, k_d) pairs, then the n areas (never negative),
-/// then the baseline coefficients (in the scaled abscissa of [`polynomial_basis`]).
+/// then the baseline coefficients (in the scaled abscissa of [`polynomial_basis`](super::baseline::polynomial_basis)).
 ///
-/// The solver works on each peak's mean time and k_d ([`JointModel`]), with the mean held inside the window
-/// (and after t0 + t1/2 + τ, where k' = 0): a peak cannot wander out of the data that determine it. The report
-/// is mapped back to (k_a, k_d); standard errors and correlations follow by the delta method, which for
-/// Jacobian-based covariances is exact (the same as fitting (k_a, k_d) directly).
+/// The solver works on each peak's mean time and kinetic standard deviation σ (`JointModel`), with the mean held
+/// inside the window (and after t0 + t1/2 + τ, where k' = 0) and σ below a quarter of the window's length: a peak
+/// cannot wander out of, or spread over, more than the data that determine it. The report is mapped back to
+/// (k_a, k_d); standard errors and correlations follow by the delta method, which for Jacobian-based covariances
+/// is exact (the same as fitting (k_a, k_d) directly). `at_bound` flags a peak whose mean or σ ended on a bound.
 pub fn fit_cluster(
     t_s: &[f64],
     y: &[f64],
@@ -249,31 +162,4 @@ pub fn window_moments(t_s: &[f64], y: &[f64]) -> Option<(f64, f64)> {
     let m = (0..n).map(|i| w[i] * t_s[i]).sum::<f64>() / s0;
     let v = (0..n).map(|i| w[i] * (t_s[i] - m).powi(2)).sum::<f64>() / s0;
     (m.is_finite() && v.is_finite() && v > 0.0).then_some((m, v))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn basis_derivatives_match_finite_differences() {
-        let column = Column::paper_btex().with_inlet_tail_s(1.5).unwrap();
-        let t: Vec<f64> = (0..400).map(|i| 200.0 + 0.25 * i as f64).collect();
-        let mut m = ClusterModel::new(&t, column, 1, Some(0));
-        let theta = [Peak::paper_btex()[1].ka_per_s, Peak::paper_btex()[1].kd_per_s];
-        let mut d = DMatrix::zeros(t.len(), 2);
-        assert!(m.basis_derivatives(&theta, &mut d));
-        for k in 0..2 {
-            let h = theta[k] * 1e-6;
-            let (mut p, mut q) = (DMatrix::zeros(t.len(), 2), DMatrix::zeros(t.len(), 2));
-            let mut th = theta;
-            th[k] += h;
-            assert!(m.basis(&th, &mut p));
-            th[k] -= 2.0 * h;
-            assert!(m.basis(&th, &mut q));
-            let fd = (p.column(0) - q.column(0)) / (2.0 * h);
-            let err = (fd - d.column(k)).abs().max();
-            assert!(err < 1e-5 * d.column(k).abs().max(), "param {k}: {err}");
-        }
-    }
 }

@@ -4,8 +4,8 @@
 //! The residual rows are the cluster windows of the run, one after another (a window's rows are its samples).
 //! The linear coefficients are each peak's area (its unit-area curve lives only on its own cluster's rows) and
 //! each cluster's window polynomial baseline, exactly as in the per-cluster fits
-//! ([`ClusterModel`](super::column_fit::ClusterModel)), so a joint solution is also a stationary point of every
-//! cluster fit at the same run-level values.
+//! ([`fit_cluster`](super::column_fit::fit_cluster), which use this model on one window with no run-level value
+//! free), so a joint solution is also a stationary point of every cluster fit at the same run-level values.
 //!
 //! θ = (m₀, σ₀, …, m_{n−1}, σ_{n−1}, then the free run-level values in the order t0, t1, τ), where mⱼ is peak
 //! j's **mean time** (s, first moment, science note §3) and σⱼ its **kinetic standard deviation** (s, the
