@@ -25,28 +25,24 @@
 //! θ with m ≤ t0 + t1/2 + τ (k' ≤ 0) is undefined.
 //!
 //! The structure is block-sparse: ∂φⱼ/∂θ is non-zero only for peak j's own pair and for the run-level values.
-//! ∂y/∂k_a, ∂y/∂k_d, ∂y/∂t0 and ∂y/∂t1 are analytic ([`peak_signal_with_derivatives`]) and chained to θ;
-//! ∂y/∂τ is a forward difference of the closed form (relative step 1e-6). Peaks are evaluated in parallel.
+//! ∂y/∂k_a, ∂y/∂k_d, ∂y/∂t0, ∂y/∂t1 and ∂y/∂τ are analytic ([`peak_signal_with_derivatives`]) and chained to
+//! θ. Peaks are evaluated in parallel.
 
 use nalgebra::DMatrix;
 use rayon::prelude::*;
 
 use super::baseline::polynomial_basis;
 use super::varpro::SeparableModel;
-use crate::model::closed::{PeakDerivatives, peak_signal, peak_signal_with_derivatives};
+use crate::model::closed::{PeakDerivatives, peak_signal_with_derivatives};
 use crate::model::{Column, Peak};
-
-/// Relative forward-difference step of ∂y/∂τ.
-const TAU_STEP: f64 = 1e-6;
 
 /// The largest kinetic standard deviation of a peak, as a fraction of its window's length; see the module doc.
 pub(crate) const SIGMA_MAX_OF_WINDOW: f64 = 0.25;
 
-/// One peak's evaluation: its derivatives with respect to k_a, k_d, t0, t1 (engine order, at fixed k_a and k_d)
-/// and, when τ is free and the Jacobian was asked for, ∂y/∂τ; with the values the chain rule to θ needs.
+/// One peak's evaluation: its derivatives with respect to k_a, k_d, t0, t1 and τ (engine order, at fixed k_a and
+/// k_d), with the values the chain rule to θ needs.
 struct PeakEval {
     d: PeakDerivatives,
-    d_tau: Option<Vec<f64>>,
     ka: f64,
     kd: f64,
     /// s = m − t0 − t1/2 − τ = k'·t0, s (> 0).
@@ -165,46 +161,32 @@ impl JointModel {
         column_with(&self.template, v)
     }
 
-    /// Evaluates every peak at θ (cached), and with `need_tau` also ∂y/∂τ when τ is free (added to the cache
-    /// on demand: trial steps of the solver need no derivatives). False where θ is undefined or not finite.
-    fn evaluate(&mut self, theta: &[f64], need_tau: bool) -> bool {
+    /// Evaluates every peak and its derivatives at θ (cached). False where θ is undefined or not finite.
+    fn evaluate(&mut self, theta: &[f64]) -> bool {
+        if self.cache.as_ref().is_some_and(|(th, _)| th.as_slice() == theta) {
+            return true;
+        }
+        self.cache = None;
         let Some(column) = self.column_at(theta) else { return false };
         let Some(kinetics) = self.kinetics(theta) else { return false };
-        if !self.cache.as_ref().is_some_and(|(th, _)| th.as_slice() == theta) {
-            self.cache = None;
-            let sigma: Vec<f64> = (0..kinetics.len()).map(|j| theta[2 * j + 1]).collect();
-            let evals: Vec<PeakEval> = kinetics
-                .par_iter()
-                .zip(&self.peak_rows)
-                .enumerate()
-                .map(|(j, (&(ka, kd), &(lo, hi)))| {
-                    let d = peak_signal_with_derivatives(&column, &Peak::new("", ka, kd, 1.0), &self.t_s[lo..hi]);
-                    PeakEval { d, d_tau: None, ka, kd, retained_s: 0.5 * kd * sigma[j] * sigma[j], sigma_s: sigma[j] }
-                })
-                .collect();
-            let finite = evals.iter().all(|e| {
-                let d = &e.d;
-                d.signal.iter().chain(&d.d_ka).chain(&d.d_kd).chain(&d.d_t0).chain(&d.d_t1).all(|v| v.is_finite())
-            });
-            if !finite {
-                return false;
-            }
-            self.cache = Some((theta.to_vec(), evals));
+        let sigma: Vec<f64> = (0..kinetics.len()).map(|j| theta[2 * j + 1]).collect();
+        let evals: Vec<PeakEval> = kinetics
+            .par_iter()
+            .zip(&self.peak_rows)
+            .enumerate()
+            .map(|(j, (&(ka, kd), &(lo, hi)))| {
+                let d = peak_signal_with_derivatives(&column, &Peak::new("", ka, kd, 1.0), &self.t_s[lo..hi]);
+                PeakEval { d, ka, kd, retained_s: 0.5 * kd * sigma[j] * sigma[j], sigma_s: sigma[j] }
+            })
+            .collect();
+        let finite = evals.iter().all(|e| {
+            let d = &e.d;
+            [&d.signal, &d.d_ka, &d.d_kd, &d.d_t0, &d.d_t1, &d.d_tau].iter().all(|v| v.iter().all(|x| x.is_finite()))
+        });
+        if !finite {
+            return false;
         }
-        let Some((_, evals)) = &mut self.cache else { return false };
-        if need_tau && self.free[2] && evals.iter().any(|e| e.d_tau.is_none()) {
-            let tau = column.inlet_tail_s();
-            let h = TAU_STEP * tau.max(1e-3);
-            let Ok(stepped) = column.with_inlet_tail_s(tau + h) else { return false };
-            let t_s = &self.t_s;
-            evals.par_iter_mut().zip(&kinetics).zip(&self.peak_rows).for_each(|((e, &(ka, kd)), &(lo, hi))| {
-                let up = peak_signal(&stepped, &Peak::new("", ka, kd, 1.0), &t_s[lo..hi]);
-                e.d_tau = Some(up.iter().zip(&e.d.signal).map(|(a, b)| (a - b) / h).collect());
-            });
-            if !evals.iter().flat_map(|e| e.d_tau.iter().flatten()).all(|v| v.is_finite()) {
-                return false;
-            }
-        }
+        self.cache = Some((theta.to_vec(), evals));
         true
     }
 }
@@ -250,7 +232,7 @@ impl SeparableModel for JointModel {
         )
     }
     fn basis(&mut self, theta: &[f64], phi: &mut DMatrix<f64>) -> bool {
-        if !self.evaluate(theta, false) {
+        if !self.evaluate(theta) {
             return false;
         }
         let Some((_, evals)) = &self.cache else { return false };
@@ -263,7 +245,7 @@ impl SeparableModel for JointModel {
         true
     }
     fn basis_derivatives(&mut self, theta: &[f64], dphi: &mut DMatrix<f64>) -> bool {
-        if !self.evaluate(theta, true) {
+        if !self.evaluate(theta) {
             return false;
         }
         let Some((_, evals)) = &self.cache else { return false };
@@ -293,11 +275,10 @@ impl SeparableModel for JointModel {
             for (ga, gd) in &chain[..2] {
                 put(&mut d_ka.iter().zip(d_kd).map(|(a, b)| a * ga + b * gd), dphi);
             }
-            for (r, own) in [Some(&e.d.d_t0), Some(&e.d.d_t1), e.d_tau.as_ref()].into_iter().enumerate() {
+            for (r, own) in [&e.d.d_t0, &e.d.d_t1, &e.d.d_tau].into_iter().enumerate() {
                 if !self.free[r] {
                     continue;
                 }
-                let Some(own) = own else { return false };
                 let (ga, gd) = chain[2 + r];
                 work.clear();
                 work.extend(own.iter().zip(d_ka).zip(d_kd).map(|((o, a), b)| o + a * ga + b * gd));
@@ -314,7 +295,7 @@ mod tests {
     use super::*;
     use crate::fit::varpro::fit_separable;
     use crate::fit::{NoObserver, options::FitOptions, problem::Bound};
-    use crate::model::closed::sum_signal;
+    use crate::model::closed::{peak_signal, sum_signal};
 
     fn grid(lo: f64, hi: f64, dt: f64) -> Vec<f64> {
         let n = ((hi - lo) / dt).round() as usize + 1;

@@ -30,6 +30,9 @@ pub struct PeakDerivatives {
     /// ∂y/∂t1 (injection time) holding the area: signal units per s. With y = (A/t1)·[S(t−t0) − S(t−t0−t1)],
     /// ∂y/∂t1 = −y/t1 + (A/t1)·h(t−t0−t1). Undefined (one-sided) at samples on a jump (τ = 0 only).
     pub d_t1: Vec<f64>,
+    /// ∂y/∂τ (inlet tail) holding everything else: signal units per s. Exact (the convolution recursion carries
+    /// ∂Q/∂τ = Ψ/τ²); all zero when τ = 0, where the derivative is one-sided and not computed.
+    pub d_tau: Vec<f64>,
 }
 
 /// Per-sample values of one θ sequence: S (or S_τ), ψ (or ψ∗k), θf (or (θf)∗k) and the density h (or h∗k).
@@ -38,12 +41,15 @@ struct Seq {
     psi: Vec<f64>,
     thf: Vec<f64>,
     dens: Vec<f64>,
+    /// ∂S_τ/∂τ = −Ψ/τ² (zero without a tail).
+    ds_dtau: Vec<f64>,
 }
 
 fn sequence(ps: &PeakSetup, times: &[f64], offset: f64) -> Seq {
     let n = times.len();
     let (s, ch) = s_values(ps, times, offset, true);
     let (mut psi, mut thf, mut dens) = (vec![0.0; n], vec![0.0; n], vec![0.0; n]);
+    let mut ds_dtau = vec![0.0; n];
     let k = &ps.kernel;
     if ps.tau > 0.0 {
         let inv_tau = 1.0 / ps.tau;
@@ -52,6 +58,7 @@ fn sequence(ps: &PeakSetup, times: &[f64], offset: f64) -> Seq {
             dens[i] = c[0] * inv_tau;
             psi[i] = c[1];
             thf[i] = c[2];
+            ds_dtau[i] = -c[3] * inv_tau * inv_tau;
         }
     } else {
         for (i, &t) in times.iter().enumerate() {
@@ -69,10 +76,10 @@ fn sequence(ps: &PeakSetup, times: &[f64], offset: f64) -> Seq {
             }
         }
     }
-    Seq { s, psi, thf, dens }
+    Seq { s, psi, thf, dens, ds_dtau }
 }
 
-/// y(t) of one peak and its analytic derivatives with respect to k_a, k_d, the area A, t0 and t1, on `times_s`
+/// y(t) of one peak and its analytic derivatives with respect to k_a, k_d, the area A, t0, t1 and τ, on `times_s`
 /// (s; finite, non-decreasing, possibly irregular), including the column's inlet tail. See [`PeakDerivatives`]
 /// for units.
 pub fn peak_signal_with_derivatives(column: &Column, peak: &Peak, times_s: &[f64]) -> PeakDerivatives {
@@ -84,6 +91,7 @@ pub fn peak_signal_with_derivatives(column: &Column, peak: &Peak, times_s: &[f64
         d_area: vec![0.0; n],
         d_t0: vec![0.0; n],
         d_t1: vec![0.0; n],
+        d_tau: vec![0.0; n],
     };
     let ps = PeakSetup::new(column, peak, true);
     let act = Active::new(&ps, times_s);
@@ -97,10 +105,10 @@ pub fn peak_signal_with_derivatives(column: &Column, peak: &Peak, times_s: &[f64
     let r = ps.height;
     let ds = delta_s(&ps, times, &a.s, b.as_ref().map(|b| b.s.as_slice()), shift, 0);
     for (i, &dsi) in ds.iter().enumerate() {
-        let (psi, thf, dens) = match (&b, shift) {
-            (Some(b), _) => (b.psi[i], b.thf[i], b.dens[i]),
-            (None, Some(m)) if i >= m => (a.psi[i - m], a.thf[i - m], a.dens[i - m]),
-            _ => (0.0, 0.0, 0.0),
+        let (psi, thf, dens, dtau) = match (&b, shift) {
+            (Some(b), _) => (b.psi[i], b.thf[i], b.dens[i], b.ds_dtau[i]),
+            (None, Some(m)) if i >= m => (a.psi[i - m], a.thf[i - m], a.dens[i - m], a.ds_dtau[i - m]),
+            _ => (0.0, 0.0, 0.0, 0.0),
         };
         let j = act.i0 + i;
         d.d_area[j] = dsi / ps.t1;
@@ -109,6 +117,7 @@ pub fn peak_signal_with_derivatives(column: &Column, peak: &Peak, times_s: &[f64
         d.d_kd[j] = r * (a.thf[i] - thf);
         d.d_t0[j] = r * (ps.alpha_ka * (psi - a.psi[i]) - (a.dens[i] - dens));
         d.d_t1[j] = r * (dens - dsi / ps.t1);
+        d.d_tau[j] = r * (a.ds_dtau[i] - dtau);
     }
     d
 }

@@ -7,14 +7,16 @@
 //! decays. Parts older than 40τ are dropped (weight e^−40 ≈ 4e-18).
 //!
 //! With Q = e^{−μ}e^{−θ/τ} + ∫ f_c e^{−(θ−θ')/τ} (channel 0) the tailed step response is S_τ = S − Q and its
-//! density is Q/τ; channels 1 and 2 give ψ∗k and (θ f)∗k for the derivatives.
+//! density is Q/τ; channels 1 and 2 give ψ∗k and (θ f)∗k for the derivatives, and channel 3 gives
+//! Ψ = e^{−μ}·θ·e^{−θ/τ} + ∫ f_c·(θ − θ')·e^{−(θ−θ')/τ} dθ', with ∂Q/∂τ = Ψ/τ² (so ∂S_τ/∂τ = −Ψ/τ²). Ψ obeys
+//! Ψ(θ_{j+1}) = e^{−Δ/τ}·(Ψ(θ_j) + Δ·Q(θ_j)) + ∫_{θ_j}^{θ_{j+1}} f_c·(θ_{j+1} − θ')·e^{−(θ_{j+1}−θ')/τ} dθ'.
 
 use std::sync::LazyLock;
 
 use super::panels::{Kernel, PANEL_WIDTH_U, clenshaw_lanes, clenshaw4, gauss_legendre};
 
-/// Channels of the recursion: Q (always), ψ∗k and (θf)∗k (derivatives).
-pub const CHANNELS: usize = 3;
+/// Channels of the recursion: Q (always), ψ∗k, (θf)∗k and Ψ (derivatives).
+pub const CHANNELS: usize = 4;
 
 type Rule = LazyLock<(Vec<f64>, Vec<f64>)>;
 static GL3: Rule = LazyLock::new(|| gauss_legendre(3));
@@ -167,6 +169,7 @@ impl<'a> TailConvolver<'a> {
                     for k in 0..xs.len() {
                         sum[1] += weights[k] * p8[k] * inv_tau;
                         sum[2] += weights[k] * th[k] * f8[k] * inv_tau;
+                        sum[3] += weights[k] * kd * f8[k] * (b - th[k]);
                     }
                 }
             }
@@ -181,11 +184,11 @@ impl<'a> TailConvolver<'a> {
         }
     }
 
-    /// Φ at every θ of `thetas` (sorted, all ≥ 0), starting from Φ(0) = (e^−μ, ψ-channel 0, 0).
+    /// Φ at every θ of `thetas` (sorted, all ≥ 0), starting from Φ(0) = (e^−μ, ψ-channel 0, 0, 0).
     pub fn run(&self, thetas: &[f64], out: &mut [[f64; CHANNELS]]) {
         let inv_tau = 1.0 / self.tau;
         let mut prev_theta = 0.0;
-        let mut state = [self.kernel.exp_neg_mu, 0.0, 0.0];
+        let mut state = [self.kernel.exp_neg_mu, 0.0, 0.0, 0.0];
         let mut cached_gap = f64::NAN;
         let mut cached_decay = 0.0;
         let mut cache = WeightCache::new();
@@ -200,6 +203,7 @@ impl<'a> TailConvolver<'a> {
                 cached_decay = (-gap * inv_tau).exp();
                 cached_decay
             };
+            state[3] += gap * state[0];
             for s in state.iter_mut() {
                 *s *= decay;
             }

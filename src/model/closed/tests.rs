@@ -303,6 +303,13 @@ fn derivatives_match_finite_differences() {
         let ht = 1e-6 * t1;
         let num = fd(|h| peak_signal(&col.with_injection_s(t1 + h).unwrap(), &peak, &t), ht);
         assert_close("d_t1", &d.d_t1, &num, &near_jump, 1e-6);
+        let tau = col.inlet_tail_s();
+        if tau > 0.0 {
+            let num = fd(|h| peak_signal(&col.with_inlet_tail_s(tau + h).unwrap(), &peak, &t), 1e-5 * tau);
+            assert_close("d_tau", &d.d_tau, &num, &never, 1e-6);
+        } else {
+            assert!(d.d_tau.iter().all(|v| *v == 0.0), "d_tau without a tail");
+        }
     }
 }
 
