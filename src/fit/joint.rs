@@ -91,7 +91,7 @@ pub(crate) struct JointModel {
 impl JointModel {
     /// A joint model over `windows` (each a slice of run times, s, increasing; one per cluster) whose peaks are
     /// `peak_cluster` (per peak, the index of its window), with run-level values `base` = (t0, t1, τ) in s, of
-    /// which `free` ones are fitted, and a window baseline polynomial of `degree` per cluster.
+    /// which `free` ones are fitted, and a window baseline polynomial of `degree` per cluster (`None`: none).
     pub(crate) fn new(
         template: Column,
         base: [f64; 3],

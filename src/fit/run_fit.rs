@@ -399,14 +399,17 @@ pub fn fit_run(
         notes.push("column assumed (generic preset): k_a depends on its phase ratio; mu and k' do not".into());
     }
     // Starting run-level values.
-    let first_apex = seeds_ok.iter().map(|s| s.apex_time_s).fold(f64::INFINITY, f64::min);
     let mut widths: Vec<f64> = seeds_ok.iter().map(|s| s.width_s).collect();
     widths.sort_by(f64::total_cmp);
     let median_w = widths.get(widths.len() / 2).copied().unwrap_or(1.0);
     let min_w = widths.first().copied().unwrap_or(1.0);
     let mut v0 = [column.holdup_time_s(), column.injection_s(), column.inlet_tail_s()];
-    if options.fit_holdup && first_apex.is_finite() && !(0.3 * first_apex..0.7 * first_apex).contains(&v0[0]) {
-        v0[0] = 0.5 * first_apex;
+    // A fitted t0 ends before the first peak starts (its apex less one half-height width).
+    let first_start = seeds_ok.iter().map(|s| s.apex_time_s - s.width_s).fold(f64::INFINITY, f64::min);
+    let peaks_after_zero = first_start.is_finite() && first_start > 0.0;
+    let hi_t0 = if peaks_after_zero { first_start } else { v0[0] };
+    if options.fit_holdup && peaks_after_zero && !(0.3 * hi_t0..0.9 * hi_t0).contains(&v0[0]) {
+        v0[0] = 0.6 * hi_t0;
     }
     if options.fit_injection && v0[1] > min_w {
         v0[1] = 0.5 * min_w;
@@ -436,12 +439,9 @@ pub fn fit_run(
     let mut values = v0;
     let mut results = first;
     if any_free {
-        // t0 ends before the first peak starts (its apex less one half-height width).
-        let first_start = seeds_ok.iter().map(|s| s.apex_time_s - s.width_s).fold(f64::INFINITY, f64::min);
-        let hi_t0 = if first_start.is_finite() && first_start > 0.0 { first_start } else { v0[0] * 10.0 };
         let mut run_bounds = Vec::new();
         if free[0] {
-            run_bounds.push((v0[0], Bound::Interval(0.25 * hi_t0, hi_t0)));
+            run_bounds.push((v0[0], Bound::Interval(0.25 * hi_t0, hi_t0.max(1.01 * v0[0]))));
         }
         if free[1] {
             run_bounds.push((v0[1], Bound::Interval(1e-3, (4.0 * min_w).max(2.0 * v0[1]))));
