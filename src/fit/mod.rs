@@ -7,7 +7,7 @@
 //! * [`solver`]: [`levenberg_marquardt()`], the bounded, cancellable LM solver.
 //! * [`report`]: [`FitReport`] (values, standard errors, correlations, SSE/RMSE/R², [`Termination`]).
 //! * [`curve`]: [`CurveProblem`], a [`Problem`] from measured (t, y) and a [`CurveModel`] f(t; p).
-//! * [`varpro`]: variable projection for y = Σ cⱼ φⱼ(t; θ) + baseline, with fixed-area support.
+//! * [`varpro`]: variable projection for y = Σ cⱼ φⱼ(t; θ) + baseline: fixed or non-negative areas, block structure.
 //! * [`noise`]: robust noise estimates (MAD of first differences, peak-to-peak).
 //! * [`peaks`]: bounded-time peak finding by prominence.
 //! * [`baseline`]: constant/linear/polynomial baselines (VarPro terms) and ALS/arPLS for drifting baselines.
