@@ -138,7 +138,6 @@ pub fn fit_peaks(
     if all {
         stats = out.peaks.iter().map(|p| fitted.peaks.iter().find(|pf| pf.name == p.name).map(peak_stats)).collect();
     }
-    crate::app::state::sync_summary(&mut out, &stats);
     let failed = fitted.peaks.iter().filter(|p| p.error.is_some()).count();
     let r2 = fitted.r2.map_or("–".to_string(), |r| format!("{r:.4}"));
     let message = format!(
@@ -167,10 +166,8 @@ pub fn detect_peaks(
         return Err(JobError::Failed(format!("no peaks above {threshold_sigma:.1} × noise")));
     }
     let fitted = run_fit(session, run, &seeds, true, control)?;
-    let mut out = with_run(fitted.to_session(), session);
-    let stats: Vec<Option<PeakStats>> =
-        out.peaks.iter().map(|p| fitted.peaks.iter().find(|pf| pf.name == p.name).map(peak_stats)).collect();
-    crate::app::state::sync_summary(&mut out, &stats);
+    let out = with_run(fitted.to_session(), session);
+    let stats = out.peaks.iter().map(|p| fitted.peaks.iter().find(|pf| pf.name == p.name).map(peak_stats)).collect();
     let r2 = fitted.r2.map_or("–".to_string(), |r| format!("{r:.4}"));
     let message =
         format!("found and fitted {} peaks above {threshold_sigma:.1} × noise: whole-run R² {r2}", seeds.len());

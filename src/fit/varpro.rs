@@ -119,16 +119,20 @@ impl<M: SeparableModel> Projected<'_, M> {
             self.s_inv.clear();
             self.v = DMatrix::zeros(0, 0);
         } else {
-            let blocks = match &self.blocks {
-                Some(b) => b.clone(),
-                None => vec![(0..n, self.free_cols.clone())],
+            let single;
+            let blocks: &[(std::ops::Range<usize>, Vec<usize>)] = match &self.blocks {
+                Some(b) => b,
+                None => {
+                    single = [(0..n, self.free_cols.clone())];
+                    &single
+                }
             };
             let mut pos = vec![usize::MAX; self.phi.ncols()];
             for (c, &j) in self.free_cols.iter().enumerate() {
                 pos[j] = c;
             }
             let mut parts = Vec::with_capacity(blocks.len());
-            for (rows, cols) in &blocks {
+            for (rows, cols) in blocks {
                 let free: Vec<usize> = cols.iter().copied().filter(|&j| pos[j] != usize::MAX).collect();
                 if free.is_empty() {
                     continue;
