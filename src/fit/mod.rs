@@ -15,6 +15,7 @@
 //! * [`column_fit`]: one cluster of peaks fitted with the column model (k_a, k_d per peak; areas projected).
 //! * `joint`: the joint run model (all peaks' k_a, k_d and the shared t0/t1/τ in one separable model).
 //! * [`run_fit`]: a whole run: windows, clusters in parallel, run-level t0/t1/τ by one joint fit.
+//! * `run_joint`: a run fit's joint stage, every peak with the free t0/t1/τ.
 //! * `run_assemble`: a run fit's last step, per-peak results and whole-run goodness of fit.
 //! * [`results`]: [`RunFit`] and [`PeakFit`], what a run fit returns.
 //! * [`naming`]: detected peaks named after the run file's own peak table.
@@ -39,6 +40,7 @@ pub mod report;
 pub mod results;
 mod run_assemble;
 pub mod run_fit;
+mod run_joint;
 pub mod solver;
 pub mod varpro;
 

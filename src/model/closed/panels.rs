@@ -138,6 +138,38 @@ pub fn clenshaw_lanes<const M: usize, const L: usize>(c: &[f64; M], t: [f64; L])
     out
 }
 
+/// Two series at the same four points: eight independent recurrences in one pass (the density and ψ of a panel,
+/// for derivatives), so the CPU overlaps them as it does eight lanes of one series.
+#[inline(always)]
+#[allow(clippy::needless_range_loop)]
+pub fn clenshaw_pair4<const M: usize>(a: &[f64; M], b: &[f64; M], t: [f64; 4]) -> ([f64; 4], [f64; 4]) {
+    let mut t2 = [0.0; 4];
+    for l in 0..4 {
+        t2[l] = t[l] + t[l];
+    }
+    let (mut a1, mut a2, mut b1, mut b2) = ([0.0; 4], [0.0; 4], [0.0; 4], [0.0; 4]);
+    let mut k = M - 1;
+    while k > 0 {
+        let (ak, bk) = (a[k], b[k]);
+        let (mut a0, mut b0) = ([0.0; 4], [0.0; 4]);
+        for l in 0..4 {
+            a0[l] = t2[l] * a1[l] + (ak - a2[l]);
+            b0[l] = t2[l] * b1[l] + (bk - b2[l]);
+        }
+        a2 = a1;
+        a1 = a0;
+        b2 = b1;
+        b1 = b0;
+        k -= 1;
+    }
+    let (mut oa, mut ob) = ([0.0; 4], [0.0; 4]);
+    for l in 0..4 {
+        oa[l] = t[l] * a1[l] + (a[0] - a2[l]);
+        ob[l] = t[l] * b1[l] + (b[0] - b2[l]);
+    }
+    (oa, ob)
+}
+
 /// Chebyshev coefficients (T_0 coefficient not doubled) of the values at the first-kind nodes t_j.
 /// Written as a sum of rows so that the inner loop vectorises.
 #[inline]

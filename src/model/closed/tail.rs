@@ -13,7 +13,7 @@
 
 use std::sync::LazyLock;
 
-use super::panels::{Kernel, PANEL_WIDTH_U, clenshaw_lanes, clenshaw4, gauss_legendre};
+use super::panels::{Kernel, PANEL_WIDTH_U, clenshaw_lanes, clenshaw_pair4, clenshaw4, gauss_legendre};
 
 /// Channels of the recursion: Q (always), ψ∗k, (θf)∗k and Ψ (derivatives).
 pub const CHANNELS: usize = 4;
@@ -125,9 +125,9 @@ impl<'a> TailConvolver<'a> {
             let rho = ((u_b - u_a) / (MAX_PIECE_U * PANEL_WIDTH_U)).max(len / (MAX_PIECE_TAU * self.tau));
             let order = if rho <= 0.05 {
                 0
-            } else if rho <= 0.12 {
+            } else if rho <= 0.3 {
                 1
-            } else if rho <= 0.5 {
+            } else if rho <= 0.6 {
                 2
             } else {
                 3
@@ -151,6 +151,20 @@ impl<'a> TailConvolver<'a> {
                 let f4 = clenshaw4(&panel.f, t4);
                 for (f, w) in f4.iter().zip(&weights[..xs.len()]) {
                     sum[0] += w * kd * f;
+                }
+            } else if xs.len() <= 4 {
+                // Derivatives at up to four nodes: the density and ψ in one eight-chain Clenshaw pass.
+                let mut t4 = [0.0; 4];
+                let mut th = [0.0; 4];
+                for (k, x) in xs.iter().enumerate() {
+                    (th[k], t4[k]) = local(*x);
+                }
+                let (f4, p4) = clenshaw_pair4(&panel.f, &panel.psi, t4);
+                for k in 0..xs.len() {
+                    sum[0] += weights[k] * kd * f4[k];
+                    sum[1] += weights[k] * p4[k] * inv_tau;
+                    sum[2] += weights[k] * th[k] * f4[k] * inv_tau;
+                    sum[3] += weights[k] * kd * f4[k] * (b - th[k]);
                 }
             } else {
                 // Every node at once: eight independent Clenshaw recurrences per series overlap their latency
