@@ -23,6 +23,12 @@ pub trait Problem {
     fn total_sum_of_squares(&self) -> Option<f64> {
         None
     }
+    /// The Jacobian's sparsity, if known: disjoint row ranges that together cover every residual, each with the
+    /// parameters whose columns may be nonzero on those rows (all others are zero there). The solver then
+    /// factors the Jacobian block by block. Default `None` (dense). Constant for the problem's lifetime.
+    fn jacobian_blocks(&self) -> Option<Vec<(std::ops::Range<usize>, Vec<usize>)>> {
+        None
+    }
 }
 
 /// A central-difference Jacobian of `problem` at `params` (2p residual evaluations), for problems without an

@@ -123,6 +123,77 @@ fn svd_projection(a: DMatrix<f64>, mut r: DVector<f64>) -> Option<(DVector<f64>,
     Some((svd.singular_values, vt, ur))
 }
 
+/// Row blocks of a Jacobian: (rows, the columns that may be nonzero on them).
+type Blocks = Vec<(std::ops::Range<usize>, Vec<usize>)>;
+
+/// [`svd_projection`] of a block-sparse A: each row block is reduced by its own QR on its own columns, and the
+/// stacked triangular factors (with Qᵀr of each block) go through the dense path. Row blocks are disjoint and
+/// cover A; `blocks` holds (rows, free columns) as built by [`free_blocks`]. Equal to the dense result in exact
+/// arithmetic (an orthogonal transformation of the rows). Falls back to the dense path when the stacked factors
+/// have fewer rows than A has columns.
+fn svd_projection_blocked(
+    a: &DMatrix<f64>,
+    r: &DVector<f64>,
+    blocks: &Blocks,
+) -> Option<(DVector<f64>, DMatrix<f64>, DVector<f64>)> {
+    let p = a.ncols();
+    let total: usize = blocks.iter().map(|(rows, cols)| rows.len().min(cols.len())).sum();
+    if total < p {
+        return svd_projection(a.clone(), r.clone());
+    }
+    let mut stacked = DMatrix::<f64>::zeros(total, p);
+    let mut top = DVector::<f64>::zeros(total);
+    let mut at = 0;
+    for (rows, cols) in blocks {
+        let (nb, cb) = (rows.len(), cols.len());
+        let kb = nb.min(cb);
+        if kb == 0 {
+            continue;
+        }
+        let mut sub = DMatrix::<f64>::zeros(nb, cb);
+        for (ci, &c) in cols.iter().enumerate() {
+            sub.column_mut(ci).copy_from(&a.view((rows.start, c), (nb, 1)));
+        }
+        let mut rb = r.rows(rows.start, nb).into_owned();
+        let qr = sub.qr();
+        qr.q_tr_mul(&mut rb);
+        let rf = qr.r();
+        for i in 0..kb {
+            for (ci, &c) in cols.iter().enumerate() {
+                stacked[(at + i, c)] = rf[(i, ci)];
+            }
+            top[at + i] = rb[i];
+        }
+        at += kb;
+    }
+    svd_projection(stacked, top)
+}
+
+/// The problem's [`jacobian_blocks`](Problem::jacobian_blocks) in free-column indices (fixed parameters dropped),
+/// or `None` when absent or not disjoint and covering `n` rows.
+fn free_blocks(blocks: Option<Blocks>, free_idx: &[usize], p: usize, n: usize) -> Option<Blocks> {
+    let blocks = blocks?;
+    let mut col_of = vec![usize::MAX; p];
+    for (c, &j) in free_idx.iter().enumerate() {
+        col_of[j] = c;
+    }
+    let mut covered = vec![false; n];
+    let mut out = Vec::with_capacity(blocks.len());
+    for (rows, params) in blocks {
+        if rows.end > n || params.iter().any(|&j| j >= p) {
+            return None;
+        }
+        for i in rows.clone() {
+            if std::mem::replace(&mut covered[i], true) {
+                return None;
+            }
+        }
+        let cols: Vec<usize> = params.iter().map(|&j| col_of[j]).filter(|&c| c != usize::MAX).collect();
+        out.push((rows, cols));
+    }
+    covered.iter().all(|c| *c).then_some(out)
+}
+
 /// The solver loop shared by plain LM and variable projection.
 pub(crate) fn run_lm<P: Problem + ?Sized>(
     problem: &mut P,
@@ -161,6 +232,8 @@ pub(crate) fn run_lm<P: Problem + ?Sized>(
     let mut ext = initial.to_vec();
     let mut dpdu = vec![0.0; nf];
     apply(bounds, &free_idx, &u, &mut ext, &mut dpdu);
+    // One block is the dense case: no gain from the block path.
+    let blocks = free_blocks(problem.jacobian_blocks(), &free_idx, p, n).filter(|b| b.len() > 1);
     let mut r = vec![0.0; n];
     let mut cost = eval_cost(problem, &ext, &mut r);
     let mut evaluations = 1usize;
@@ -253,7 +326,11 @@ pub(crate) fn run_lm<P: Problem + ?Sized>(
         for c in 0..nf {
             jac.column_mut(c).scale_mut(1.0 / diag[c]);
         }
-        let Some((s, vt, ur)) = svd_projection(jac.clone(), rvec) else {
+        let projected = match &blocks {
+            Some(b) => svd_projection_blocked(&jac, &rvec, b),
+            None => svd_projection(jac.clone(), rvec),
+        };
+        let Some((s, vt, ur)) = projected else {
             return Ok(outcome(&ext, cost, Termination::UndefinedJacobian, iterations, evaluations));
         };
         if lambda < 0.0 {
@@ -335,5 +412,47 @@ pub(crate) fn run_lm<P: Problem + ?Sized>(
         if !observer.observe(&progress(iterations, cost, evaluations)) {
             return Ok(outcome(&ext, cost, Termination::Cancelled, iterations, evaluations));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The block path gives the dense path's singular values and least-squares solution V S⁻¹ Uᵀr.
+    #[test]
+    fn blocked_projection_equals_the_dense_one() {
+        // Three row blocks: columns {0, 1, 6}, {2, 3, 6}, {4, 5, 6} (column 6 shared, like a run-level value).
+        let n = 60;
+        let p = 7;
+        let blocks: Blocks = vec![(0..25, vec![0, 1, 6]), (25..40, vec![2, 3, 6]), (40..60, vec![4, 5, 6])];
+        let mut a = DMatrix::<f64>::zeros(n, p);
+        let mut seed = 12345u64;
+        let mut rnd = || {
+            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (seed >> 11) as f64 / (1u64 << 53) as f64 - 0.5
+        };
+        for (rows, cols) in &blocks {
+            for i in rows.clone() {
+                for &c in cols {
+                    a[(i, c)] = rnd();
+                }
+            }
+        }
+        let r = DVector::from_fn(n, |_, _| rnd());
+        let solve = |(s, vt, ur): (DVector<f64>, DMatrix<f64>, DVector<f64>)| {
+            let z = DVector::from_fn(s.len(), |i, _| ur[i] / s[i]);
+            (s, vt.transpose() * z)
+        };
+        let (s_dense, x_dense) = solve(svd_projection(a.clone(), r.clone()).unwrap());
+        let (s_blk, x_blk) = solve(svd_projection_blocked(&a, &r, &blocks).unwrap());
+        for (u, v) in s_dense.iter().zip(&s_blk) {
+            assert!((u - v).abs() < 1e-12 * s_dense[0], "{u} vs {v}");
+        }
+        assert!((&x_dense - &x_blk).norm() < 1e-10 * x_dense.norm());
+        // Blocks must be disjoint and cover every row.
+        assert!(free_blocks(Some(vec![(0..30, vec![0]), (20..60, vec![1])]), &[0, 1], 2, 60).is_none());
+        assert!(free_blocks(Some(vec![(0..30, vec![0])]), &[0, 1], 2, 60).is_none());
+        assert_eq!(free_blocks(Some(vec![(0..60, vec![0, 1])]), &[1], 2, 60), Some(vec![(0..60, vec![0])]));
     }
 }

@@ -220,6 +220,23 @@ impl<M: SeparableModel> Problem for Projected<'_, M> {
     fn n_residuals(&self) -> usize {
         self.y.len()
     }
+    /// With a block-diagonal basis, the projected Jacobian keeps the blocks: a parameter's column is nonzero
+    /// only on the rows of the blocks whose basis functions depend on it.
+    fn jacobian_blocks(&self) -> Option<Vec<(std::ops::Range<usize>, Vec<usize>)>> {
+        let blocks = self.blocks.as_ref()?;
+        Some(
+            blocks
+                .iter()
+                .map(|(rows, cols)| {
+                    let mut params: Vec<usize> =
+                        self.structure.iter().filter(|(j, _)| cols.contains(j)).map(|&(_, k)| k).collect();
+                    params.sort_unstable();
+                    params.dedup();
+                    (rows.clone(), params)
+                })
+                .collect(),
+        )
+    }
     fn n_params(&self) -> usize {
         self.model.n_nonlinear()
     }
