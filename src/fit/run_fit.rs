@@ -5,16 +5,17 @@
 //! The run-level values (hold-up time t0, injection time t1, inlet tail τ) couple every peak, the kinetic
 //! parameters (k_a, k_d) only the peaks of one cluster. A run fit has three stages:
 //! 1. every cluster is fitted alone at the starting run-level values (variable projection, analytic Jacobian,
-//!    clusters in parallel with rayon); the windows' moments place each peak, so each starts near its minimum;
+//!    clusters in parallel with rayon); the windows' moments place each peak, so each starts near its minimum.
+//!    When a joint fit follows, this is a warm-up of at most [`RunFitOptions::warmup_iterations`] iterations;
 //! 2. when any run-level value is free, **one joint fit** of all (k_a, k_d) pairs and the free run-level values
 //!    ([`joint`](super::joint)), areas and window baselines projected out; its Jacobian is block-sparse
-//!    (each peak's columns touch only its own pair and the run-level values) with analytic ∂y/∂k_a, ∂y/∂k_d,
-//!    ∂y/∂t0, ∂y/∂t1 and a forward difference for ∂y/∂τ;
+//!    (each peak's columns touch only its own pair and the run-level values, all analytic), and the solver
+//!    factors it cluster by cluster ([`Problem::jacobian_blocks`](super::Problem::jacobian_blocks));
 //! 3. the per-peak reports: after a converged joint fit, one evaluation per cluster at the fitted values gives
 //!    its standard errors conditional on the run-level values; otherwise every cluster is polished alone there.
 //!
 //! Why joint rather than nested (an outer fit of t0/t1/τ around inner cluster fits, which an earlier version
-//! did): nesting needed about 100 inner passes per run (2 s on SOLV001), the joint fit about 20 Jacobians. The
+//! did): nesting needed about 100 inner passes per run (2 s on SOLV001), the joint fit about 10 evaluations. The
 //! joint fit's standard errors of t0/t1/τ account for every peak's parameters; the per-peak standard errors come
 //! from stage 3 and are conditional on the run-level values, which is what a lab compares run to run.
 //!
