@@ -7,7 +7,7 @@ use super::observer::CancelToken;
 /// Options for the Levenberg–Marquardt solver and everything built on it.
 ///
 /// Defaults: `max_iterations` 200, `max_evaluations` 4000, `max_time` 30 s, `ftol` 1e-10, `xtol` 1e-10,
-/// `gtol` 1e-10, `initial_damping` 1e-3, no cancel token.
+/// `gtol` 1e-10, `initial_damping` 1e-3, no cancel token, statistics computed.
 #[derive(Debug, Clone)]
 pub struct FitOptions {
     /// Cap on LM iterations (one Jacobian each). Default 200.
@@ -26,6 +26,9 @@ pub struct FitOptions {
     pub initial_damping: f64,
     /// Cancellation flag polled before every evaluation. Default none.
     pub cancel: Option<CancelToken>,
+    /// Compute the report's standard errors and correlations (a factorisation of the full Jacobian at the
+    /// solution). Default true; false leaves them `None`, for intermediate fits whose report is not shown.
+    pub statistics: bool,
 }
 
 impl Default for FitOptions {
@@ -39,11 +42,17 @@ impl Default for FitOptions {
             gtol: 1e-10,
             initial_damping: 1e-3,
             cancel: None,
+            statistics: true,
         }
     }
 }
 
 impl FitOptions {
+    /// Without standard errors and correlations (see [`statistics`](Self::statistics)).
+    pub fn without_statistics(mut self) -> Self {
+        self.statistics = false;
+        self
+    }
     /// Sets the iteration cap (at least 1 is used).
     pub fn with_max_iterations(mut self, n: usize) -> Self {
         self.max_iterations = n.max(1);

@@ -442,7 +442,11 @@ pub fn fit_run(
         if any_free { no_tighter_than(&options.inner, &options.outer) } else { options.inner.clone() };
     let start_column = ctx.column_at(v0).unwrap_or(*column);
     let s1 = if any_free {
-        cluster_options.clone().with_max_iterations(options.warmup_iterations.min(cluster_options.max_iterations))
+        // The warm-up's reports are not shown: no statistics.
+        cluster_options
+            .clone()
+            .with_max_iterations(options.warmup_iterations.min(cluster_options.max_iterations))
+            .without_statistics()
     } else {
         cluster_options.clone()
     };
@@ -485,8 +489,10 @@ pub fn fit_run(
                 // joint fit's termination and counts; otherwise each cluster is polished by its own fit.
                 let col = ctx.column_at(values).unwrap_or(*column);
                 let converged = jt.is_converged();
-                let polish =
-                    if converged { cluster_options.clone().with_max_iterations(0) } else { cluster_options.clone() };
+                let mut polish = cluster_options.clone();
+                if converged {
+                    polish.max_iterations = 0;
+                }
                 results = ctx.fit_all(&col, &warm, &polish);
                 if converged {
                     for rep in results.iter_mut().filter_map(|c| c.report.as_mut().ok()) {

@@ -57,9 +57,12 @@ pub fn levenberg_marquardt<P: Problem + ?Sized>(
 ) -> Result<FitReport, FitError> {
     let out = run_lm(problem, initial, bounds, options, observer)?;
     let n = problem.n_residuals();
+    let tss = problem.total_sum_of_squares();
+    if !options.statistics {
+        return Ok(build_report(&out, n, None, tss));
+    }
     let mut jac = DMatrix::zeros(n, problem.n_params());
     let jac_ok = problem.jacobian(&out.params, &mut jac);
-    let tss = problem.total_sum_of_squares();
     Ok(build_report(&out, n, jac_ok.then_some(&jac), tss))
 }
 

@@ -411,6 +411,13 @@ pub fn fit_separable<M: SeparableModel>(
         return Err(FitError::UndefinedAtStart);
     }
     out.cost = 0.5 * proj.resid.norm_squared();
+    out.params.extend_from_slice(&proj.coef);
+    out.free.extend(fixed.iter().map(|f| f.is_none()));
+    out.at_bound.resize(p + m, false);
+    let tss = total_sum_of_squares(y);
+    if !options.statistics {
+        return Ok(build_report(&out, n, None, tss));
+    }
     let jac_ok = proj.model.basis_derivatives(&theta, &mut proj.dphi);
     // Full Jacobian of r = y − Σ cⱼ φⱼ with respect to (θ, c).
     let mut full = DMatrix::<f64>::zeros(n, p + m);
@@ -421,10 +428,6 @@ pub fn fit_separable<M: SeparableModel>(
     for j in 0..m {
         full.column_mut(p + j).copy_from(&(-proj.phi.column(j)));
     }
-    out.params.extend_from_slice(&proj.coef);
-    out.free.extend(fixed.iter().map(|f| f.is_none()));
-    out.at_bound.resize(p + m, false);
-    let tss = total_sum_of_squares(y);
     Ok(build_report(&out, n, jac_ok.then_some(&full), tss))
 }
 
