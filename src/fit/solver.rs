@@ -127,7 +127,7 @@ fn svd_projection(a: DMatrix<f64>, mut r: DVector<f64>) -> Option<(DVector<f64>,
 }
 
 /// Row blocks of a Jacobian: (rows, the columns that may be nonzero on them).
-type Blocks = Vec<(std::ops::Range<usize>, Vec<usize>)>;
+pub(crate) type Blocks = Vec<(std::ops::Range<usize>, Vec<usize>)>;
 
 /// [`svd_projection`] of a block-sparse A: each row block is reduced by its own QR on its own columns, and the
 /// stacked triangular factors (with Qᵀr of each block) go through the dense path. Row blocks are disjoint and
@@ -139,10 +139,24 @@ fn svd_projection_blocked(
     r: &DVector<f64>,
     blocks: &Blocks,
 ) -> Option<(DVector<f64>, DMatrix<f64>, DVector<f64>)> {
+    match reduce_row_blocks(a, Some(r), blocks) {
+        Some((stacked, top)) => svd_projection(stacked, top),
+        None => svd_projection(a.clone(), r.clone()),
+    }
+}
+
+/// The stacked triangular factors R of A's row blocks (each block's Householder QR on its own columns), and Qᵀr
+/// of each block's rows of `r` when given: RᵀR = AᵀA and Rᵀ(Qᵀr) = Aᵀr, in far fewer rows. Blocks are
+/// (rows, columns), disjoint and covering A. `None` when the factors have fewer rows than A has columns.
+pub(crate) fn reduce_row_blocks(
+    a: &DMatrix<f64>,
+    r: Option<&DVector<f64>>,
+    blocks: &Blocks,
+) -> Option<(DMatrix<f64>, DVector<f64>)> {
     let p = a.ncols();
     let total: usize = blocks.iter().map(|(rows, cols)| rows.len().min(cols.len())).sum();
     if total < p {
-        return svd_projection(a.clone(), r.clone());
+        return None;
     }
     let mut stacked = DMatrix::<f64>::zeros(total, p);
     let mut top = DVector::<f64>::zeros(total);
@@ -157,24 +171,26 @@ fn svd_projection_blocked(
         for (ci, &c) in cols.iter().enumerate() {
             sub.column_mut(ci).copy_from(&a.view((rows.start, c), (nb, 1)));
         }
-        let mut rb = r.rows(rows.start, nb).into_owned();
         let qr = sub.qr();
-        qr.q_tr_mul(&mut rb);
+        if let Some(r) = r {
+            let mut rb = r.rows(rows.start, nb).into_owned();
+            qr.q_tr_mul(&mut rb);
+            top.rows_mut(at, kb).copy_from(&rb.rows(0, kb));
+        }
         let rf = qr.r();
         for i in 0..kb {
             for (ci, &c) in cols.iter().enumerate() {
                 stacked[(at + i, c)] = rf[(i, ci)];
             }
-            top[at + i] = rb[i];
         }
         at += kb;
     }
-    svd_projection(stacked, top)
+    Some((stacked, top))
 }
 
 /// The problem's [`jacobian_blocks`](Problem::jacobian_blocks) in free-column indices (fixed parameters dropped),
 /// or `None` when absent or not disjoint and covering `n` rows.
-fn free_blocks(blocks: Option<Blocks>, free_idx: &[usize], p: usize, n: usize) -> Option<Blocks> {
+pub(crate) fn free_blocks(blocks: Option<Blocks>, free_idx: &[usize], p: usize, n: usize) -> Option<Blocks> {
     let blocks = blocks?;
     let mut col_of = vec![usize::MAX; p];
     for (c, &j) in free_idx.iter().enumerate() {
@@ -422,9 +438,9 @@ pub(crate) fn run_lm<P: Problem + ?Sized>(
 mod tests {
     use super::*;
 
-    /// The block path gives the dense path's singular values and least-squares solution V S⁻¹ Uᵀr.
+    /// The block path gives the dense path's singular values, least-squares solution V S⁻¹ Uᵀr and covariance.
     #[test]
-    fn blocked_projection_equals_the_dense_one() {
+    fn blocked_projection_and_covariance_equal_the_dense_ones() {
         // Three row blocks: columns {0, 1, 6}, {2, 3, 6}, {4, 5, 6} (column 6 shared, like a run-level value).
         let n = 60;
         let p = 7;
@@ -453,6 +469,21 @@ mod tests {
             assert!((u - v).abs() < 1e-12 * s_dense[0], "{u} vs {v}");
         }
         assert!((&x_dense - &x_blk).norm() < 1e-10 * x_dense.norm());
+        // The stacked factors carry the same covariance.
+        let (stacked, _) = reduce_row_blocks(&a, None, &blocks).unwrap();
+        assert!(stacked.nrows() < n);
+        let free = vec![true; p];
+        let (se_dense, corr_dense) = covariance_summary(&a, &free, Some(0.3));
+        let (se_blk, corr_blk) = covariance_summary(&stacked, &free, Some(0.3));
+        for (u, v) in se_dense.iter().zip(&se_blk) {
+            let (u, v) = (u.unwrap(), v.unwrap());
+            assert!((u - v).abs() < 1e-12 * u, "{u} vs {v}");
+        }
+        for (ru, rv) in corr_dense.iter().zip(&corr_blk) {
+            for (u, v) in ru.iter().zip(rv) {
+                assert!((u - v).abs() < 1e-12, "{u} vs {v}");
+            }
+        }
         // Blocks must be disjoint and cover every row.
         assert!(free_blocks(Some(vec![(0..30, vec![0]), (20..60, vec![1])]), &[0, 1], 2, 60).is_none());
         assert!(free_blocks(Some(vec![(0..30, vec![0])]), &[0, 1], 2, 60).is_none());

@@ -23,7 +23,7 @@ use super::observer::Observer;
 use super::options::FitOptions;
 use super::problem::{Bound, FitError, Problem};
 use super::report::{FitReport, Termination};
-use super::solver::{LmOutcome, build_report, run_lm};
+use super::solver::{LmOutcome, build_report, free_blocks, reduce_row_blocks, run_lm};
 
 /// A separable model: m basis functions φⱼ(t; θ) of p nonlinear parameters on a fixed grid of n points.
 pub trait SeparableModel {
@@ -428,7 +428,25 @@ pub fn fit_separable<M: SeparableModel>(
     for j in 0..m {
         full.column_mut(p + j).copy_from(&(-proj.phi.column(j)));
     }
-    Ok(build_report(&out, n, jac_ok.then_some(&full), tss))
+    // With blocks, the covariance comes from the stacked per-block triangular factors (same JᵀJ, far fewer rows).
+    let full_blocks = proj.blocks.as_ref().map(|b| {
+        b.iter()
+            .map(|(rows, cols)| {
+                let mut params: Vec<usize> =
+                    structure.iter().filter(|(j, _)| cols.contains(j)).map(|&(_, k)| k).collect();
+                params.extend(cols.iter().map(|&j| p + j));
+                params.sort_unstable();
+                params.dedup();
+                (rows.clone(), params)
+            })
+            .collect()
+    });
+    let all: Vec<usize> = (0..p + m).collect();
+    let reduced = free_blocks(full_blocks, &all, p + m, n)
+        .filter(|b| b.len() > 1)
+        .and_then(|b| reduce_row_blocks(&full, None, &b))
+        .map(|(stacked, _)| stacked);
+    Ok(build_report(&out, n, jac_ok.then_some(reduced.as_ref().unwrap_or(&full)), tss))
 }
 
 /// A unit-area peak shape for [`PeakSum`]: q parameters of its own per peak, plus s parameters shared by every
