@@ -25,6 +25,9 @@ use super::problem::{Bound, FitError, Problem};
 use super::report::{FitReport, Termination};
 use super::solver::{LmOutcome, build_report, free_blocks, reduce_row_blocks, run_lm};
 
+mod peak_sum;
+pub use peak_sum::{GaussianShape, PeakShape, PeakSum};
+
 /// A separable model: m basis functions φⱼ(t; θ) of p nonlinear parameters on a fixed grid of n points.
 pub trait SeparableModel {
     /// Number of data points n.
@@ -108,6 +111,9 @@ struct Projected<'a, M: SeparableModel> {
     coef: Vec<f64>,
     resid: DVector<f64>,
     cached_theta: Option<Vec<f64>>,
+    /// With blocks: per block that has free columns, its index and its columns' range in U (from the last
+    /// factorisation).
+    block_k: Vec<(usize, std::ops::Range<usize>)>,
 }
 
 impl<M: SeparableModel> Projected<'_, M> {
@@ -118,6 +124,7 @@ impl<M: SeparableModel> Projected<'_, M> {
             self.u = DMatrix::zeros(n, 0);
             self.s_inv.clear();
             self.v = DMatrix::zeros(0, 0);
+            self.block_k.clear();
         } else {
             let single;
             let blocks: &[(std::ops::Range<usize>, Vec<usize>)] = match &self.blocks {
@@ -132,21 +139,23 @@ impl<M: SeparableModel> Projected<'_, M> {
                 pos[j] = c;
             }
             let mut parts = Vec::with_capacity(blocks.len());
-            for (rows, cols) in blocks {
+            for (b, (rows, cols)) in blocks.iter().enumerate() {
                 let free: Vec<usize> = cols.iter().copied().filter(|&j| pos[j] != usize::MAX).collect();
                 if free.is_empty() {
                     continue;
                 }
                 let Some(part) = block_svd(&self.phi, rows.clone(), &free) else { return false };
-                parts.push((rows.clone(), free, part));
+                parts.push((b, rows.clone(), free, part));
             }
-            let r: usize = parts.iter().map(|p| p.2.0.ncols()).sum();
+            let r: usize = parts.iter().map(|p| p.3.0.ncols()).sum();
             self.u = DMatrix::zeros(n, r);
             self.v = DMatrix::zeros(mf, r);
             self.s_inv.clear();
+            self.block_k.clear();
             let mut k0 = 0;
-            for (rows, free, (u, s_inv, v)) in parts {
+            for (b, rows, free, (u, s_inv, v)) in parts {
                 let k = u.ncols();
+                self.block_k.push((b, k0..k0 + k));
                 self.u.view_mut((rows.start, k0), (rows.len(), k)).copy_from(&u);
                 for (i, &j) in free.iter().enumerate() {
                     for c in 0..k {
@@ -269,6 +278,38 @@ impl<M: SeparableModel> Problem for Projected<'_, M> {
                 b_mat[(free_pos[j], k)] += col.dot(&self.resid);
             }
         }
+        if let Some(blocks) = self.blocks.as_ref().filter(|b| b.len() > 1) {
+            // U, V and A are block-structured: the product is formed per block, on its rows, its U columns and
+            // the parameters of its basis functions (zero elsewhere).
+            jac.copy_from(&a_mat);
+            jac.neg_mut();
+            for (b, ks) in &self.block_k {
+                let (rows, cols) = &blocks[*b];
+                let mut params: Vec<usize> =
+                    self.structure.iter().filter(|(j, _)| cols.contains(j)).map(|&(_, k)| k).collect();
+                params.sort_unstable();
+                params.dedup();
+                let ub = self.u.view((rows.start, ks.start), (rows.len(), ks.len()));
+                let frees: Vec<usize> = cols.iter().map(|&j| free_pos[j]).filter(|&c| c != usize::MAX).collect();
+                let mut small = DMatrix::<f64>::zeros(ks.len(), params.len());
+                for (q, &k) in params.iter().enumerate() {
+                    let a_col = a_mat.view((rows.start, k), (rows.len(), 1));
+                    for (r, kk) in ks.clone().enumerate() {
+                        let mut vtb = 0.0;
+                        for &c in &frees {
+                            vtb += self.v[(c, kk)] * b_mat[(c, k)];
+                        }
+                        small[(r, q)] = ub.column(r).dot(&a_col) - self.s_inv[kk] * vtb;
+                    }
+                }
+                let prod = ub * &small;
+                for (q, &k) in params.iter().enumerate() {
+                    let mut col = jac.view_mut((rows.start, k), (rows.len(), 1));
+                    col += prod.column(q);
+                }
+            }
+            return jac.iter().all(|v| v.is_finite());
+        }
         let mut small = self.u.tr_mul(&a_mat);
         let mut vtb = self.v.tr_mul(&b_mat);
         for (r, s_inv) in self.s_inv.iter().enumerate() {
@@ -380,6 +421,7 @@ pub fn fit_separable<M: SeparableModel>(
         coef: vec![0.0; m],
         resid: DVector::zeros(n),
         cached_theta: None,
+        block_k: Vec::new(),
     };
     let mut out = if n_free_theta == 0 {
         if theta0.iter().any(|v| !v.is_finite()) {
@@ -447,143 +489,6 @@ pub fn fit_separable<M: SeparableModel>(
         .and_then(|b| reduce_row_blocks(&full, None, &b))
         .map(|(stacked, _)| stacked);
     Ok(build_report(&out, n, jac_ok.then_some(reduced.as_ref().unwrap_or(&full)), tss))
-}
-
-/// A unit-area peak shape for [`PeakSum`]: q parameters of its own per peak, plus s parameters shared by every
-/// peak of the sum (e.g. a run-level inlet time constant; default none).
-pub trait PeakShape {
-    /// Number q of nonlinear parameters per peak.
-    fn n_params(&self) -> usize;
-    /// Number s of nonlinear parameters shared by all peaks. Default 0.
-    fn n_shared_params(&self) -> usize {
-        0
-    }
-    /// Writes the shape (∫ φ dt = 1, so its coefficient is the peak area in signal·s) at times `t_s` into
-    /// `value`, and ∂φ/∂θₖ into `grad` (column-major n × (q + s)). `theta` holds the peak's q parameters
-    /// followed by the s shared ones. Return `false` if undefined at `theta`.
-    fn eval(&mut self, t_s: &[f64], theta: &[f64], value: &mut [f64], grad: &mut [f64]) -> bool;
-}
-
-/// A Gaussian with unit area, θ = (centre_s, sigma_s): φ = exp(−(t−μ)²/2σ²)/(σ√(2π)). Undefined for σ ≤ 0.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct GaussianShape;
-
-impl PeakShape for GaussianShape {
-    fn n_params(&self) -> usize {
-        2
-    }
-    fn eval(&mut self, t_s: &[f64], theta: &[f64], value: &mut [f64], grad: &mut [f64]) -> bool {
-        let (mu, sigma) = (theta[0], theta[1]);
-        if sigma <= 0.0 || !sigma.is_finite() || !mu.is_finite() {
-            return false;
-        }
-        let n = t_s.len();
-        let norm = 1.0 / (sigma * (2.0 * std::f64::consts::PI).sqrt());
-        for (i, &t) in t_s.iter().enumerate() {
-            let z = (t - mu) / sigma;
-            let f = norm * (-0.5 * z * z).exp();
-            value[i] = f;
-            grad[i] = f * z / sigma;
-            grad[n + i] = f * (z * z - 1.0) / sigma;
-        }
-        true
-    }
-}
-
-/// n peaks of one [`PeakShape`] plus a polynomial baseline, on a time grid.
-///
-/// Basis order: peak 0 … peak n−1 (coefficients = areas, signal·s), then baseline terms xᵏ for k = 0..=degree
-/// with x = (t − t_c)/h, t_c the grid centre and h its half-span (see
-/// [`polynomial_basis`](super::baseline::polynomial_basis)). θ order: peak 0's q parameters, peak 1's, …, then
-/// the s shared parameters.
-#[derive(Debug, Clone)]
-pub struct PeakSum<S: PeakShape> {
-    t_s: Vec<f64>,
-    shape: S,
-    n_peaks: usize,
-    baseline: DMatrix<f64>,
-    scratch_v: Vec<f64>,
-    scratch_g: Vec<f64>,
-    scratch_theta: Vec<f64>,
-}
-
-impl<S: PeakShape> PeakSum<S> {
-    /// A model of `n_peaks` peaks on `t_s` with a baseline polynomial of `baseline_degree` (`None`: no baseline;
-    /// `Some(0)`: constant, the paper's).
-    pub fn new(t_s: &[f64], shape: S, n_peaks: usize, baseline_degree: Option<usize>) -> Self {
-        let baseline = match baseline_degree {
-            Some(d) => super::baseline::polynomial_basis(t_s, d),
-            None => DMatrix::zeros(t_s.len(), 0),
-        };
-        let qs = shape.n_params() + shape.n_shared_params();
-        Self {
-            t_s: t_s.to_vec(),
-            n_peaks,
-            baseline,
-            scratch_v: vec![0.0; t_s.len()],
-            scratch_g: vec![0.0; t_s.len() * qs],
-            scratch_theta: vec![0.0; qs],
-            shape,
-        }
-    }
-
-    /// The peak shape.
-    pub fn shape(&self) -> &S {
-        &self.shape
-    }
-
-    /// Evaluates peak j into the scratch buffers.
-    fn eval_peak(&mut self, j: usize, theta: &[f64]) -> bool {
-        let q = self.shape.n_params();
-        let shared = &theta[self.n_peaks * q..];
-        self.scratch_theta[..q].copy_from_slice(&theta[j * q..(j + 1) * q]);
-        self.scratch_theta[q..].copy_from_slice(shared);
-        self.shape.eval(&self.t_s, &self.scratch_theta, &mut self.scratch_v, &mut self.scratch_g)
-    }
-}
-
-impl<S: PeakShape> SeparableModel for PeakSum<S> {
-    fn n_points(&self) -> usize {
-        self.t_s.len()
-    }
-    fn n_nonlinear(&self) -> usize {
-        self.n_peaks * self.shape.n_params() + self.shape.n_shared_params()
-    }
-    fn n_basis(&self) -> usize {
-        self.n_peaks + self.baseline.ncols()
-    }
-    fn derivative_structure(&self) -> Vec<(usize, usize)> {
-        let q = self.shape.n_params();
-        let s = self.shape.n_shared_params();
-        let np = self.n_peaks;
-        (0..np).flat_map(|j| (0..q).map(move |k| (j, j * q + k)).chain((0..s).map(move |k| (j, np * q + k)))).collect()
-    }
-    fn basis(&mut self, theta: &[f64], phi: &mut DMatrix<f64>) -> bool {
-        for j in 0..self.n_peaks {
-            if !self.eval_peak(j, theta) {
-                return false;
-            }
-            phi.column_mut(j).copy_from_slice(&self.scratch_v);
-        }
-        for b in 0..self.baseline.ncols() {
-            phi.column_mut(self.n_peaks + b).copy_from(&self.baseline.column(b));
-        }
-        true
-    }
-    fn basis_derivatives(&mut self, theta: &[f64], dphi: &mut DMatrix<f64>) -> bool {
-        let qs = self.shape.n_params() + self.shape.n_shared_params();
-        let n = self.t_s.len();
-        for j in 0..self.n_peaks {
-            if !self.eval_peak(j, theta) {
-                return false;
-            }
-            // Structure order: peak j's q own parameters, then the s shared ones.
-            for k in 0..qs {
-                dphi.column_mut(j * qs + k).copy_from_slice(&self.scratch_g[k * n..(k + 1) * n]);
-            }
-        }
-        true
-    }
 }
 
 #[cfg(test)]
