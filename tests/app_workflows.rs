@@ -47,15 +47,20 @@ fn run_app() -> App {
     App::new(doc, AppConfig::default())
 }
 
-/// Steps the harness until the background job is done (at most 20 s).
-fn wait_for_job(h: &mut Harness<'_, App>) {
+/// Steps the harness while `busy` holds (at most `limit_s` seconds, else fails with `what`), then once more.
+fn step_while(h: &mut Harness<'_, App>, limit_s: u64, what: &str, busy: impl Fn(&App) -> bool) {
     let start = Instant::now();
-    while h.state().job_running() {
-        assert!(start.elapsed() < Duration::from_secs(20), "job did not finish");
+    while busy(h.state()) {
+        assert!(start.elapsed() < Duration::from_secs(limit_s), "{what}");
         std::thread::sleep(Duration::from_millis(20));
         h.step();
     }
     h.step();
+}
+
+/// Steps the harness until the background job is done (at most 20 s).
+fn wait_for_job(h: &mut Harness<'_, App>) {
+    step_while(h, 20, "job did not finish", |app| app.job_running());
 }
 
 #[test]
@@ -261,13 +266,7 @@ fn clicking_the_trace_adds_a_peak_and_delete_removes_it() {
 
 /// Steps the harness until the selected peak's χ² contour is traced (at most 30 s).
 fn wait_for_contour(h: &mut Harness<'_, App>) {
-    let start = Instant::now();
-    while h.state().confidence().is_some_and(|c| c.is_computing()) {
-        assert!(start.elapsed() < Duration::from_secs(30), "contour not traced");
-        std::thread::sleep(Duration::from_millis(20));
-        h.step();
-    }
-    h.step();
+    step_while(h, 30, "contour not traced", |app| app.confidence().is_some_and(|c| c.is_computing()));
 }
 
 #[test]

@@ -37,13 +37,17 @@ pub fn climb_to_apex(signal: &[f64], index: usize, radius: usize) -> usize {
 
 /// The indices (first, last) around `apex` where `signal` stays above half its apex value.
 pub fn half_height_bounds(signal: &[f64], apex: usize) -> (usize, usize) {
-    let half = signal[apex] / 2.0;
+    bounds_above(signal, apex, signal[apex] / 2.0)
+}
+
+/// The indices (first, last) of the run of samples around `apex` that stay above `level`.
+pub fn bounds_above(signal: &[f64], apex: usize, level: f64) -> (usize, usize) {
     let mut lo = apex;
-    while lo > 0 && signal[lo - 1] > half {
+    while lo > 0 && signal[lo - 1] > level {
         lo -= 1;
     }
     let mut hi = apex;
-    while hi + 1 < signal.len() && signal[hi + 1] > half {
+    while hi + 1 < signal.len() && signal[hi + 1] > level {
         hi += 1;
     }
     (lo, hi)

@@ -342,14 +342,7 @@ fn curve_metrics(time_s: &[f64], y: &[f64]) -> Option<PeakMetrics> {
     if floor.is_nan() || floor <= 0.0 {
         return None;
     }
-    let mut lo = k;
-    while lo > 0 && y[lo - 1] > floor {
-        lo -= 1;
-    }
-    let mut hi = k;
-    while hi + 1 < y.len() && y[hi + 1] > floor {
-        hi += 1;
-    }
+    let (lo, hi) = super::estimate::bounds_above(y, k, floor);
     let (lo, hi) = (lo.saturating_sub(METRICS_MARGIN), (hi + METRICS_MARGIN + 1).min(y.len()));
     peak_metrics(&time_s[lo..hi], &y[lo..hi]).ok()
 }

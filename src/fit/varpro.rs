@@ -114,6 +114,25 @@ struct Projected<'a, M: SeparableModel> {
     /// With blocks: per block that has free columns, its index and its columns' range in U (from the last
     /// factorisation).
     block_k: Vec<(usize, std::ops::Range<usize>)>,
+    /// With blocks: per block, the nonlinear parameters its basis functions depend on (sorted).
+    block_params: Vec<Vec<usize>>,
+}
+
+/// Per block, the nonlinear parameters its basis columns depend on (sorted, from the derivative structure).
+fn block_params(
+    structure: &[(usize, usize)],
+    blocks: Option<&[(std::ops::Range<usize>, Vec<usize>)]>,
+) -> Vec<Vec<usize>> {
+    blocks
+        .unwrap_or_default()
+        .iter()
+        .map(|(_, cols)| {
+            let mut params: Vec<usize> = structure.iter().filter(|(j, _)| cols.contains(j)).map(|&(_, k)| k).collect();
+            params.sort_unstable();
+            params.dedup();
+            params
+        })
+        .collect()
 }
 
 impl<M: SeparableModel> Projected<'_, M> {
@@ -233,18 +252,7 @@ impl<M: SeparableModel> Problem for Projected<'_, M> {
     /// only on the rows of the blocks whose basis functions depend on it.
     fn jacobian_blocks(&self) -> Option<Vec<(std::ops::Range<usize>, Vec<usize>)>> {
         let blocks = self.blocks.as_ref()?;
-        Some(
-            blocks
-                .iter()
-                .map(|(rows, cols)| {
-                    let mut params: Vec<usize> =
-                        self.structure.iter().filter(|(j, _)| cols.contains(j)).map(|&(_, k)| k).collect();
-                    params.sort_unstable();
-                    params.dedup();
-                    (rows.clone(), params)
-                })
-                .collect(),
-        )
+        Some(blocks.iter().zip(&self.block_params).map(|((rows, _), params)| (rows.clone(), params.clone())).collect())
     }
     fn n_params(&self) -> usize {
         self.model.n_nonlinear()
@@ -285,10 +293,7 @@ impl<M: SeparableModel> Problem for Projected<'_, M> {
             jac.neg_mut();
             for (b, ks) in &self.block_k {
                 let (rows, cols) = &blocks[*b];
-                let mut params: Vec<usize> =
-                    self.structure.iter().filter(|(j, _)| cols.contains(j)).map(|&(_, k)| k).collect();
-                params.sort_unstable();
-                params.dedup();
+                let params = &self.block_params[*b];
                 let ub = self.u.view((rows.start, ks.start), (rows.len(), ks.len()));
                 let frees: Vec<usize> = cols.iter().map(|&j| free_pos[j]).filter(|&c| c != usize::MAX).collect();
                 let mut small = DMatrix::<f64>::zeros(ks.len(), params.len());
@@ -404,6 +409,7 @@ pub fn fit_separable<M: SeparableModel>(
         }
     }
     let nd = structure.len();
+    let params_of_blocks = block_params(&structure, blocks.as_deref());
     let mut proj = Projected {
         model,
         y,
@@ -422,6 +428,7 @@ pub fn fit_separable<M: SeparableModel>(
         resid: DVector::zeros(n),
         cached_theta: None,
         block_k: Vec::new(),
+        block_params: params_of_blocks,
     };
     let mut out = if n_free_theta == 0 {
         if theta0.iter().any(|v| !v.is_finite()) {
@@ -473,13 +480,9 @@ pub fn fit_separable<M: SeparableModel>(
     // With blocks, the covariance comes from the stacked per-block triangular factors (same JᵀJ, far fewer rows).
     let full_blocks = proj.blocks.as_ref().map(|b| {
         b.iter()
-            .map(|(rows, cols)| {
-                let mut params: Vec<usize> =
-                    structure.iter().filter(|(j, _)| cols.contains(j)).map(|&(_, k)| k).collect();
-                params.extend(cols.iter().map(|&j| p + j));
-                params.sort_unstable();
-                params.dedup();
-                (rows.clone(), params)
+            .zip(&proj.block_params)
+            .map(|((rows, cols), params)| {
+                (rows.clone(), params.iter().copied().chain(cols.iter().map(|&j| p + j)).collect())
             })
             .collect()
     });

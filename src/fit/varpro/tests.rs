@@ -5,6 +5,38 @@ use super::*;
 use crate::fit::NoObserver;
 use crate::fit::problem::finite_difference_jacobian;
 
+/// A projected problem over `model` and `y` (nothing held non-negative, no factorisation yet).
+fn projected<'a, M: SeparableModel>(
+    model: &'a mut M,
+    y: &'a [f64],
+    fixed: &[Option<f64>],
+    blocks: Option<Vec<(std::ops::Range<usize>, Vec<usize>)>>,
+) -> Projected<'a, M> {
+    let (n, m) = (y.len(), model.n_basis());
+    let structure = model.derivative_structure();
+    let free_cols: Vec<usize> = (0..m).filter(|&j| fixed[j].is_none()).collect();
+    Projected {
+        block_params: block_params(&structure, blocks.as_deref()),
+        dphi: DMatrix::zeros(n, structure.len()),
+        model,
+        y,
+        fixed: fixed.to_vec(),
+        base_free: free_cols.clone(),
+        free_cols,
+        nonneg: vec![false; m],
+        structure,
+        blocks,
+        phi: DMatrix::zeros(n, m),
+        u: DMatrix::zeros(n, 0),
+        s_inv: vec![],
+        v: DMatrix::zeros(0, 0),
+        coef: vec![0.0; m],
+        resid: DVector::zeros(n),
+        cached_theta: None,
+        block_k: Vec::new(),
+    }
+}
+
 #[test]
 fn projected_jacobian_matches_finite_differences_with_and_without_fixed_areas() {
     let t: Vec<f64> = (0..300).map(|i| i as f64 * 0.1).collect();
@@ -23,27 +55,7 @@ fn projected_jacobian_matches_finite_differences_with_and_without_fixed_areas() 
         (vec![Some(3.0), None, None, None], one_block),
     ] {
         let mut model = PeakSum::new(&t, GaussianShape, 2, Some(1));
-        let structure = model.derivative_structure();
-        let free_cols: Vec<usize> = (0..4).filter(|&j| fixed[j].is_none()).collect();
-        let mut proj = Projected {
-            model: &mut model,
-            y: &y,
-            fixed: fixed.clone(),
-            base_free: free_cols.clone(),
-            free_cols,
-            nonneg: vec![false; 4],
-            structure,
-            blocks,
-            phi: DMatrix::zeros(t.len(), 4),
-            dphi: DMatrix::zeros(t.len(), 4),
-            u: DMatrix::zeros(t.len(), 0),
-            s_inv: vec![],
-            v: DMatrix::zeros(0, 0),
-            coef: vec![0.0; 4],
-            resid: DVector::zeros(t.len()),
-            cached_theta: None,
-            block_k: Vec::new(),
-        };
+        let mut proj = projected(&mut model, &y, &fixed, blocks);
         let mut ja = DMatrix::zeros(t.len(), 4);
         let mut jf = DMatrix::zeros(t.len(), 4);
         assert!(proj.jacobian(&theta, &mut ja));
@@ -177,27 +189,7 @@ fn block_jacobian_equals_the_dense_one() {
         let mut jac = Vec::new();
         for b in [None, blocks.clone()] {
             let mut model = PeakSum::new(&t, GaussianShape, 2, None);
-            let structure = model.derivative_structure();
-            let free_cols: Vec<usize> = (0..2).filter(|&j| fixed[j].is_none()).collect();
-            let mut proj = Projected {
-                model: &mut model,
-                y: &y,
-                fixed: fixed.clone(),
-                base_free: free_cols.clone(),
-                free_cols,
-                nonneg: vec![false; 2],
-                structure,
-                blocks: b,
-                phi: DMatrix::zeros(t.len(), 2),
-                dphi: DMatrix::zeros(t.len(), 4),
-                u: DMatrix::zeros(t.len(), 0),
-                s_inv: vec![],
-                v: DMatrix::zeros(0, 0),
-                coef: vec![0.0; 2],
-                resid: DVector::zeros(t.len()),
-                cached_theta: None,
-                block_k: Vec::new(),
-            };
+            let mut proj = projected(&mut model, &y, &fixed, b);
             let mut ja = DMatrix::zeros(t.len(), 4);
             assert!(proj.jacobian(&theta, &mut ja));
             let mut jf = DMatrix::zeros(t.len(), 4);
