@@ -83,6 +83,36 @@ fn noise_free_btex_recovers_the_run_level_tail_and_injection_time() {
     }
 }
 
+/// A run whose first peak comes before the default column's hold-up time (apex near 1 s, narrower than that
+/// from time zero, as a TCD channel's injection transient): with the column unknown, the run-level fit must still
+/// start where every peak can be placed (t0 + t1/2 + τ before the first apex), converge and recover the truth. It used to find its
+/// model undefined at the start (t0 held ≥ 2.5 s) and fall back to per-cluster fits, which took 10 s on the
+/// 2023-06-29 TCD channel of the corpus.
+#[test]
+fn an_early_first_peak_keeps_the_run_level_fit_defined() {
+    let truth_column = Column::from_holdup(0.4, 250.0, 0.2).unwrap().with_inlet_tail_s(0.3).unwrap();
+    let truth = [Peak::new("early", 1250.0, 4.0, 100.0), Peak::new("late", 208_550.0, 17.2, 400.0)];
+    let t: Vec<f64> = (0..=600).map(|i| i as f64 * 0.05).collect();
+    let y = elute::model::closed::sum_signal(&truth_column, &truth, &t);
+    let seeds = detect_seeds(&t, &y, &PeakFindOptions::default().with_noise_sd(1e-3)).unwrap();
+    assert_eq!(seeds.len(), 2, "{seeds:?}");
+    assert!(seeds[0].apex_time_s < 1.5 && seeds[0].apex_time_s - seeds[0].width_s <= 0.0, "{seeds:?}");
+    // True values: early peak μ = 2, apex near 1 s; late peak μ ≈ 334, apex near 20 s.
+    let fit =
+        fit_run(&t, &y, &Column::default_preset(), &seeds, &RunFitOptions::unknown_column(), &mut NoObserver).unwrap();
+    println!("notes {:?}, t0 {:?}, joint {:?}, r2 {:?}", fit.notes, fit.holdup_time, fit.outer_termination, fit.r2);
+    assert!(fit.notes.iter().all(|n| !n.contains("run-level fit failed")), "{:?}", fit.notes);
+    assert!(fit.outer_termination.is_some_and(|t| t.is_converged()), "{:?}", fit.outer_termination);
+    assert!(fit.holdup_time.fitted);
+    // Noise-free: t0 (and so every k_a, k_d) is recovered, although it starts at 10 s.
+    assert!((fit.holdup_time.value_s / 0.4 - 1.0).abs() < 1e-6, "t0 {:?}", fit.holdup_time);
+    assert!(fit.r2.unwrap() > 1.0 - 1e-9, "whole-run R² {:?}", fit.r2);
+    for (p, f) in truth.iter().zip(matched(&fit, &truth, &truth_column)) {
+        let (eka, ekd) = ((f.ka_per_s / p.ka_per_s - 1.0).abs(), (f.kd_per_s / p.kd_per_s - 1.0).abs());
+        assert!(eka < 1e-6 && ekd < 1e-6, "{}: ka {eka:e}, kd {ekd:e}", p.name);
+    }
+}
+
 /// xorshift64* with Box–Muller: a small, seeded normal generator.
 struct Rng(u64);
 

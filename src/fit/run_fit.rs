@@ -411,10 +411,16 @@ pub fn fit_run(
     let median_w = widths.get(widths.len() / 2).copied().unwrap_or(1.0);
     let min_w = widths.first().copied().unwrap_or(1.0);
     let mut v0 = [column.holdup_time_s(), column.injection_s(), column.inlet_tail_s()];
-    // A fitted t0 ends before the first peak starts (its apex less one half-height width).
+    // A fitted t0 ends before the first peak starts (its apex less one half-height width), or, when that start is
+    // not after time zero, before half the first apex (a peak at 1 s could not be placed with t0 ≥ 2.5 s).
     let first_start = seeds_ok.iter().map(|s| s.apex_time_s - s.width_s).fold(f64::INFINITY, f64::min);
-    let peaks_after_zero = first_start.is_finite() && first_start > 0.0;
-    let hi_t0 = if peaks_after_zero { first_start } else { v0[0] };
+    let first_apex = seeds_ok.iter().map(|s| s.apex_time_s).fold(f64::INFINITY, f64::min);
+    let peaks_after_zero = first_apex.is_finite() && first_apex > 0.0;
+    let hi_t0 = match (first_start.is_finite() && first_start > 0.0, peaks_after_zero) {
+        (true, _) => first_start,
+        (false, true) => 0.5 * first_apex,
+        (false, false) => v0[0],
+    };
     if options.fit_holdup && peaks_after_zero && !(0.3 * hi_t0..0.9 * hi_t0).contains(&v0[0]) {
         v0[0] = 0.6 * hi_t0;
     }
@@ -425,6 +431,7 @@ pub fn fit_run(
         v0[2] = 0.5 * median_w;
     }
     let free = [options.fit_holdup, options.fit_injection, options.fit_inlet_tail];
+    shrink_before_first_apex(&mut v0, free, &seeds_ok);
     let cluster_of: Vec<usize> = {
         let mut v = vec![0; seeds_ok.len()];
         for (c, cl) in ctx.clusters.iter().enumerate() {
@@ -535,6 +542,24 @@ pub fn fit_run(
     fit.outer_evaluations = joint_report.as_ref().map(|r| r.evaluations).unwrap_or(0);
     fit.elapsed_s = started.elapsed().as_secs_f64();
     Ok(fit)
+}
+
+/// Every peak's mean lies after t0 + t1/2 + τ (k' ≥ 0), so the starting run-level values `v` = (t0, t1, τ), s,
+/// must leave room before the earliest apex: when t0 is before it but t1/2 + τ take more than half of what is
+/// left, the free ones of t1 and τ shrink by a common factor to half of it. Without this the joint model was
+/// undefined at its start on a TCD channel whose first peak (the injection transient, near 1 s) came before the τ
+/// started from the median width (3.3 s), and the run fell back to slow per-cluster fits.
+fn shrink_before_first_apex(v: &mut [f64; 3], free: [bool; 3], seeds: &[PeakSeed]) {
+    let first_apex = seeds.iter().map(|s| s.apex_time_s).fold(f64::INFINITY, f64::min);
+    let room = 0.5 * (first_apex - v[0]);
+    let fixed = if free[1] { 0.0 } else { 0.5 * v[1] } + if free[2] { 0.0 } else { v[2] };
+    let movable = if free[1] { 0.5 * v[1] } else { 0.0 } + if free[2] { v[2] } else { 0.0 };
+    if room.is_finite() && room > fixed && movable > 0.0 && fixed + movable > room {
+        let factor = (room - fixed) / movable;
+        for i in [1, 2].into_iter().filter(|&i| free[i]) {
+            v[i] *= factor;
+        }
+    }
 }
 
 /// `inner` with each tolerance raised to `outer`'s where that is looser.
