@@ -10,7 +10,7 @@
 
 use nalgebra::DMatrix;
 
-use super::joint::{JointModel, SIGMA_MAX_OF_WINDOW, kinetics_from, theta_from};
+use super::joint::{JointModel, PeakEval, SIGMA_MAX_OF_WINDOW, kinetics_from, theta_from};
 use super::observer::NoObserver;
 use super::options::FitOptions;
 use super::problem::{Bound, FitError};
@@ -48,7 +48,29 @@ pub fn fit_cluster(
     baseline_degree: Option<usize>,
     options: &FitOptions,
 ) -> Result<FitReport, FitError> {
-    let n_peaks = theta0.len() / 2;
+    let mean_sigma: Vec<f64> = theta0
+        .chunks(2)
+        .flat_map(|pair| <[f64; 2]>::from(theta_from(column, pair[0], *pair.get(1).unwrap_or(&f64::NAN))))
+        .collect();
+    fit_cluster_from(t_s, y, column, &mean_sigma, None, fixed_areas, baseline_degree, options)
+}
+
+/// [`fit_cluster`] started from each peak's (mean time, kinetic σ) in s, `mean_sigma`, instead of (k_a, k_d),
+/// with the peaks' evaluations at that start on this window and `column` when already made (`seed`, from a joint
+/// fit's last evaluation): a fit capped at zero iterations then computes only its statistics. A seed that does not
+/// match exactly (another start after clamping, another column) is not used.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn fit_cluster_from(
+    t_s: &[f64],
+    y: &[f64],
+    column: &Column,
+    mean_sigma: &[f64],
+    seed: Option<Vec<PeakEval>>,
+    fixed_areas: &[Option<f64>],
+    baseline_degree: Option<usize>,
+    options: &FitOptions,
+) -> Result<FitReport, FitError> {
+    let n_peaks = mean_sigma.len() / 2;
     let run = [column.holdup_time_s(), column.injection_s(), column.inlet_tail_s()];
     let mut model = JointModel::new(*column, run, [false; 3], &[t_s], &vec![0; n_peaks], baseline_degree);
     let first_mean = run[0] + 0.5 * run[1] + run[2];
@@ -56,11 +78,10 @@ pub fn fit_cluster(
         (Some(&lo), Some(&hi)) => (lo.max(first_mean + 1e-9 * first_mean.abs().max(1.0)), hi),
         _ => (0.0, 0.0),
     };
-    let mut start = Vec::with_capacity(theta0.len());
-    let mut bounds = Vec::with_capacity(theta0.len());
-    for pair in theta0.chunks(2) {
-        let (ka, kd) = (pair[0], *pair.get(1).unwrap_or(&f64::NAN));
-        let (mean, sigma) = theta_from(column, ka, kd);
+    let mut start = Vec::with_capacity(mean_sigma.len());
+    let mut bounds = Vec::with_capacity(mean_sigma.len());
+    for pair in mean_sigma.chunks(2) {
+        let (mean, sigma) = (pair[0], *pair.get(1).unwrap_or(&f64::NAN));
         if b > a {
             let inside = a + 1e-3 * (b - a)..=b - 1e-3 * (b - a);
             let clamped = if mean.is_finite() { mean.clamp(*inside.start(), *inside.end()) } else { 0.5 * (a + b) };
@@ -82,6 +103,10 @@ pub fn fit_cluster(
             start.push(sigma);
             bounds.push(Bound::Positive);
         }
+    }
+    if let Some(evals) = seed {
+        // Keyed by the θ they were made at: used only if the start was not clamped away from it.
+        model.seed(mean_sigma, column, evals);
     }
     let mut fixed: Vec<Option<f64>> = fixed_areas.to_vec();
     fixed.resize(n_peaks, None);

@@ -41,7 +41,7 @@ pub(crate) const SIGMA_MAX_OF_WINDOW: f64 = 0.25;
 
 /// One peak's evaluation: its derivatives with respect to k_a, k_d, t0, t1 and τ (engine order, at fixed k_a and
 /// k_d), with the values the chain rule to θ needs.
-struct PeakEval {
+pub(crate) struct PeakEval {
     d: PeakDerivatives,
     ka: f64,
     kd: f64,
@@ -159,6 +159,28 @@ impl JointModel {
     pub(crate) fn column_at(&self, theta: &[f64]) -> Option<Column> {
         let v = self.run_values(theta);
         column_with(&self.template, v)
+    }
+
+    /// The evaluations of every peak at exactly `theta` (its cluster's window, this model's column), moved out of
+    /// the cache; `None` if the cache holds another θ.
+    pub(crate) fn take_evaluations(&mut self, theta: &[f64]) -> Option<Vec<PeakEval>> {
+        match self.cache.take() {
+            Some((th, evals)) if th == theta => Some(evals),
+            other => {
+                self.cache = other;
+                None
+            }
+        }
+    }
+
+    /// Seeds the cache with evaluations made elsewhere (another model's [`take_evaluations`](Self::take_evaluations))
+    /// at `theta` on `column` over the same windows. They are kept only if `column` is exactly this model's column
+    /// at `theta` and there is one per peak, so a seeded model computes what it would have computed itself.
+    pub(crate) fn seed(&mut self, theta: &[f64], column: &Column, evals: Vec<PeakEval>) {
+        let same_rows = evals.iter().zip(&self.peak_rows).all(|(e, &(lo, hi))| e.d.signal.len() == hi - lo);
+        if evals.len() == self.n_peaks() && same_rows && self.column_at(theta).as_ref() == Some(column) {
+            self.cache = Some((theta.to_vec(), evals));
+        }
     }
 
     /// Evaluates every peak and its derivatives at θ (cached). False where θ is undefined or not finite.
@@ -338,6 +360,61 @@ mod tests {
             let floor = 1e-9 * phi_scale;
             assert!(scale > 0.0 && err <= 1e-5 * scale + floor, "basis {j} parameter {k}: error {err:e} of {scale:e}");
         }
+    }
+
+    /// A cluster fit seeded with a joint model's evaluations reports exactly what it reports unseeded (the seed only
+    /// saves the evaluation), and a seed is refused for another θ or another column.
+    #[test]
+    fn seeded_cluster_reports_equal_unseeded_ones() {
+        let col = Column::paper_btex().with_inlet_tail_s(2.0).unwrap();
+        let peaks = &Peak::paper_btex()[..2];
+        let t = grid(0.0, 700.0, 0.5);
+        let (lo, hi) = (200, 700);
+        let y: Vec<f64> = sum_signal(&col, peaks, &t[lo..hi]).iter().map(|v| v + 50.0).collect();
+        let base = [col.holdup_time_s(), col.injection_s(), col.inlet_tail_s()];
+        let theta: Vec<f64> =
+            peaks.iter().flat_map(|p| <[f64; 2]>::from(theta_from(&col, 1.01 * p.ka_per_s, p.kd_per_s))).collect();
+        let evaluated = || {
+            let mut m = JointModel::new(col, base, [false; 3], &[&t[lo..hi]], &[0, 0], Some(0));
+            let mut phi = DMatrix::zeros(m.n_points(), m.n_basis());
+            assert!(m.basis(&theta, &mut phi));
+            m
+        };
+        let mut joint = evaluated();
+        let mut other = theta.clone();
+        other[0] += 0.1;
+        assert!(joint.take_evaluations(&other).is_none(), "another θ: nothing to take");
+        let evals = joint.take_evaluations(&theta).expect("evaluated at θ");
+        assert!(joint.cache.is_none());
+
+        // Zero iterations (a run fit's per-cluster reports after a converged joint fit): statistics only.
+        let options = FitOptions { max_iterations: 0, ..FitOptions::default() };
+        let fixed = [None, None];
+        let plain =
+            crate::fit::column_fit::fit_cluster_from(&t[lo..hi], &y, &col, &theta, None, &fixed, Some(0), &options)
+                .unwrap();
+        let seeded = crate::fit::column_fit::fit_cluster_from(
+            &t[lo..hi],
+            &y,
+            &col,
+            &theta,
+            Some(evals),
+            &fixed,
+            Some(0),
+            &options,
+        )
+        .unwrap();
+        assert_eq!(plain.values, seeded.values);
+        assert_eq!(plain.standard_errors, seeded.standard_errors);
+        assert_eq!(plain.sse, seeded.sse);
+
+        // Refused: another column, another θ key (the cache stays empty).
+        let mut m = JointModel::new(col, base, [false; 3], &[&t[lo..hi]], &[0, 0], Some(0));
+        let wider = col.with_inlet_tail_s(2.5).unwrap();
+        m.seed(&theta, &wider, evaluated().take_evaluations(&theta).unwrap());
+        assert!(m.cache.is_none(), "seed for another column refused");
+        m.seed(&theta, &col, evaluated().take_evaluations(&theta).unwrap());
+        assert!(m.cache.as_ref().is_some_and(|(th, _)| *th == theta), "matching seed kept");
     }
 
     /// Two clusters of BTEX peaks with an inlet tail, noise-free: from t1 20 % short, τ 1.5 s instead of 2 s and

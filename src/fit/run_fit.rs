@@ -25,8 +25,8 @@
 use rayon::prelude::*;
 
 use super::baseline::{PenalizedOptions, penalized_baseline};
-use super::column_fit::{AreaMode, fit_cluster, measured_area, window_moments};
-use super::joint::column_with;
+use super::column_fit::{AreaMode, fit_cluster, fit_cluster_from, measured_area, window_moments};
+use super::joint::{column_with, kinetics_from};
 use super::metrics::peak_metrics;
 use super::observer::Observer;
 use super::options::FitOptions;
@@ -35,7 +35,7 @@ use super::problem::Bound;
 use super::report::FitReport;
 use super::results::{RunFit, RunValue, finite};
 use super::run_assemble::assemble;
-use super::run_joint::joint_fit;
+use super::run_joint::{ClusterState, joint_fit};
 use crate::model::{Column, Peak, closed, moments};
 
 /// The baseline under the peaks.
@@ -296,7 +296,17 @@ impl Context<'_> {
             Some(w) => w.to_vec(),
             None => cl.members.iter().flat_map(|&s| <[f64; 2]>::from(self.guess(s, column))).collect(),
         };
-        let fixed: Vec<Option<f64>> = match self.area_mode {
+        let report = fit_cluster(t, y, column, &theta0, &self.fixed_areas(c), Some(self.degree), options);
+        match report {
+            Ok(r) => ClusterResult { theta: r.values[..theta0.len()].to_vec(), report: Ok(r) },
+            Err(e) => ClusterResult { report: Err(e.to_string()), theta: theta0 },
+        }
+    }
+
+    /// Per peak of cluster `c`: its area held at the measured one (measured-area mode) or `None` (solved).
+    fn fixed_areas(&self, c: usize) -> Vec<Option<f64>> {
+        let cl = &self.clusters[c];
+        match self.area_mode {
             AreaMode::Linear => vec![None; cl.members.len()],
             AreaMode::Measured => cl
                 .members
@@ -306,11 +316,6 @@ impl Context<'_> {
                     Some(measured_area(&self.t[lo..hi], &self.y[lo..hi]))
                 })
                 .collect(),
-        };
-        let report = fit_cluster(t, y, column, &theta0, &fixed, Some(self.degree), options);
-        match report {
-            Ok(r) => ClusterResult { theta: r.values[..theta0.len()].to_vec(), report: Ok(r) },
-            Err(e) => ClusterResult { report: Err(e.to_string()), theta: theta0 },
         }
     }
 
@@ -321,6 +326,43 @@ impl Context<'_> {
             .map(|c| self.fit_cluster_at(c, column, warm[c].as_deref(), options))
             .collect()
     }
+
+    /// Every cluster's fit at `column` started from its state at the joint solution (in parallel), reusing the
+    /// joint fit's last evaluations where they match; `warm` holds each cluster's (k_a, k_d) for a failed fit.
+    fn fit_all_from(
+        &self,
+        column: &Column,
+        states: Vec<ClusterState>,
+        warm: &[Option<Vec<f64>>],
+        options: &FitOptions,
+    ) -> Vec<ClusterResult> {
+        states
+            .into_par_iter()
+            .enumerate()
+            .map(|(c, state)| {
+                let cl = &self.clusters[c];
+                let (t, y) = (&self.t[cl.lo..cl.hi], &self.y[cl.lo..cl.hi]);
+                let (fixed, degree) = (self.fixed_areas(c), Some(self.degree));
+                let report =
+                    fit_cluster_from(t, y, column, &state.mean_sigma, state.evaluations, &fixed, degree, options);
+                match report {
+                    Ok(r) => ClusterResult { theta: r.values[..state.mean_sigma.len()].to_vec(), report: Ok(r) },
+                    Err(e) => ClusterResult {
+                        report: Err(e.to_string()),
+                        theta: warm[c].clone().unwrap_or_else(|| {
+                            let pairs = state.mean_sigma.chunks_exact(2);
+                            pairs.flat_map(|p| <[f64; 2]>::from(kinetics_or_nan(column, p[0], p[1]))).collect()
+                        }),
+                    },
+                }
+            })
+            .collect()
+    }
+}
+
+/// (k_a, k_d) in 1/s of a peak with mean time `mean_s` and kinetic σ `sigma_s` (s) on `column`; NaN if undefined.
+fn kinetics_or_nan(column: &Column, mean_s: f64, sigma_s: f64) -> (f64, f64) {
+    kinetics_from(column, mean_s, sigma_s).unwrap_or((f64::NAN, f64::NAN))
 }
 
 /// Builds each seed's own window and merges overlapping windows into clusters.
@@ -474,7 +516,7 @@ pub fn fit_run(
         }
         // Stage 2: one joint fit.
         match joint_fit(&ctx, &cluster_of, &results, free, v0, &run_bounds, &options.outer, observer) {
-            Ok((r, v, warm)) => {
+            Ok((r, v, warm, states)) => {
                 values = v;
                 let k0 = 2 * seeds_ok.len();
                 let se_t0 = r.standard_errors.get(k0).copied().flatten().filter(|v| v.is_finite());
@@ -492,8 +534,9 @@ pub fn fit_run(
                 joint_report = Some(r);
                 // Stage 3: the per-peak reports, each cluster at the fitted run-level values. After a converged
                 // joint fit every cluster is already at its minimum there (the joint gradient includes the
-                // cluster's own), so one evaluation gives its conditional standard errors, and the peaks carry the
-                // joint fit's termination and counts; otherwise each cluster is polished by its own fit. A polish
+                // cluster's own), so its statistics at the joint solution give its conditional standard errors
+                // (from the joint fit's last evaluation, reused: no new one), and the peaks carry the joint fit's
+                // termination and counts; otherwise each cluster is polished by its own fit. A polish
                 // after a converged joint fit is not only slower (about 10 % of a SOLV001 run fit): without the
                 // joint fit's bounds it let peaks spread out of their windows (whole-run R² of CAL_3 −1.33 and of
                 // chromeleon_comma −0.21, against 0.948 and 0.911 with the joint solution kept).
@@ -503,7 +546,11 @@ pub fn fit_run(
                 if converged {
                     polish.max_iterations = 0;
                 }
-                results = ctx.fit_all(&col, &warm, &polish);
+                results = if converged {
+                    ctx.fit_all_from(&col, states, &warm, &polish)
+                } else {
+                    ctx.fit_all(&col, &warm, &polish)
+                };
                 if converged {
                     for rep in results.iter_mut().filter_map(|c| c.report.as_mut().ok()) {
                         rep.termination = jt;

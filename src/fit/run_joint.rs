@@ -2,7 +2,7 @@
 //! with the free run-level values t0, t1 and τ, started from the warm-up cluster fits.
 
 use super::column_fit::{AreaMode, measured_area};
-use super::joint::{JointModel, SIGMA_MAX_OF_WINDOW, column_with, theta_from};
+use super::joint::{JointModel, PeakEval, SIGMA_MAX_OF_WINDOW, column_with, theta_from};
 use super::observer::Observer;
 use super::options::FitOptions;
 use super::problem::Bound;
@@ -10,8 +10,16 @@ use super::report::FitReport;
 use super::run_fit::{ClusterResult, Context};
 use super::varpro::{SeparableModel, fit_separable};
 
-/// What the joint fit returns: its report, the fitted (t0, t1, τ) in s and each cluster's θ as warm starts.
-pub(super) type JointOutcome = (FitReport, [f64; 3], Vec<Option<Vec<f64>>>);
+/// What the joint fit returns: its report, the fitted (t0, t1, τ) in s, each cluster's θ as warm starts and each
+/// cluster's final state for its report.
+pub(super) type JointOutcome = (FitReport, [f64; 3], Vec<Option<Vec<f64>>>, Vec<ClusterState>);
+
+/// A cluster at the joint solution: its peaks' (mean, σ) pairs (s) and, when the joint model's last evaluation
+/// was at that solution, its peaks' evaluations there (so that its report needs no new evaluation).
+pub(super) struct ClusterState {
+    pub(super) mean_sigma: Vec<f64>,
+    pub(super) evaluations: Option<Vec<PeakEval>>,
+}
 
 /// Stage 2 of [`fit_run`](super::run_fit::fit_run): the joint fit of every (k_a, k_d) and the free run-level values, started from the
 /// cluster fits `first` and the run-level values `v0` (s). `run_bounds` holds (start, bound) per free value in the
@@ -83,5 +91,15 @@ pub(super) fn joint_fit(
         .iter()
         .map(|cl| Some(cl.members.iter().flat_map(|&s| <[f64; 2]>::from(kinetics[s])).collect()))
         .collect();
-    Ok((report, values, warm))
+    let mut evals: Vec<Option<PeakEval>> =
+        model.take_evaluations(theta).map(|e| e.into_iter().map(Some).collect()).unwrap_or_default();
+    let states = ctx
+        .clusters
+        .iter()
+        .map(|cl| ClusterState {
+            mean_sigma: cl.members.iter().flat_map(|&s| [theta[2 * s], theta[2 * s + 1]]).collect(),
+            evaluations: cl.members.iter().map(|&s| evals.get_mut(s).and_then(Option::take)).collect(),
+        })
+        .collect();
+    Ok((report, values, warm, states))
 }

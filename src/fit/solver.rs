@@ -251,6 +251,13 @@ pub(crate) fn run_lm<P: Problem + ?Sized>(
     let mut ext = initial.to_vec();
     let mut dpdu = vec![0.0; nf];
     apply(bounds, &free_idx, &u, &mut ext, &mut dpdu);
+    // Start exactly at the given values where the bound transform's round trip only rounded them (a start inside
+    // its bounds), so that a model evaluated there before (a cached or seeded evaluation) is not evaluated again.
+    for &j in &free_idx {
+        if (ext[j] - initial[j]).abs() <= 1e-12 * initial[j].abs() {
+            ext[j] = initial[j];
+        }
+    }
     // One block is the dense case: no gain from the block path.
     let blocks = free_blocks(problem.jacobian_blocks(), &free_idx, p, n).filter(|b| b.len() > 1);
     let mut r = vec![0.0; n];
