@@ -25,8 +25,8 @@
 use rayon::prelude::*;
 
 use super::baseline::{PenalizedOptions, penalized_baseline};
-use super::column_fit::{AreaMode, fit_cluster, fit_cluster_from, measured_area, window_moments};
-use super::joint::{column_with, kinetics_from};
+use super::column_fit::{AreaMode, fit_cluster, measured_area, window_moments};
+use super::joint::column_with;
 use super::metrics::peak_metrics;
 use super::observer::Observer;
 use super::options::FitOptions;
@@ -35,7 +35,7 @@ use super::problem::Bound;
 use super::report::FitReport;
 use super::results::{RunFit, RunValue, finite};
 use super::run_assemble::assemble;
-use super::run_joint::{ClusterState, joint_fit};
+use super::run_joint::{joint_fit, shrink_before_first_apex};
 use crate::model::{Column, Peak, closed, moments};
 
 /// The baseline under the peaks.
@@ -304,7 +304,7 @@ impl Context<'_> {
     }
 
     /// Per peak of cluster `c`: its area held at the measured one (measured-area mode) or `None` (solved).
-    fn fixed_areas(&self, c: usize) -> Vec<Option<f64>> {
+    pub(super) fn fixed_areas(&self, c: usize) -> Vec<Option<f64>> {
         let cl = &self.clusters[c];
         match self.area_mode {
             AreaMode::Linear => vec![None; cl.members.len()],
@@ -326,43 +326,6 @@ impl Context<'_> {
             .map(|c| self.fit_cluster_at(c, column, warm[c].as_deref(), options))
             .collect()
     }
-
-    /// Every cluster's fit at `column` started from its state at the joint solution (in parallel), reusing the
-    /// joint fit's last evaluations where they match; `warm` holds each cluster's (k_a, k_d) for a failed fit.
-    fn fit_all_from(
-        &self,
-        column: &Column,
-        states: Vec<ClusterState>,
-        warm: &[Option<Vec<f64>>],
-        options: &FitOptions,
-    ) -> Vec<ClusterResult> {
-        states
-            .into_par_iter()
-            .enumerate()
-            .map(|(c, state)| {
-                let cl = &self.clusters[c];
-                let (t, y) = (&self.t[cl.lo..cl.hi], &self.y[cl.lo..cl.hi]);
-                let (fixed, degree) = (self.fixed_areas(c), Some(self.degree));
-                let report =
-                    fit_cluster_from(t, y, column, &state.mean_sigma, state.evaluations, &fixed, degree, options);
-                match report {
-                    Ok(r) => ClusterResult { theta: r.values[..state.mean_sigma.len()].to_vec(), report: Ok(r) },
-                    Err(e) => ClusterResult {
-                        report: Err(e.to_string()),
-                        theta: warm[c].clone().unwrap_or_else(|| {
-                            let pairs = state.mean_sigma.chunks_exact(2);
-                            pairs.flat_map(|p| <[f64; 2]>::from(kinetics_or_nan(column, p[0], p[1]))).collect()
-                        }),
-                    },
-                }
-            })
-            .collect()
-    }
-}
-
-/// (k_a, k_d) in 1/s of a peak with mean time `mean_s` and kinetic σ `sigma_s` (s) on `column`; NaN if undefined.
-fn kinetics_or_nan(column: &Column, mean_s: f64, sigma_s: f64) -> (f64, f64) {
-    kinetics_from(column, mean_s, sigma_s).unwrap_or((f64::NAN, f64::NAN))
 }
 
 /// Builds each seed's own window and merges overlapping windows into clusters.
@@ -589,24 +552,6 @@ pub fn fit_run(
     fit.outer_evaluations = joint_report.as_ref().map(|r| r.evaluations).unwrap_or(0);
     fit.elapsed_s = started.elapsed().as_secs_f64();
     Ok(fit)
-}
-
-/// Every peak's mean lies after t0 + t1/2 + τ (k' ≥ 0), so the starting run-level values `v` = (t0, t1, τ), s,
-/// must leave room before the earliest apex: when t0 is before it but t1/2 + τ take more than half of what is
-/// left, the free ones of t1 and τ shrink by a common factor to half of it. Without this the joint model was
-/// undefined at its start on a TCD channel whose first peak (the injection transient, near 1 s) came before the τ
-/// started from the median width (3.3 s), and the run fell back to slow per-cluster fits.
-fn shrink_before_first_apex(v: &mut [f64; 3], free: [bool; 3], seeds: &[PeakSeed]) {
-    let first_apex = seeds.iter().map(|s| s.apex_time_s).fold(f64::INFINITY, f64::min);
-    let room = 0.5 * (first_apex - v[0]);
-    let fixed = if free[1] { 0.0 } else { 0.5 * v[1] } + if free[2] { 0.0 } else { v[2] };
-    let movable = if free[1] { 0.5 * v[1] } else { 0.0 } + if free[2] { v[2] } else { 0.0 };
-    if room.is_finite() && room > fixed && movable > 0.0 && fixed + movable > room {
-        let factor = (room - fixed) / movable;
-        for i in [1, 2].into_iter().filter(|&i| free[i]) {
-            v[i] *= factor;
-        }
-    }
 }
 
 /// `inner` with each tolerance raised to `outer`'s where that is looser.

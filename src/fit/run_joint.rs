@@ -1,14 +1,18 @@
 //! Stage 2 of a run fit ([`fit_run`](super::run_fit::fit_run)): the joint fit of every peak's (mean, kinetic sd)
-//! with the free run-level values t0, t1 and τ, started from the warm-up cluster fits.
+//! with the free run-level values t0, t1 and τ, started from the warm-up cluster fits; its starting values' room
+//! before the first peak, and the per-cluster reports at its solution (stage 3).
 
-use super::column_fit::{AreaMode, measured_area};
-use super::joint::{JointModel, PeakEval, SIGMA_MAX_OF_WINDOW, column_with, theta_from};
+use rayon::prelude::*;
+
+use super::column_fit::{AreaMode, fit_cluster_from, measured_area};
+use super::joint::{JointModel, PeakEval, SIGMA_MAX_OF_WINDOW, column_with, kinetics_from, theta_from};
 use super::observer::Observer;
 use super::options::FitOptions;
 use super::problem::Bound;
 use super::report::FitReport;
-use super::run_fit::{ClusterResult, Context};
+use super::run_fit::{ClusterResult, Context, PeakSeed};
 use super::varpro::{SeparableModel, fit_separable};
+use crate::model::Column;
 
 /// What the joint fit returns: its report, the fitted (t0, t1, τ) in s, each cluster's θ as warm starts and each
 /// cluster's final state for its report.
@@ -102,4 +106,61 @@ pub(super) fn joint_fit(
         })
         .collect();
     Ok((report, values, warm, states))
+}
+
+impl Context<'_> {
+    /// Every cluster's fit at `column` started from its state at the joint solution (in parallel), reusing the
+    /// joint fit's last evaluations where they match; `warm` holds each cluster's (k_a, k_d) for a failed fit.
+    pub(super) fn fit_all_from(
+        &self,
+        column: &Column,
+        states: Vec<ClusterState>,
+        warm: &[Option<Vec<f64>>],
+        options: &FitOptions,
+    ) -> Vec<ClusterResult> {
+        states
+            .into_par_iter()
+            .enumerate()
+            .map(|(c, state)| {
+                let cl = &self.clusters[c];
+                let (t, y) = (&self.t[cl.lo..cl.hi], &self.y[cl.lo..cl.hi]);
+                let (fixed, degree) = (self.fixed_areas(c), Some(self.degree));
+                let report =
+                    fit_cluster_from(t, y, column, &state.mean_sigma, state.evaluations, &fixed, degree, options);
+                match report {
+                    Ok(r) => ClusterResult { theta: r.values[..state.mean_sigma.len()].to_vec(), report: Ok(r) },
+                    Err(e) => ClusterResult {
+                        report: Err(e.to_string()),
+                        theta: warm[c].clone().unwrap_or_else(|| {
+                            let pairs = state.mean_sigma.chunks_exact(2);
+                            pairs.flat_map(|p| <[f64; 2]>::from(kinetics_or_nan(column, p[0], p[1]))).collect()
+                        }),
+                    },
+                }
+            })
+            .collect()
+    }
+}
+
+/// Every peak's mean lies after t0 + t1/2 + τ (k' ≥ 0), so the starting run-level values `v` = (t0, t1, τ), s,
+/// must leave room before the earliest apex: when t0 is before it but t1/2 + τ take more than half of what is
+/// left, the free ones of t1 and τ shrink by a common factor to half of it. Without this the joint model was
+/// undefined at its start on a TCD channel whose first peak (the injection transient, near 1 s) came before the τ
+/// started from the median width (3.3 s), and the run fell back to slow per-cluster fits.
+pub(super) fn shrink_before_first_apex(v: &mut [f64; 3], free: [bool; 3], seeds: &[PeakSeed]) {
+    let first_apex = seeds.iter().map(|s| s.apex_time_s).fold(f64::INFINITY, f64::min);
+    let room = 0.5 * (first_apex - v[0]);
+    let fixed = if free[1] { 0.0 } else { 0.5 * v[1] } + if free[2] { 0.0 } else { v[2] };
+    let movable = if free[1] { 0.5 * v[1] } else { 0.0 } + if free[2] { v[2] } else { 0.0 };
+    if room.is_finite() && room > fixed && movable > 0.0 && fixed + movable > room {
+        let factor = (room - fixed) / movable;
+        for i in [1, 2].into_iter().filter(|&i| free[i]) {
+            v[i] *= factor;
+        }
+    }
+}
+
+/// (k_a, k_d) in 1/s of a peak with mean time `mean_s` and kinetic σ `sigma_s` (s) on `column`; NaN if undefined.
+fn kinetics_or_nan(column: &Column, mean_s: f64, sigma_s: f64) -> (f64, f64) {
+    kinetics_from(column, mean_s, sigma_s).unwrap_or((f64::NAN, f64::NAN))
 }
