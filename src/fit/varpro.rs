@@ -135,7 +135,42 @@ fn block_params(
         .collect()
 }
 
-impl<M: SeparableModel> Projected<'_, M> {
+impl<'a, M: SeparableModel> Projected<'a, M> {
+    /// The projected problem over `model` and data `y` (n values), with `fixed` coefficients (one per basis
+    /// column, `None` fitted), per column whether it is held `nonneg`, the model's derivative `structure` and
+    /// `blocks`; nothing is evaluated or factorised yet.
+    fn new(
+        model: &'a mut M,
+        y: &'a [f64],
+        fixed: Vec<Option<f64>>,
+        nonneg: Vec<bool>,
+        structure: Vec<(usize, usize)>,
+        blocks: Option<Vec<(std::ops::Range<usize>, Vec<usize>)>>,
+    ) -> Self {
+        let (n, m) = (y.len(), fixed.len());
+        let free_cols: Vec<usize> = (0..m).filter(|&j| fixed[j].is_none()).collect();
+        Projected {
+            block_params: block_params(&structure, blocks.as_deref()),
+            dphi: DMatrix::zeros(n, structure.len()),
+            model,
+            y,
+            fixed,
+            base_free: free_cols.clone(),
+            free_cols,
+            nonneg,
+            structure,
+            blocks,
+            phi: DMatrix::zeros(n, m),
+            u: DMatrix::zeros(n, 0),
+            s_inv: vec![],
+            v: DMatrix::zeros(0, 0),
+            coef: vec![0.0; m],
+            resid: DVector::zeros(n),
+            cached_theta: None,
+            block_k: Vec::new(),
+        }
+    }
+
     /// Thin SVD factors (U, S⁻¹, V) of the basis columns `free_cols` at the current `phi`, per block.
     fn factorize(&mut self, n: usize) -> bool {
         let mf = self.free_cols.len();
@@ -408,28 +443,7 @@ pub fn fit_separable<M: SeparableModel>(
             return Err(FitError::SizeMismatch { what: "block structure: rows or columns out of range".into() });
         }
     }
-    let nd = structure.len();
-    let params_of_blocks = block_params(&structure, blocks.as_deref());
-    let mut proj = Projected {
-        model,
-        y,
-        fixed: fixed.clone(),
-        base_free: free_cols.clone(),
-        free_cols: free_cols.clone(),
-        nonneg,
-        structure: structure.clone(),
-        blocks,
-        phi: DMatrix::zeros(n, m),
-        dphi: DMatrix::zeros(n, nd),
-        u: DMatrix::zeros(n, 0),
-        s_inv: vec![],
-        v: DMatrix::zeros(0, 0),
-        coef: vec![0.0; m],
-        resid: DVector::zeros(n),
-        cached_theta: None,
-        block_k: Vec::new(),
-        block_params: params_of_blocks,
-    };
+    let mut proj = Projected::new(model, y, fixed.clone(), nonneg, structure.clone(), blocks);
     let mut out = if n_free_theta == 0 {
         if theta0.iter().any(|v| !v.is_finite()) {
             return Err(FitError::NonFiniteInput { what: "initial nonlinear parameter".into() });

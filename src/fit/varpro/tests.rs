@@ -12,29 +12,8 @@ fn projected<'a, M: SeparableModel>(
     fixed: &[Option<f64>],
     blocks: Option<Vec<(std::ops::Range<usize>, Vec<usize>)>>,
 ) -> Projected<'a, M> {
-    let (n, m) = (y.len(), model.n_basis());
-    let structure = model.derivative_structure();
-    let free_cols: Vec<usize> = (0..m).filter(|&j| fixed[j].is_none()).collect();
-    Projected {
-        block_params: block_params(&structure, blocks.as_deref()),
-        dphi: DMatrix::zeros(n, structure.len()),
-        model,
-        y,
-        fixed: fixed.to_vec(),
-        base_free: free_cols.clone(),
-        free_cols,
-        nonneg: vec![false; m],
-        structure,
-        blocks,
-        phi: DMatrix::zeros(n, m),
-        u: DMatrix::zeros(n, 0),
-        s_inv: vec![],
-        v: DMatrix::zeros(0, 0),
-        coef: vec![0.0; m],
-        resid: DVector::zeros(n),
-        cached_theta: None,
-        block_k: Vec::new(),
-    }
+    let (m, structure) = (model.n_basis(), model.derivative_structure());
+    Projected::new(model, y, fixed.to_vec(), vec![false; m], structure, blocks)
 }
 
 #[test]
