@@ -4,8 +4,10 @@
 //! - `closed_form`: the five peaks summed on one core (sequential, no rayon);
 //! - `closed_form_with_derivatives`: signal plus ∂/∂k_a, ∂/∂k_d, ∂/∂A, ∂/∂t0 for every peak;
 //! - `closed_form_inlet_tail_2.5s`: the same curve with τ = 2.5 s;
-//! - `quadrature_701_samples`: `model::quadrature::peak_signal` for the five peaks on every tenth sample
-//!   (0–700 s every 1 s), because adaptive quadrature is orders of magnitude slower; scale by 10 to compare.
+//! - group "..._peer", `quadrature`: `model::quadrature::peak_signal` for the five peaks on the same samples.
+//!
+//! At the end it prints the closed form's and the quadrature's best times measured in the same run and their
+//! ratio.
 //!
 //! Run: `cargo bench --no-default-features --bench model -- --quick`.
 
@@ -54,6 +56,39 @@ fn btex(c: &mut Criterion) {
         })
     });
     g.finish();
+
+    // The ratio, measured here in one run (best of several passes each, interleaved, one core), so that it can be
+    // read off even on a loaded machine where the absolute figures drift.
+    let best = |f: &dyn Fn()| {
+        (0..5)
+            .map(|_| {
+                let start = std::time::Instant::now();
+                f();
+                start.elapsed().as_secs_f64()
+            })
+            .fold(f64::INFINITY, f64::min)
+    };
+    let (mut closed_s, mut quad_s) = (f64::INFINITY, f64::INFINITY);
+    for _ in 0..3 {
+        closed_s = closed_s.min(
+            best(&|| {
+                for _ in 0..100 {
+                    black_box(closed::sum_signal_sequential(black_box(&column), black_box(&peaks), black_box(&times)));
+                }
+            }) / 100.0,
+        );
+        quad_s = quad_s.min(best(&|| {
+            for p in &peaks {
+                black_box(quadrature::peak_signal(black_box(&column), p, black_box(&times)));
+            }
+        }));
+    }
+    println!(
+        "same run: closed form {:.1} us, quadrature {:.2} ms, ratio {:.0}x",
+        closed_s * 1e6,
+        quad_s * 1e3,
+        quad_s / closed_s
+    );
 }
 
 criterion_group!(benches, btex);

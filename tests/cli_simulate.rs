@@ -109,8 +109,20 @@ fn bad_input_exits_nonzero_naming_the_field_and_the_file() {
     assert_eq!(missing.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&missing.stderr).contains("/nonexistent/x.json"));
     let path = write_session(dir.path(), "ok.json", &good);
-    let bad_step =
-        elute().args(["simulate", path.to_str().unwrap(), "--from", "0", "--to", "1", "--step", "0"]).output().unwrap();
-    assert_eq!(bad_step.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&bad_step.stderr).contains("--step"));
+    // A zero or negative step, or a range that runs backwards, is refused with a message that says so (a negative
+    // step once reached the argument parser as "unexpected argument '-0'").
+    for (from, to, step, needle) in [
+        ("0", "1", "0", "--step must be a finite number of seconds greater than 0 (got 0 s)"),
+        ("0", "1", "-0.5", "--step must be a finite number of seconds greater than 0 (got -0.5 s)"),
+        ("0", "1", "-0", "--step must be a finite number of seconds greater than 0"),
+        ("10", "1", "0.5", "--to (1 s) is before --from (10 s)"),
+    ] {
+        let out = elute()
+            .args(["simulate", path.to_str().unwrap(), "--from", from, "--to", to, "--step", step])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{from} {to} {step}: {err}");
+        assert!(err.contains(needle), "{from} {to} {step}: {err}");
+    }
 }

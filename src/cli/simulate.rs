@@ -24,8 +24,8 @@ pub struct SimulateArgs {
     /// Last sample time, s (included when the step divides the range).
     #[arg(long = "to", allow_negative_numbers = true)]
     pub to_s: f64,
-    /// Sampling step, s (> 0).
-    #[arg(long = "step")]
+    /// Sampling step, s (> 0). Negative values are parsed (and refused with a message), not taken for options.
+    #[arg(long = "step", allow_negative_numbers = true)]
     pub step_s: f64,
     /// Evaluation method.
     #[arg(long, value_enum, default_value_t = MethodArg::Closed)]
@@ -62,10 +62,10 @@ pub fn time_grid(from_s: f64, to_s: f64, step_s: f64) -> anyhow::Result<Vec<f64>
         bail!("--from and --to must be finite numbers of seconds");
     }
     if !(step_s.is_finite() && step_s > 0.0) {
-        bail!("--step must be a finite number of seconds greater than 0 (got {step_s})");
+        bail!("--step must be a finite number of seconds greater than 0 (got {step_s} s)");
     }
     if to_s < from_s {
-        bail!("--to ({to_s} s) is before --from ({from_s} s)");
+        bail!("--to ({to_s} s) is before --from ({from_s} s): give the earlier time as --from");
     }
     let intervals = ((to_s - from_s) / step_s * (1.0 + 1e-12)).floor();
     if intervals >= MAX_SAMPLES as f64 {

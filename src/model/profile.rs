@@ -6,7 +6,7 @@
 //! c(x, t)/c0 = p(ξ)/p0 · [S_ξ(t − t0(ξ)) − S_ξ(t − t0(ξ) − t1)], with the inlet tail when τ > 0.
 //! At ξ = 1 this is the outlet curve r·ΔS; at ξ = 0 it is the inlet pulse.
 
-use super::closed::{PeakSetup, s_values};
+use super::closed::{PeakSetup, delta_s, s_values};
 use super::{Column, Peak};
 
 /// Gas-phase concentration c(x, t)/c0 of `peak` at time `time_s` (s) at each x = fraction·L (fractions clamped
@@ -20,9 +20,8 @@ pub fn concentration_profile(column: &Column, peak: &Peak, time_s: f64, fraction
             let mu = column.alpha() * peak.ka_per_s * t0;
             let ps = PeakSetup::from_parts(mu, peak.kd_per_s, t0, t1, column.inlet_tail_s(), 1.0, false);
             let t = [time_s];
-            let hi = s_values(&ps, &t, t0, false).0[0];
-            let lo = s_values(&ps, &t, t0 + t1, false).0[0];
-            column.pressure_fraction(xi) * (hi - lo)
+            let (hi, lo) = (s_values(&ps, &t, t0, false), s_values(&ps, &t, t0 + t1, false));
+            column.pressure_fraction(xi) * delta_s(&ps, &t, &hi, Some(&lo), None, 0)[0]
         })
         .collect()
 }

@@ -19,12 +19,14 @@
 //! g(v) = 2√μ·e^{−v²}·I1e(2√μ(√μ + v)): a bump of width about 1 around v ≈ 0 for every μ (in T its relative
 //! width shrinks like √(2/μ)). Outside v ∈ [−7, 7] the kernel is below e^{−49} of its peak and is dropped.
 //! Each window is split at the mode v = 0 and integrated by globally adaptive Gauss–Kronrod (G7K15, QUADPACK's
-//! error estimate). Working in v (not in T or √(k_d T)) keeps the window ends accurate to ulp(7), not ulp(√μ),
-//! which matters when the window is much narrower than the kernel (μ = 1e6: 0.1 wide in v).
+//! error estimate), in the offset back from the window's top: the window keeps the length computed without
+//! cancellation, which matters when it is much narrower than the kernel (t1 ≪ σ: at μ = 1e6 it can be 1e-7 wide
+//! in v, where independent roundings of its two ends in v would cost 1e-9 of its mass).
 //!
 //! With an inlet tail τ > 0 (gc-model §8) the inlet rectangle passed through a first-order lag is known exactly,
 //! w(s) = 1 − e^{−s/τ} on [0, t1) and (1 − e^{−t1/τ})·e^{−(s − t1)/τ} after, so
-//! y_τ(t) = (A/t1)·[e^{−μ} w(θ) + ∫_0^θ h_c(T) w(θ − T) dT], one integral with breakpoints at the kinks of w.
+//! y_τ(t) = (A/t1)·[e^{−μ} w(θ) + ∫_0^θ h_c(T) w(θ − T) dT], one integral in the lag θ − T with breakpoints
+//! where w or the kernel changes scale.
 
 use super::{Column, Peak};
 
@@ -34,6 +36,8 @@ const REL_TOL: f64 = 1e-14;
 const ABS_TOL_OF_PEAK: f64 = 1e-15;
 /// Half-width of the kernel's support in v = √(k_d T) − √μ: e^{−49} ≈ 5e-22 of the peak is dropped outside.
 const SUPPORT_HALF_WIDTH_V: f64 = 7.0;
+/// Lags past t1 + this many τ are dropped from the tailed integral (the lagged inlet is below e^−60 there).
+const TAIL_MEMORY_TAU: f64 = 60.0;
 /// Most panels one integral may use (a smooth window needs 1–20).
 const MAX_PANELS: usize = 200;
 
@@ -146,26 +150,29 @@ impl WindowKernel {
     }
 
     /// ∫_{max(0, θ−t1)}^{max(0, θ)} h_c(T) dT (dimensionless).
+    ///
+    /// Integrated in the offset s = v(θ) − v ≥ 0 back from the window's top, so that the window keeps the
+    /// length computed without cancellation: where it is much narrower than the kernel (t1 ≪ σ), its ends in v
+    /// would carry independent rounding errors of ulp(v), up to 2e-8 of the window at μ = 1e6, k_d = 0.01 1/s,
+    /// t1 = 0.01 s.
     fn window_integral(&self, theta_s: f64) -> f64 {
         if self.mu <= 0.0 || theta_s <= 0.0 {
             return 0.0;
         }
         let (lo, hi) = self.support_v();
         let top = self.v_of(theta_s);
-        // The window's length in v is computed without cancellation: where the window is much narrower than the
-        // kernel (t1 ≪ σ), its ends must not carry independent rounding errors of the size of ulp(√μ).
-        let bottom = if theta_s > self.t1_s {
+        let length = if theta_s > self.t1_s {
             let kd = self.kd_per_s;
-            let length = kd * self.t1_s / ((kd * theta_s).sqrt() + (kd * (theta_s - self.t1_s)).sqrt());
-            top - length
+            kd * self.t1_s / ((kd * theta_s).sqrt() + (kd * (theta_s - self.t1_s)).sqrt())
         } else {
-            -self.sqrt_mu
+            top + self.sqrt_mu
         };
-        let (a, b) = (bottom.max(lo), top.min(hi));
+        // s ∈ [max(0, top − hi), min(length, top − lo)], split at the mode (v = 0, s = top).
+        let (a, b) = ((top - hi).max(0.0), length.min(top - lo));
         if a >= b {
             return 0.0;
         }
-        integrate(&|v| self.kernel_v(v), &[a, 0.0, b], self.abs_tol)
+        integrate(&|s| self.kernel_v(top - s), &[a, top, b], self.abs_tol)
     }
 
     /// The inlet rectangle [0, t1) passed through the lag (1/τ)e^{−s/τ}, at `s_s` seconds after the injection start.
@@ -180,26 +187,34 @@ impl WindowKernel {
         }
     }
 
-    /// ∫_0^θ h_c(T) w(θ − T) dT with the lagged inlet w (inlet tail τ > 0), in v with a breakpoint at the kink
-    /// of w at T = θ − t1.
+    /// ∫_0^θ h_c(T) w(θ − T) dT with the lagged inlet w (inlet tail τ > 0), in the lag s = θ − T.
+    ///
+    /// In s the inlet profile w is placed exactly (no large times are subtracted to find it), and the integral is
+    /// split where either factor changes scale: at the kink of w (s = t1), at multiples of τ after s = 0 and
+    /// after t1, and at the kernel's mode and flanks. Without these breakpoints an adaptive rule can step over a
+    /// profile of width τ inside a kernel thousands of seconds wide and return 0. Lags past t1 + 60τ, where w is
+    /// below e^−60 of its peak, are dropped.
     fn tailed_integral(&self, theta_s: f64) -> f64 {
         if self.mu <= 0.0 || theta_s <= 0.0 {
             return 0.0;
         }
         let (lo, hi) = self.support_v();
-        let b = self.v_of(theta_s).min(hi);
-        if lo >= b {
+        let (t1, tau, kd) = (self.t1_s, self.tau_s, self.kd_per_s);
+        // T(v) = (√μ + v)²/k_d, the time after t0 at which the kernel sits at v.
+        let t_of = |v: f64| (self.sqrt_mu + v).powi(2) / kd;
+        let s_min = (theta_s - t_of(hi)).max(0.0);
+        let s_max = (theta_s - t_of(lo)).min(theta_s).min(t1 + TAIL_MEMORY_TAU * tau);
+        if s_min >= s_max {
             return 0.0;
         }
-        let kd = self.kd_per_s;
-        // θ − T(v) = (k_d θ − μ − v(2√μ + v))/k_d, without subtracting two large times.
-        let excess = kd * theta_s - self.mu;
-        let f = |v: f64| {
-            let lag_s = (excess - v * (2.0 * self.sqrt_mu + v)) / kd;
-            self.kernel_v(v) * self.lagged_inlet(lag_s)
-        };
-        let kink = if theta_s > self.t1_s { self.v_of(theta_s - self.t1_s) } else { lo };
-        integrate(&f, &[lo, kink, 0.0, b], self.abs_tol)
+        let mut points = vec![s_min, t1];
+        for k in [0.25, 1.0, 3.0, 8.0, 20.0, 40.0] {
+            points.extend([k * tau, t1 + k * tau]);
+        }
+        points.extend([-3.0, -1.0, 0.0, 1.0, 3.0].iter().filter(|&&v| v > lo).map(|&v| theta_s - t_of(v)));
+        points.push(s_max);
+        let f = |s: f64| impulse_kernel(self.mu, kd, theta_s - s) * self.lagged_inlet(s);
+        integrate(&f, &points, self.abs_tol)
     }
 }
 

@@ -11,7 +11,7 @@
 //! t1 far below the peak width they carry an absolute error of about 1e-16 of their parts' size.
 
 use super::tail::CHANNELS;
-use super::{Active, PeakSetup, delta_s, grid_shift, s_values};
+use super::{Active, PeakSetup, Tailed, delta_s, grid_shift, s_values};
 use crate::model::{Column, Peak};
 
 /// One peak's signal and its partial derivatives on a time grid (one value per sample).
@@ -37,7 +37,8 @@ pub struct PeakDerivatives {
 
 /// Per-sample values of one θ sequence: S (or S_τ), ψ (or ψ∗k), θf (or (θf)∗k) and the density h (or h∗k).
 struct Seq {
-    s: Vec<f64>,
+    /// S_τ and Q.
+    values: Tailed,
     psi: Vec<f64>,
     thf: Vec<f64>,
     dens: Vec<f64>,
@@ -47,13 +48,13 @@ struct Seq {
 
 fn sequence(ps: &PeakSetup, times: &[f64], offset: f64) -> Seq {
     let n = times.len();
-    let (s, ch) = s_values(ps, times, offset, true);
+    let values = s_values(ps, times, offset, true);
     let (mut psi, mut thf, mut dens) = (vec![0.0; n], vec![0.0; n], vec![0.0; n]);
     let mut ds_dtau = vec![0.0; n];
     let k = &ps.kernel;
     if ps.tau > 0.0 {
         let inv_tau = 1.0 / ps.tau;
-        for (i, c) in ch.iter().enumerate() {
+        for (i, c) in values.ch.iter().enumerate() {
             let c: &[f64; CHANNELS] = c;
             dens[i] = c[0] * inv_tau;
             psi[i] = c[1];
@@ -76,7 +77,7 @@ fn sequence(ps: &PeakSetup, times: &[f64], offset: f64) -> Seq {
             }
         }
     }
-    Seq { s, psi, thf, dens, ds_dtau }
+    Seq { values, psi, thf, dens, ds_dtau }
 }
 
 /// y(t) of one peak and its analytic derivatives with respect to k_a, k_d, the area A, t0, t1 and τ, on `times_s`
@@ -103,7 +104,7 @@ pub fn peak_signal_with_derivatives(column: &Column, peak: &Peak, times_s: &[f64
     let a = sequence(&ps, times, ps.t0);
     let b = if shift.is_none() { Some(sequence(&ps, times, ps.t0 + ps.t1)) } else { None };
     let r = ps.height;
-    let ds = delta_s(&ps, times, &a.s, b.as_ref().map(|b| b.s.as_slice()), shift, 0);
+    let ds = delta_s(&ps, times, &a.values, b.as_ref().map(|b| &b.values), shift, 0);
     for (i, &dsi) in ds.iter().enumerate() {
         let (psi, thf, dens, dtau) = match (&b, shift) {
             (Some(b), _) => (b.psi[i], b.thf[i], b.dens[i], b.ds_dtau[i]),

@@ -12,7 +12,7 @@
 //! Work is skipped where y is exactly 0 (before t0, and after the support plus t1 without a tail). On a uniform
 //! grid whose step divides t1, S(θ − t1) is S at an earlier sample, so S is evaluated once per sample.
 //! When t1 is short against the peak width, S(θ) − S(θ − t1) would cancel, so the density is integrated over
-//! [θ − t1, θ] directly (τ = 0 only).
+//! [θ − t1, θ] directly (with a tail, S_τ = S − Q and only the S part is replaced).
 
 pub mod bessel;
 pub mod derivatives;
@@ -30,7 +30,10 @@ use tail::{CHANNELS, TailConvolver};
 const CANCELLATION_U: f64 = PANEL_WIDTH_U / 64.0;
 /// Peaks × samples above which [`sum_signal`] runs peaks in parallel.
 const PARALLEL_WORK: usize = 100_000;
-/// τ below this fraction of the peak's width in θ counts as no tail (the effect is below 1e-14).
+/// τ below this fraction of the peak's width in θ counts as no tail. The tail moves a smooth peak by about
+/// τ·|y′| ≤ τ/width of its height, below 1e-14; next to a jump of the e^−μ rectangle it matters only within
+/// about 40τ ≤ 4e-13 widths of the jump, where which side of the jump a sample falls on already depends on how
+/// its time was rounded.
 const NEGLIGIBLE_TAU: f64 = 1e-14;
 
 /// S(θ) as a function of μ and x = k_d·θ: the step response of the column (the CDF of the outlet time,
@@ -177,7 +180,10 @@ pub(crate) fn s_sorted(k: &Kernel, kd: f64, times: &[f64], offset: f64, out: &mu
     out[i..n].fill(k.s_end);
 }
 
-/// Index range [i0, end) of samples where y can be non-zero.
+/// Index range [i0, end) of samples where y can be non-zero: from t0 on, and without a tail up to where θ − t1
+/// passes the support's end (beyond, S is at its end value at both ends of the window and y is exactly 0; see
+/// [`panels::HALF_SUPPORT_U`] for why the true signal there is below 1e-15 of the peak's height). With a tail
+/// every later sample is computed: the tail's state decays but never ends.
 pub(crate) struct Active {
     pub i0: usize,
     pub end: usize,
@@ -197,46 +203,52 @@ impl Active {
     }
 }
 
-/// S (and, with a tail, S_τ) on the samples [i0, end) of `times` with θ = t − offset; θ < 0 gives 0.
-/// With a tail also returns the convolution channels (Q, ψ∗k, (θf)∗k) per sample.
-pub(crate) fn s_values(
-    ps: &PeakSetup,
-    times: &[f64],
-    offset: f64,
-    derivatives: bool,
-) -> (Vec<f64>, Vec<[f64; CHANNELS]>) {
+/// One evaluation of the (tailed) step response on a set of samples.
+pub(crate) struct Tailed {
+    /// S_τ = S − Q (S without a tail).
+    pub s: Vec<f64>,
+    /// Q, the part of S that the tail holds back (empty without a tail).
+    pub q: Vec<f64>,
+    /// The convolution channels (Q, ψ∗k, (θf)∗k, Ψ) per sample (empty without a tail).
+    pub ch: Vec<[f64; CHANNELS]>,
+}
+
+/// S (and, with a tail, S_τ) on the samples of `times` with θ = t − offset; θ < 0 gives 0. With a tail also
+/// the convolution channels per sample.
+pub(crate) fn s_values(ps: &PeakSetup, times: &[f64], offset: f64, derivatives: bool) -> Tailed {
     let mut s = vec![0.0; times.len()];
     s_sorted(&ps.kernel, ps.kd, times, offset, &mut s);
     if ps.tau <= 0.0 {
-        return (s, Vec::new());
+        return Tailed { s, q: Vec::new(), ch: Vec::new() };
     }
     let start = times.partition_point(|&t| t - offset < 0.0);
     let thetas: Vec<f64> = times[start..].iter().map(|&t| t - offset).collect();
     let mut ch = vec![[0.0; CHANNELS]; times.len()];
     TailConvolver::new(&ps.kernel, ps.kd, ps.tau, derivatives).run(&thetas, &mut ch[start..]);
-    for (sv, c) in s[start..].iter_mut().zip(&ch[start..]) {
-        *sv -= c[0];
+    let q: Vec<f64> = ch.iter().map(|c| c[0]).collect();
+    for (sv, q) in s.iter_mut().zip(&q) {
+        *sv -= q;
     }
-    (s, ch)
+    Tailed { s, q, ch }
 }
 
 /// ΔS_i = S(θ_i) − S(θ_i − t1) (tailed when τ > 0) on the active samples `times` (θ = t − t0), from the values
-/// `hi` = S(θ_i) and, without a grid shift, a second evaluation; with τ = 0 the nearly cancelling samples are
+/// `hi` = S(θ_i) and, without a grid shift, a second evaluation `lo`; the nearly cancelling samples are
 /// replaced by a direct integral. With a shift, the `flat` samples just before `times` have S = e^−μ and
 /// earlier ones S = 0.
 pub(crate) fn delta_s(
     ps: &PeakSetup,
     times: &[f64],
-    hi: &[f64],
-    lo: Option<&[f64]>,
+    hi: &Tailed,
+    lo: Option<&Tailed>,
     shift: Option<usize>,
     flat: usize,
 ) -> Vec<f64> {
     let mut ds: Vec<f64> = match (lo, shift) {
-        (Some(lo), _) => hi.iter().zip(lo).map(|(h, l)| h - l).collect(),
+        (Some(lo), _) => hi.s.iter().zip(&lo.s).map(|(h, l)| h - l).collect(),
         (None, Some(m)) => {
-            let n = hi.len();
-            let mut ds = hi.to_vec();
+            let n = hi.s.len();
+            let mut ds = hi.s.clone();
             // i < m: S(θ_i − t1) is e^−μ for the `flat` samples just before `times`, 0 before them.
             for (i, d) in ds.iter_mut().enumerate().take(m.min(n)) {
                 if m - i <= flat {
@@ -244,7 +256,7 @@ pub(crate) fn delta_s(
                 }
             }
             if n > m {
-                for (d, before) in ds[m..].iter_mut().zip(&hi[..n - m]) {
+                for (d, before) in ds[m..].iter_mut().zip(&hi.s[..n - m]) {
                     *d -= before;
                 }
             }
@@ -252,9 +264,22 @@ pub(crate) fn delta_s(
         }
         (None, None) => unreachable!("either a second evaluation or a grid shift"),
     };
-    if ps.tau <= 0.0 {
-        fix_cancellation(ps, times, &mut ds);
-    }
+    // Whether S(θ_i − t1) was taken at θ < 0 (as 0), decided exactly as the evaluation above decided it, so that
+    // the direct integral below agrees with it on which side of the jump at θ − t1 = 0 a sample is.
+    let lo_negative = |i: usize| match shift {
+        Some(m) if lo.is_none() => i + flat < m,
+        _ => times[i] - (ps.t0 + ps.t1) < 0.0,
+    };
+    // With a tail, S_τ = S − Q: the untailed difference is replaced, the difference of the Q's kept.
+    let q_lo = |i: usize| -> f64 {
+        match (lo, shift) {
+            (Some(lo), _) => lo.q[i],
+            (None, Some(m)) if i >= m => hi.q[i - m],
+            _ => 0.0,
+        }
+    };
+    let q_diff = |i: usize| if ps.tau > 0.0 { hi.q[i] - q_lo(i) } else { 0.0 };
+    fix_cancellation(ps, times, &mut ds, lo_negative, q_diff);
     ds
 }
 
@@ -266,7 +291,8 @@ pub(crate) fn add_with_shift(column: &Column, peak: &Peak, times_s: &[f64], shif
         return;
     }
     let r = ps.height;
-    // Without a tail, S = e^−μ on [0, θ_lo): there y = r·e^−μ while θ − t1 < 0 (the delta rectangle), else 0.
+    // Without a tail, S = e^−μ on [0, θ_lo): there y = r·e^−μ while θ − t1 < 0 (the delta rectangle), else 0
+    // (the continuous part below the support is below 1e-15 of the peak, see `panels::HALF_SUPPORT_U`).
     let j0 = if ps.tau > 0.0 {
         act.i0
     } else {
@@ -290,37 +316,49 @@ pub(crate) fn add_with_shift(column: &Column, peak: &Peak, times_s: &[f64], shif
         return;
     }
     let times = &times_s[j0..act.end];
-    let (hi, _) = s_values(&ps, times, ps.t0, false);
-    let lo = if shift.is_none() { Some(s_values(&ps, times, ps.t0 + ps.t1, false).0) } else { None };
-    let ds = delta_s(&ps, times, &hi, lo.as_deref(), shift, j0 - act.i0);
+    let hi = s_values(&ps, times, ps.t0, false);
+    let lo = if shift.is_none() { Some(s_values(&ps, times, ps.t0 + ps.t1, false)) } else { None };
+    let ds = delta_s(&ps, times, &hi, lo.as_ref(), shift, j0 - act.i0);
     for (o, d) in out[j0..act.end].iter_mut().zip(&ds) {
         *o += r * d;
     }
 }
 
 /// Replaces S(θ) − S(θ − t1) by the direct integral over [θ − t1, θ] where the two nearly cancel (t1 ≪ peak
-/// width): the width in u is computed as k_d·t1/(u + u′), so no digit is lost.
-fn fix_cancellation(ps: &PeakSetup, times: &[f64], ds: &mut [f64]) {
+/// width): the width in u is computed as k_d·t1/(u + u′), so no digit is lost. `lo_negative(i)` says whether
+/// S(θ_i − t1) counts as taken before the jump at 0 (then S(θ_i) − 0 includes the e^−μ step). With a tail,
+/// `q_diff(i)` is Q(θ_i) − Q(θ_i − t1) (S_τ = S − Q), which is kept: it is the smooth, small part and carries no
+/// cancellation of S's size.
+fn fix_cancellation(
+    ps: &PeakSetup,
+    times: &[f64],
+    ds: &mut [f64],
+    lo_negative: impl Fn(usize) -> bool,
+    q_diff: impl Fn(usize) -> f64,
+) {
     let k = &ps.kernel;
     if k.panels().is_empty() || !k.has_density || ps.kd * ps.t1 / (2.0 * k.u_hi) >= CANCELLATION_U {
         return;
     }
-    for (d, &t) in ds.iter_mut().zip(times) {
+    for (i, (d, &t)) in ds.iter_mut().zip(times).enumerate() {
         let theta = t - ps.t0;
         let u = (ps.kd * theta).sqrt();
         if u <= k.u_lo {
             continue;
         }
         let theta_lo = theta - ps.t1;
-        let u_lo = (ps.kd * theta_lo.max(0.0)).sqrt();
         // u − u_lo without cancellation: (u² − u_lo²)/(u + u_lo).
-        let du = if theta_lo >= 0.0 { ps.kd * ps.t1 / (u + u_lo) } else { u };
+        let (u_lo, du) = if theta_lo > 0.0 {
+            let u_lo = (ps.kd * theta_lo).sqrt();
+            (u_lo, ps.kd * ps.t1 / (u + u_lo))
+        } else {
+            (0.0, u)
+        };
         if du >= CANCELLATION_U {
             continue;
         }
-        // The delta only when θ − t1 < 0 ≤ θ.
-        let delta = if theta_lo < 0.0 { k.exp_neg_mu } else { 0.0 };
-        *d = k.mass_between(u_lo, du) + delta;
+        let delta = if lo_negative(i) { k.exp_neg_mu } else { 0.0 };
+        *d = k.mass_between(u_lo, du) + delta - q_diff(i);
     }
 }
 
