@@ -14,6 +14,6 @@ cd "$(dirname "$0")/.."
 CASES=${CASES:-20000}
 echo "== $CASES random cases per check, release build"
 start=$(date +%s)
-ELUTE_VERIFY_CASES=$CASES cargo test --release --test model_domain -- --nocapture --test-threads 1 2>&1 \
+ELUTE_VERIFY_CASES=$CASES cargo test --release --test it model_domain -- --nocapture --test-threads 1 2>&1 \
   | grep -E "worst|panicked|test result|error" || true
 echo "== $(( $(date +%s) - start )) s"

@@ -5,9 +5,10 @@ use std::path::PathBuf;
 
 use egui::{Key, KeyboardShortcut, Modifiers};
 
+use super::params::ParamMode;
+use super::settings::ThemeChoice;
 use super::state::Gesture;
-use crate::model::{Column, Peak};
-use crate::session::Baseline;
+use crate::model::{Baseline, Column, Method, Peak};
 
 /// A command without parameters: menus, toolbar buttons and shortcuts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -150,7 +151,25 @@ impl Command {
     ];
 }
 
-/// Everything the user can ask for. Panels return these; the app applies them after drawing.
+/// A change to the view settings (not to the document: no undo step).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Setting {
+    /// The time axis in minutes (true) or seconds.
+    Minutes(bool),
+    /// What the peak sliders show.
+    ParamMode(ParamMode),
+    /// The peak detection threshold, in noise standard deviations.
+    Threshold(f64),
+    /// The colour theme.
+    Theme(ThemeChoice),
+    /// Embed the measured channel in saved sessions.
+    EmbedRun(bool),
+    /// How the curves are computed.
+    Method(Method),
+}
+
+/// Everything the user can ask for. Panels return these; the app applies them (see `App::ui` for when).
+#[must_use = "an action does nothing until the app applies it"]
 #[derive(Debug, Clone, PartialEq)]
 pub enum Action {
     /// A parameterless command.
@@ -191,6 +210,8 @@ pub enum Action {
     DiscardAutosave,
     /// Hide the error banner.
     DismissError,
+    /// Change a view setting.
+    Set(Setting),
 }
 
 impl From<Command> for Action {

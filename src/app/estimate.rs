@@ -1,21 +1,8 @@
 //! Initial peak parameters from the local shape of a measured trace: the apex, the half-height window around
-//! it, and the moment inverse of gc-model §3. Used when the user clicks on the trace to add a peak, and by the
-//! placeholder peak detection in [`super::jobs`].
+//! it, and the moment inverse of docs/gc-model.md §3. Used when the user clicks on the trace to add a peak.
 
-use super::params::{rates_from_moments, sample_moments};
+use crate::model::moments::rates_from_moments;
 use crate::model::{Column, Peak};
-
-/// Robust noise level of a signal (signal units): the median absolute first difference / (√2 · 0.6745), which
-/// ignores slow peaks and baseline drift. 0 with fewer than three samples.
-pub fn noise_sigma(signal: &[f64]) -> f64 {
-    if signal.len() < 3 {
-        return 0.0;
-    }
-    let mut d: Vec<f64> = signal.windows(2).map(|w| (w[1] - w[0]).abs()).collect();
-    let mid = d.len() / 2;
-    let (_, m, _) = d.select_nth_unstable_by(mid, f64::total_cmp);
-    *m / (std::f64::consts::SQRT_2 * 0.6745)
-}
 
 /// The median of `values` (0 when empty).
 pub fn median(values: &[f64]) -> f64 {
@@ -76,40 +63,39 @@ pub fn peak_from_shape(column: &Column, time_s: &[f64], signal: &[f64], apex: us
     let line = |t: f64| if t_hi > t_lo { y_lo + (y_hi - y_lo) * (t - t_lo) / (t_hi - t_lo) } else { y_lo };
     let net: Vec<f64> = (lo..=hi).map(|k| signal[k] - line(time_s[k])).collect();
     let (mean, sigma, area) = sample_moments(&time_s[lo..=hi], &net)?;
-    let min_sigma = super::params::min_sigma_s(column) * 1.05;
-    let min_mean = super::params::min_mean_s(column) + min_sigma;
+    let min_sigma = crate::model::moments::inlet_sd_s(column) * 1.05;
+    let min_mean = crate::model::moments::unretained_mean_s(column) + min_sigma;
     let (ka, kd) = rates_from_moments(column, mean.max(min_mean), sigma.max(min_sigma))?;
     Some(Peak::new(name, ka, kd, area))
 }
 
-/// Local maxima of `signal` above `threshold` that are the highest sample of their own half-height window
-/// (so ripples on a flank do not count), at least `min_gap` samples apart (the higher one wins).
-pub fn find_apexes(signal: &[f64], threshold: f64, min_gap: usize) -> Vec<usize> {
-    let mut apexes: Vec<usize> = Vec::new();
-    for i in 1..signal.len().saturating_sub(1) {
-        if !(signal[i] > threshold && signal[i] >= signal[i - 1] && signal[i] > signal[i + 1]) {
-            continue;
-        }
-        let (lo, hi) = half_height_bounds(signal, i);
-        if signal[lo..=hi].iter().any(|&y| y > signal[i]) {
-            continue;
-        }
-        match apexes.last_mut() {
-            Some(last) if i - *last < min_gap => {
-                if signal[i] > signal[*last] {
-                    *last = i;
-                }
-            }
-            _ => apexes.push(i),
+/// Mean (s), σ (s) and area of a sampled peak (baseline already removed), from its first two moments by the
+/// trapezoid rule over positive values. `None` with fewer than three samples or no positive area.
+pub fn sample_moments(time_s: &[f64], signal: &[f64]) -> Option<(f64, f64, f64)> {
+    if time_s.len() < 3 || time_s.len() != signal.len() {
+        return None;
+    }
+    let (mut m0, mut m1, mut m2) = (0.0, 0.0, 0.0);
+    for i in 1..time_s.len() {
+        let dt = time_s[i] - time_s[i - 1];
+        for (t, y) in [(time_s[i - 1], signal[i - 1]), (time_s[i], signal[i])] {
+            let w = 0.5 * dt * y.max(0.0);
+            m0 += w;
+            m1 += w * t;
+            m2 += w * t * t;
         }
     }
-    apexes
+    if m0 <= 0.0 {
+        return None;
+    }
+    let mean = m1 / m0;
+    let var = (m2 / m0 - mean * mean).max(0.0);
+    Some((mean, var.sqrt(), m0))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::app::params::{mean_s, sigma_s};
 
     #[test]
     fn a_gaussian_shaped_peak_comes_back_with_its_moments() {
@@ -119,23 +105,28 @@ mod tests {
         let apex = climb_to_apex(&y, 2300, 50);
         assert_eq!(apex, 2312);
         let p = peak_from_shape(&column, &t, &y, apex, "x".into()).unwrap();
-        assert!((mean_s(&column, &p) - 231.2).abs() < 0.05);
+        assert!((crate::model::moments(&column, &p).mean_s - 231.2).abs() < 0.05);
         // The ±3·HWHM (±3.5σ) window clips the tails a little: σ within 3 %.
-        assert!((sigma_s(&column, &p) / 5.94 - 1.0).abs() < 0.03, "{}", sigma_s(&column, &p));
+        assert!(
+            (crate::model::moments(&column, &p).variance_s2.sqrt() / 5.94 - 1.0).abs() < 0.03,
+            "{}",
+            crate::model::moments(&column, &p).variance_s2.sqrt()
+        );
         assert!((p.area / (50.0 * 5.94 * (2.0 * std::f64::consts::PI).sqrt()) - 1.0).abs() < 0.02);
-        assert_eq!(find_apexes(&y, 10.0, 20), vec![2312]);
     }
 
     #[test]
-    fn noise_of_white_noise_is_its_sigma() {
-        // A deterministic pseudo-random sequence (LCG) turned into roughly normal noise by summing 12 uniforms.
-        let mut state = 12345u64;
-        let mut uniform = || {
-            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-            (state >> 11) as f64 / (1u64 << 53) as f64
-        };
-        let y: Vec<f64> = (0..20000).map(|_| (0..12).map(|_| uniform()).sum::<f64>() - 6.0).collect();
-        assert!((noise_sigma(&y) - 1.0).abs() < 0.05, "{}", noise_sigma(&y));
+    fn median_of_a_few_values() {
         assert_eq!(median(&[3.0, 1.0, 2.0]), 2.0);
+        assert_eq!(median(&[]), 0.0);
+    }
+
+    #[test]
+    fn sample_moments_of_a_gaussian() {
+        let t: Vec<f64> = (0..2001).map(|i| i as f64 * 0.05).collect();
+        let y: Vec<f64> = t.iter().map(|&t| 3.0 * (-(t - 50.0).powi(2) / (2.0 * 4.0)).exp()).collect();
+        let (m, s, a) = sample_moments(&t, &y).unwrap();
+        assert!((m - 50.0).abs() < 1e-9 && (s - 2.0).abs() < 1e-6);
+        assert!((a - 3.0 * (2.0 * std::f64::consts::PI * 4.0).sqrt()).abs() < 1e-6);
     }
 }

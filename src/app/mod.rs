@@ -1,35 +1,45 @@
 //! The desktop app (feature `gui`): eframe/egui over the same model, fit, io and session code as the CLI.
 //!
-//! - [`shell`]: the [`App`] — document, undo, curves, jobs, files; `shell/draw.rs` draws the panels and applies
-//!   their actions, `shell/files.rs` opens and saves;
-//! - [`state`]: the [`Document`](state::Document) (session + run + fit statistics), undo [`History`](state::History)
-//!   with drag merging, and the computed [`Curves`](state::Curves);
+//! Table of contents:
+//! - [`app`]: the [`App`] struct: the document being edited, derived state, settings, job, files, outbox;
+//! - [`apply`]: every [`Action`](actions::Action) applied, job outcomes taken in, the autosave;
+//! - [`ui`]: drawing the window, panel by panel, and when their actions are applied;
+//! - [`files`]: opening (through [`crate::session::open`]) and saving, and asking for a path;
 //! - [`actions`]: every user intent as an [`Action`](actions::Action); commands carry label, tooltip, shortcut;
-//! - [`confidence`]: the selected peak's confidence ellipse now, its χ² contour traced in the background;
-//! - [`jobs`]: fits and peak detection (the same `crate::fit` functions as `elute fit`) on a background thread
+//! - [`settings`]: the view settings kept between runs;
+//! - [`state`]: the [`Document`](state::Document) (session + run + per-peak fit figures and ids), the undo
+//!   [`History`](state::History) with drag merging, and the computed [`Curves`](state::Curves);
+//! - [`jobs`]: fits and peak detection (the shared [`crate::session::fitting`] workflow) on a background thread
 //!   with progress and cancel;
+//! - [`region`]: the selected peak's confidence ellipse now, its χ² contour traced in the background;
 //! - [`panels`]: menus, plot, peak table + sliders, column, fit controls, status bar, dialogs;
-//! - [`params`]: slider modes and the moment formulas (mean, σ ⇄ k_a, k_d);
-//! - [`estimate`]: initial peak parameters from the local shape of a trace;
-//! - [`export`]: the peak table as rows, CSV and tab-separated text;
-//! - [`report`]: the plot as SVG and the one-page HTML report;
-//! - [`files`]: opening runs and sessions, the embedded default run, autosave and recent files.
+//! - [`params`]: the slider modes;
+//! - [`estimate`]: a peak's starting parameters from the local shape of a trace (a click on the plot);
+//! - [`export`]: the peak table as [`PeakRow`](crate::session::PeakRow)s, and the files written;
+//! - [`html_report`]: the plot as SVG and the one-page HTML report;
+//! - [`data_dir`]: the app's data directory (autosave, recent files).
 
 pub mod actions;
-pub mod confidence;
+#[allow(clippy::module_inception)]
+pub mod app;
+pub mod apply;
+pub mod data_dir;
 pub mod estimate;
 pub mod export;
 pub mod files;
+pub mod html_report;
 pub mod jobs;
 pub mod panels;
 pub mod params;
-pub mod report;
-pub mod shell;
+pub mod region;
+pub mod settings;
 pub mod state;
+pub mod ui;
 
 use std::path::PathBuf;
 
-pub use shell::{App, AppConfig, Settings};
+pub use app::{App, AppConfig};
+pub use settings::Settings;
 
 /// Key of the settings in eframe's storage.
 const SETTINGS_KEY: &str = "elute-settings";
@@ -37,7 +47,7 @@ const SETTINGS_KEY: &str = "elute-settings";
 /// Opens the window: on `file` when given, else on the embedded default run (or the simulated BTEX session
 /// until the readers land).
 pub fn run(file: Option<PathBuf>) -> anyhow::Result<()> {
-    let config = AppConfig { data_dir: files::DataDir::platform(), native_dialogs: true };
+    let config = AppConfig { data_dir: data_dir::DataDir::platform(), native_dialogs: true };
     let options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
             .with_inner_size([1280.0, 800.0])
@@ -55,7 +65,7 @@ pub fn run(file: Option<PathBuf>) -> anyhow::Result<()> {
                 app.apply_settings(settings);
             }
             if let Some(f) = file {
-                app.apply(actions::Action::OpenPath(f));
+                app.open_at_start(f);
             }
             Ok(Box::new(EframeApp(app)))
         }),

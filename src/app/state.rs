@@ -1,122 +1,96 @@
-//! The document the user edits (session + measured run + fit statistics), its undo history, and the curves
-//! computed from it.
+//! The document the user edits (session + measured run + each peak's fit figures and id), its undo history, and
+//! the curves computed from it.
 //!
 //! Undo snapshots the whole [`Document`]: it is `Clone + PartialEq`, and the measured run sits behind an `Arc`
 //! so a snapshot costs the session only. A slider drag is one step: edits that carry the same [`Gesture`] id
 //! while the pointer is held merge into the snapshot taken when the gesture began.
 
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
-use crate::chromatogram::Chromatogram;
 use crate::fit::metrics::{PeakMetrics, peak_metrics};
 use crate::model::{Column, Method, Peak};
-use crate::session::Session;
+use crate::session::{LoadedRun, PeakFitSummary, Session};
 
-/// A measured run as loaded: the channel shown and where it came from.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Run {
-    /// The file it was read from; `None` for the embedded default run.
-    pub path: Option<PathBuf>,
-    /// Every channel in the file.
-    pub channels: Vec<Chromatogram>,
-    /// Index into `channels` of the channel shown and fitted.
-    pub channel: usize,
-}
+/// A peak's identity for its whole life in the document: kept when other peaks are added, removed or
+/// reordered, and when the peak itself is edited or fitted (its colour follows it).
+pub type PeakId = u64;
 
-impl Run {
-    /// The channel shown.
-    pub fn chromatogram(&self) -> &Chromatogram {
-        &self.channels[self.channel.min(self.channels.len().saturating_sub(1))]
-    }
-
-    /// A one-line name for the status bar.
-    pub fn display_name(&self) -> String {
-        match &self.path {
-            Some(p) => p.file_name().map_or_else(|| p.display().to_string(), |n| n.to_string_lossy().into_owned()),
-            None => "embedded run".into(),
-        }
-    }
-}
-
-/// Fit statistics of one peak, when it has been fitted.
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
-pub struct PeakStats {
-    /// Standard error of k_a in 1/s, when the fitter reports it.
-    pub ka_se_per_s: Option<f64>,
-    /// Standard error of k_d in 1/s, when the fitter reports it.
-    pub kd_se_per_s: Option<f64>,
-    /// Coefficient of determination over the peak's fit window.
-    pub r_squared: Option<f64>,
-    /// Correlation of the k_a and k_d estimates, in [−1, 1] (0 when unknown).
-    pub ka_kd_correlation: f64,
-    /// Index of the cluster the peak was fitted in (peaks of one cluster share a window and a fit).
-    pub cluster: Option<usize>,
-    /// The peak's own fit window (start, end) in s; the cluster's window is the union over its peaks.
-    pub window_s: Option<(f64, f64)>,
-}
-
-/// What the user edits and undo restores: the session, the measured run and the fit statistics.
+/// What the user edits and undo restores: the session, the measured run and each peak's fit figures.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Document {
-    /// Column, peaks, baseline and run reference (what is saved).
+    /// Column, peaks, baseline and run reference (what is saved). Its fit summary's per-peak entries are held in
+    /// `fits` while the document is open (the summary's own list is empty) and written back by
+    /// [`Document::session_to_save`].
     pub session: Session,
     /// The measured run, when there is one.
-    pub run: Option<Arc<Run>>,
-    /// One entry per peak of `session.peaks` (kept the same length); `None` until fitted.
-    pub stats: Vec<Option<PeakStats>>,
+    pub run: Option<Arc<LoadedRun>>,
+    /// One entry per peak of `session.peaks` (kept the same length): its fit figures, `None` until fitted (and
+    /// again once edited by hand).
+    pub fits: Vec<Option<PeakFitSummary>>,
+    /// One id per peak of `session.peaks` (kept the same length).
+    pub ids: Vec<PeakId>,
+    /// The column is a generic preset, not the run's (a run opened without a session): fits then fit t0 and t1.
+    pub column_assumed: bool,
+    /// The next id to hand out.
+    next_id: PeakId,
 }
 
 impl Document {
-    /// A document over `session` with no run; the statistics are those the session's fit summary carries (by
-    /// peak name: standard errors, their correlation and R²; no cluster or window), so a saved, fitted session
-    /// reopens with its uncertainties.
-    pub fn new(session: Session) -> Document {
-        let stats = stats_from_summary(&session);
-        Document { session, run: None, stats }
+    /// A document over `session` with no run; each peak's fit figures are those the session's fit summary
+    /// carries for it (matched by name, once, here: a saved, fitted session reopens with its uncertainties).
+    pub fn new(mut session: Session) -> Document {
+        let summaries = session.fit.as_mut().map(|f| std::mem::take(&mut f.peaks)).unwrap_or_default();
+        let fits = session.peaks.iter().map(|p| summaries.iter().find(|f| f.name == p.name).cloned()).collect();
+        let column_assumed = session.fit.as_ref().is_some_and(|f| f.column_assumed);
+        let mut doc = Document { session, run: None, fits, ids: Vec::new(), column_assumed, next_id: 0 };
+        doc.sync();
+        doc
     }
 
-    /// Keeps `stats` as long as `session.peaks` (new peaks get `None`).
-    pub fn sync_stats(&mut self) {
-        self.stats.resize(self.session.peaks.len(), None);
-    }
-}
-
-/// Per peak of `session`, the statistics its fit summary carries (matched by name); `None` where it has none.
-pub fn stats_from_summary(session: &Session) -> Vec<Option<PeakStats>> {
-    session
-        .peaks
-        .iter()
-        .map(|p| {
-            let f = session.fit.as_ref()?.peaks.iter().find(|f| f.name == p.name)?;
-            Some(PeakStats {
-                ka_se_per_s: f.ka_se_per_s,
-                kd_se_per_s: f.kd_se_per_s,
-                r_squared: f.r2,
-                ka_kd_correlation: f.ka_kd_correlation,
-                cluster: None,
-                window_s: None,
-            })
-        })
-        .collect()
-}
-
-/// Makes `session`'s fit summary agree with `stats` (per peak of `session`, by name): entries of peaks without
-/// statistics (never fitted, or edited since) are dropped, the others take the standard errors, correlation and
-/// R² of `stats`.
-pub fn sync_summary(session: &mut Session, stats: &[Option<PeakStats>]) {
-    let current: Vec<(String, PeakStats)> =
-        session.peaks.iter().zip(stats).filter_map(|(p, st)| st.map(|st| (p.name.clone(), st))).collect();
-    let Some(fit) = &mut session.fit else { return };
-    fit.peaks.retain(|e| current.iter().any(|(n, _)| *n == e.name));
-    for e in &mut fit.peaks {
-        if let Some((_, st)) = current.iter().find(|(n, _)| *n == e.name) {
-            e.ka_se_per_s = st.ka_se_per_s;
-            e.kd_se_per_s = st.kd_se_per_s;
-            e.ka_kd_correlation = st.ka_kd_correlation;
-            e.r2 = st.r_squared;
+    /// Keeps `fits` and `ids` as long as `session.peaks` (new peaks get no figures and a fresh id).
+    pub fn sync(&mut self) {
+        let n = self.session.peaks.len();
+        self.fits.resize(n, None);
+        while self.ids.len() < n {
+            self.ids.push(self.next_id);
+            self.next_id += 1;
         }
+        self.ids.truncate(n);
+    }
+
+    /// Adds a peak at the end; returns its index.
+    pub fn push_peak(&mut self, peak: Peak) -> usize {
+        self.session.peaks.push(peak);
+        self.sync();
+        self.session.peaks.len() - 1
+    }
+
+    /// Removes peak `index` with its figures and id.
+    pub fn remove_peak(&mut self, index: usize) {
+        if index < self.session.peaks.len() {
+            self.session.peaks.remove(index);
+            self.fits.remove(index);
+            self.ids.remove(index);
+        }
+    }
+
+    /// Replaces every peak (a detection): fresh ids, these figures.
+    pub fn replace_peaks(&mut self, peaks: Vec<Peak>, fits: Vec<Option<PeakFitSummary>>) {
+        self.session.peaks = peaks;
+        self.fits = fits;
+        self.ids.clear();
+        self.sync();
+    }
+
+    /// The session as it is saved: the document's, with the fit summary's per-peak entries those of the peaks
+    /// that still carry figures (an edited peak's are gone), in peak order.
+    pub fn session_to_save(&self) -> Session {
+        let mut s = self.session.clone();
+        if let Some(fit) = &mut s.fit {
+            fit.peaks = self.fits.iter().flatten().cloned().collect();
+        }
+        s
     }
 }
 
@@ -358,7 +332,10 @@ pub fn simulation_grid(session: &Session) -> Vec<f64> {
     let end_s = session
         .peaks
         .iter()
-        .map(|p| super::params::mean_s(&session.column, p) + 8.0 * super::params::sigma_s(&session.column, p))
+        .map(|p| {
+            let m = crate::model::moments(&session.column, p);
+            m.mean_s + 8.0 * m.variance_s2.sqrt()
+        })
         .filter(|t| t.is_finite())
         .fold(60.0_f64, f64::max)
         .min(1e6);
@@ -398,8 +375,12 @@ mod tests {
     fn an_update_recomputes_only_changed_peaks_and_equals_a_full_compute() {
         let mut doc = Document::new(Session::paper_btex());
         let run_times: Vec<f64> = (0..3000).map(|i| i as f64 * 0.25).collect();
-        let run = Chromatogram { signal: vec![1.0; run_times.len()], time_s: run_times, ..Default::default() };
-        doc.run = Some(Arc::new(Run { path: None, channels: vec![run], channel: 0 }));
+        let run = crate::chromatogram::Chromatogram {
+            signal: vec![1.0; run_times.len()],
+            time_s: run_times,
+            ..Default::default()
+        };
+        doc.run = Some(Arc::new(LoadedRun { path: None, channels: vec![run], channel: 0 }));
         let mut previous = Curves::compute(&doc, Method::Closed);
         // Mark a reused curve so reuse is visible whatever the engine returns.
         previous.peaks[0][0] = 42.0;

@@ -5,20 +5,25 @@
 //! for all runs, `peaks.csv` or `peaks.json`, one row per run and peak, column names with units. A summary line
 //! per run goes to stdout. A file or run that fails is reported and counted; the others are still written, and
 //! the exit code is 1 if anything failed.
+//!
+//! In two stages, as ripgrep does: the arguments ([`FitArgs`]) become a validated [`FitConfig`] (the template
+//! read, the fit options built), and the configuration runs the shared workflow
+//! ([`crate::session::fitting`]) on every run, in parallel, with a progress line on a terminal.
 
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use anyhow::Context;
 use clap::{Args, ValueEnum};
 use rayon::prelude::*;
-use serde::Serialize;
 
 use crate::chromatogram::Chromatogram;
-use crate::fit::peaks::PeakFindOptions;
-use crate::fit::{AreaMode, BaselineChoice, NoObserver, RunFit, RunFitOptions, detect_seeds, fit_run, template_seeds};
-use crate::model::Column;
-use crate::session::{self, RunRef, Session};
+use crate::fit::{AreaMode, BaselineChoice, CancelToken, NoObserver, RunFitOptions};
+use crate::model::RunLevel;
+use crate::session::fitting::{self, FitRequest, Fitted, PeakSource};
+use crate::session::{self, PeakRow, RunInfo, RunRef, Session, peak_row};
 
 /// Arguments of `elute fit`.
 #[derive(Debug, Args)]
@@ -74,75 +79,62 @@ pub enum BaselineArg {
     Adaptive,
 }
 
-/// One row of the peak table. Times in s, rates in 1/s, areas in signal·s.
-#[derive(Debug, Clone, Serialize)]
-pub struct PeakRow {
-    /// Run file as given.
-    pub file: String,
-    /// Channel number, from 1.
-    pub channel: u32,
-    /// Channel name in the file.
-    pub channel_name: String,
-    /// Peak name.
-    pub peak: String,
-    /// Apex of the fitted peak curve, s.
-    pub retention_time_s: f64,
-    /// Mean (first moment) of the fitted peak, s.
-    pub mean_time_s: f64,
-    /// Adsorption rate k_a, 1/s (depends on the assumed column when `column_assumed`).
-    pub ka_per_s: f64,
-    /// Standard error of k_a, 1/s.
-    pub ka_se_per_s: Option<f64>,
-    /// Desorption rate k_d, 1/s.
-    pub kd_per_s: f64,
-    /// Standard error of k_d, 1/s.
-    pub kd_se_per_s: Option<f64>,
-    /// Correlation of the k_a and k_d estimates.
-    pub ka_kd_correlation: f64,
-    /// K = k_a/k_d.
-    pub partition_constant: f64,
-    /// μ = α k_a t0 (independent of the assumed α).
-    pub mu: f64,
-    /// k' = α k_a/k_d (independent of the assumed α).
-    pub retention_factor: f64,
-    /// Peak area, signal·s.
-    pub area: f64,
-    /// Standard error of the area, signal·s.
-    pub area_se: Option<f64>,
-    /// Apex height of the fitted curve, signal units.
-    pub height: Option<f64>,
-    /// Width at half height of the fitted curve, s.
-    pub w50_s: Option<f64>,
-    /// USP tailing W5/(2 f5) of the fitted curve.
-    pub tailing_usp: Option<f64>,
-    /// Asymmetry b10/a10 of the fitted curve.
-    pub asymmetry_10: Option<f64>,
-    /// Plates 5.54 (t_R/W50)² of the fitted curve.
-    pub plates_half_height: Option<f64>,
-    /// Start of the peak's window, s.
-    pub window_start_s: f64,
-    /// End of the peak's window, s.
-    pub window_end_s: f64,
-    /// Points in the window.
-    pub n_points: usize,
-    /// SSE in the window (full model), signal².
-    pub sse: f64,
-    /// RMSE in the window, signal units.
-    pub rmse: f64,
-    /// R² in the window (full model, neighbours included).
-    pub r2: Option<f64>,
-    /// Run hold-up time t0, s.
-    pub holdup_time_s: f64,
-    /// Run injection time t1, s.
-    pub injection_s: f64,
-    /// Run inlet tail τ, s.
-    pub inlet_tail_s: f64,
-    /// True when the column is the generic preset.
-    pub column_assumed: bool,
-    /// How the fit stopped.
-    pub termination: String,
-    /// Why the fit failed, if it did.
-    pub error: Option<String>,
+/// The validated configuration of one `elute fit` call.
+pub struct FitConfig {
+    /// The run files, as given.
+    pub runs: Vec<PathBuf>,
+    /// The template session (its column and peaks), if one was given.
+    pub template: Option<Session>,
+    /// Only this channel (number from 1, or name).
+    pub channel: Option<String>,
+    /// Output folder (exists).
+    pub out: PathBuf,
+    /// Peak table format.
+    pub format: TableFormat,
+    /// The fit options (baseline, areas, which run-level values are free).
+    pub options: RunFitOptions,
+}
+
+impl FitConfig {
+    /// Reads the template and builds the options: with a template, t0 and t1 are held unless `--fit-holdup`;
+    /// without one the generic preset column is assumed (t0, t1 fitted); τ is fitted unless `--fix-tail`.
+    pub fn from_args(args: &FitArgs) -> anyhow::Result<FitConfig> {
+        let template = match &args.session {
+            Some(p) => Some(session::load(p).with_context(|| format!("template session {}", p.display()))?),
+            None => None,
+        };
+        std::fs::create_dir_all(&args.out).with_context(|| format!("creating {}", args.out.display()))?;
+        let mut options = RunFitOptions::default();
+        options.free.holdup_time = args.fit_holdup;
+        options.free.injection = args.fit_holdup;
+        options.free.inlet_tail = !args.fix_tail;
+        options.area_mode = if args.measured_areas { AreaMode::Measured } else { AreaMode::Linear };
+        options.baseline = match args.baseline {
+            BaselineArg::Constant => BaselineChoice::Constant,
+            BaselineArg::Linear => BaselineChoice::Linear,
+            BaselineArg::Quadratic => BaselineChoice::Polynomial(2),
+            BaselineArg::Adaptive => BaselineChoice::Adaptive(Default::default()),
+        };
+        Ok(FitConfig {
+            runs: args.runs.clone(),
+            template,
+            channel: args.channel.clone(),
+            out: args.out.clone(),
+            format: args.format,
+            options,
+        })
+    }
+
+    /// The request for one run: the template's peaks on its column, or peaks detected on the preset column.
+    fn request(&self, run_ref: RunRef) -> FitRequest {
+        let mut request = match &self.template {
+            Some(t) => FitRequest { peaks: PeakSource::Session { only: None }, ..FitRequest::session(t.clone()) },
+            None => FitRequest::detect_on_preset(),
+        };
+        request.session.run = Some(run_ref);
+        request.options = self.options.clone();
+        request
+    }
 }
 
 /// One run to fit.
@@ -154,17 +146,27 @@ struct Job {
     run: Chromatogram,
 }
 
+impl Job {
+    fn label(&self) -> String {
+        if self.multi {
+            format!("{} [channel {} {}]", self.file.display(), self.channel, self.run.channel)
+        } else {
+            self.file.display().to_string()
+        }
+    }
+
+    fn run_ref(&self) -> RunRef {
+        RunRef { path: self.file.display().to_string(), sha256: self.sha256.clone(), channel: self.channel }
+    }
+}
+
 /// Runs `elute fit`.
 pub fn run(args: &FitArgs) -> anyhow::Result<ExitCode> {
-    let template = match &args.session {
-        Some(p) => Some(session::load(p).with_context(|| format!("template session {}", p.display()))?),
-        None => None,
-    };
-    std::fs::create_dir_all(&args.out).with_context(|| format!("creating {}", args.out.display()))?;
+    let config = FitConfig::from_args(args)?;
     let mut failures = 0usize;
     let mut jobs = Vec::new();
-    for file in &args.runs {
-        match load_jobs(file, args.channel.as_deref()) {
+    for file in &config.runs {
+        match load_jobs(file, config.channel.as_deref()) {
             Ok(j) => jobs.extend(j),
             Err(e) => {
                 failures += 1;
@@ -172,74 +174,21 @@ pub fn run(args: &FitArgs) -> anyhow::Result<ExitCode> {
             }
         }
     }
-    let results: Vec<(Job, anyhow::Result<RunFit>)> = jobs
-        .into_par_iter()
-        .map(|job| {
-            let r = fit_job(&job, template.as_ref(), args);
-            (job, r)
-        })
-        .collect();
+    let results = fit_all(&config, jobs);
     let mut rows = Vec::new();
     for (job, result) in results {
-        let label = if job.multi {
-            format!("{} [channel {} {}]", job.file.display(), job.channel, job.run.channel)
-        } else {
-            job.file.display().to_string()
-        };
-        let fit = match result {
-            Ok(f) => f,
+        match write_run(&config, &job, result) {
+            Ok((run_rows, failed)) => {
+                failures += usize::from(failed);
+                rows.extend(run_rows);
+            }
             Err(e) => {
                 failures += 1;
-                super::sayln!("{label}: error: {e:#}");
-                continue;
+                super::sayln!("{}: error: {e:#}", job.label());
             }
-        };
-        let mut s: Session = fit.to_session();
-        s.run = Some(RunRef { path: job.file.display().to_string(), sha256: job.sha256.clone(), channel: job.channel });
-        let out = args.out.join(session_file_name(&job.file, job.multi.then_some(job.channel)));
-        if let Err(e) = session::save(&s, &out) {
-            failures += 1;
-            super::sayln!("{label}: error: {e}");
-            continue;
         }
-        let failed_peaks = fit.peaks.iter().filter(|p| p.error.is_some()).count();
-        super::sayln!(
-            "{label}: {} peaks, R² {}, t0 {:.3} s, t1 {:.3} s, tau {:.3} s, {:.3} s{} -> {}",
-            fit.peaks.len(),
-            fit.r2.map(|v| format!("{v:.5}")).unwrap_or_else(|| "n/a".into()),
-            fit.holdup_time.value_s,
-            fit.injection.value_s,
-            fit.inlet_tail.value_s,
-            fit.elapsed_s,
-            if failed_peaks > 0 { format!(", {failed_peaks} peak fit(s) failed") } else { String::new() },
-            out.display()
-        );
-        for note in &fit.notes {
-            super::sayln!("  note: {note}");
-        }
-        if failed_peaks > 0 {
-            failures += 1;
-        }
-        rows.extend(rows_of(&job, &fit));
     }
-    let table = match args.format {
-        TableFormat::Csv => args.out.join("peaks.csv"),
-        TableFormat::Json => args.out.join("peaks.json"),
-    };
-    let bytes = match args.format {
-        TableFormat::Csv => {
-            let mut w = csv::Writer::from_writer(Vec::new());
-            if rows.is_empty() {
-                w.write_record(HEADER)?;
-            }
-            for r in &rows {
-                w.serialize(r)?;
-            }
-            w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?
-        }
-        TableFormat::Json => serde_json::to_vec_pretty(&rows)?,
-    };
-    session::write_atomically(&table, &bytes).with_context(|| format!("writing {}", table.display()))?;
+    let table = write_table(&config, &rows)?;
     super::sayln!(
         "{} run(s) fitted, {} row(s) in {}; {failures} failure(s)",
         rows_runs(&rows),
@@ -249,41 +198,64 @@ pub fn run(args: &FitArgs) -> anyhow::Result<ExitCode> {
     Ok(if failures > 0 { ExitCode::FAILURE } else { ExitCode::SUCCESS })
 }
 
-const HEADER: [&str; 33] = [
-    "file",
-    "channel",
-    "channel_name",
-    "peak",
-    "retention_time_s",
-    "mean_time_s",
-    "ka_per_s",
-    "ka_se_per_s",
-    "kd_per_s",
-    "kd_se_per_s",
-    "ka_kd_correlation",
-    "partition_constant",
-    "mu",
-    "retention_factor",
-    "area",
-    "area_se",
-    "height",
-    "w50_s",
-    "tailing_usp",
-    "asymmetry_10",
-    "plates_half_height",
-    "window_start_s",
-    "window_end_s",
-    "n_points",
-    "sse",
-    "rmse",
-    "r2",
-    "holdup_time_s",
-    "injection_s",
-    "inlet_tail_s",
-    "column_assumed",
-    "termination",
-    "error",
-];
+/// Fits every job in parallel through the shared workflow; on a terminal, a progress line on stderr.
+fn fit_all(config: &FitConfig, jobs: Vec<Job>) -> Vec<(Job, anyhow::Result<Fitted>)> {
+    let total = jobs.len();
+    let done = AtomicUsize::new(0);
+    let show = total > 1 && std::io::stderr().is_terminal();
+    let results = jobs
+        .into_par_iter()
+        .map(|job| {
+            let request = config.request(job.run_ref());
+            let result =
+                fitting::fit(&job.run, &request, &CancelToken::new(), &mut NoObserver).map_err(anyhow::Error::from);
+            let n = done.fetch_add(1, Ordering::Relaxed) + 1;
+            if show {
+                eprint!("\rfitted {n} of {total} run(s)");
+            }
+            (job, result)
+        })
+        .collect();
+    if show {
+        eprintln!();
+    }
+    results
+}
+
+/// Writes one run's session and prints its summary; returns its table rows and whether a peak fit failed.
+fn write_run(config: &FitConfig, job: &Job, result: anyhow::Result<Fitted>) -> anyhow::Result<(Vec<PeakRow>, bool)> {
+    let fitted = result?;
+    let fit = &fitted.fit;
+    let out = config.out.join(session_file_name(&job.file, job.multi.then_some(job.channel)));
+    session::save(&fitted.session, &out)?;
+    let failed_peaks = fit.peaks.iter().filter(|p| p.error.is_some()).count();
+    super::sayln!(
+        "{}: {} peaks, R² {}, t0 {:.3} s, t1 {:.3} s, tau {:.3} s, {:.3} s{} -> {}",
+        job.label(),
+        fit.peaks.len(),
+        fit.r2.map(|v| format!("{v:.5}")).unwrap_or_else(|| "n/a".into()),
+        fit.holdup_time.value_s,
+        fit.injection.value_s,
+        fit.inlet_tail.value_s,
+        fit.elapsed_s,
+        if failed_peaks > 0 { format!(", {failed_peaks} peak fit(s) failed") } else { String::new() },
+        out.display()
+    );
+    for note in &fit.notes {
+        super::sayln!("  note: {note}");
+    }
+    Ok((rows_of(job, &fitted), failed_peaks > 0))
+}
+
+/// Writes the peak table of every run (atomically); returns its path.
+fn write_table(config: &FitConfig, rows: &[PeakRow]) -> anyhow::Result<PathBuf> {
+    let (table, bytes) = match config.format {
+        TableFormat::Csv => (config.out.join("peaks.csv"), peak_row::to_csv(rows)?),
+        TableFormat::Json => (config.out.join("peaks.json"), peak_row::to_json(rows)?),
+    };
+    session::write_atomically(&table, &bytes).with_context(|| format!("writing {}", table.display()))?;
+    Ok(table)
+}
 
 fn rows_runs(rows: &[PeakRow]) -> usize {
     let mut keys: Vec<(&str, u32)> = rows.iter().map(|r| (r.file.as_str(), r.channel)).collect();
@@ -322,72 +294,23 @@ fn load_jobs(file: &Path, channel: Option<&str>) -> anyhow::Result<Vec<Job>> {
     Ok(jobs)
 }
 
-fn fit_job(job: &Job, template: Option<&Session>, args: &FitArgs) -> anyhow::Result<RunFit> {
-    let (t, y) = (&job.run.time_s, &job.run.signal);
-    let mut options = match template {
-        Some(_) => RunFitOptions { fit_holdup: args.fit_holdup, fit_injection: args.fit_holdup, ..Default::default() },
-        None => RunFitOptions::unknown_column(),
+/// The table rows of one fitted run: each peak of its session with its fit figures and model metrics, and the
+/// fit's own run-level values.
+fn rows_of(job: &Job, fitted: &Fitted) -> Vec<PeakRow> {
+    let info =
+        RunInfo { file: job.file.display().to_string(), channel: job.channel, channel_name: job.run.channel.clone() };
+    let fit = &fitted.fit;
+    let run_level = RunLevel {
+        holdup_time_s: fit.holdup_time.value_s,
+        injection_s: fit.injection.value_s,
+        inlet_tail_s: fit.inlet_tail.value_s,
     };
-    options.fit_inlet_tail = !args.fix_tail;
-    options.area_mode = if args.measured_areas { AreaMode::Measured } else { AreaMode::Linear };
-    options.baseline = match args.baseline {
-        BaselineArg::Constant => BaselineChoice::Constant,
-        BaselineArg::Linear => BaselineChoice::Linear,
-        BaselineArg::Quadratic => BaselineChoice::Polynomial(2),
-        BaselineArg::Adaptive => BaselineChoice::Adaptive(Default::default()),
-    };
-    let (column, seeds) = match template {
-        Some(s) => (s.column, template_seeds(&s.column, &s.peaks, t)),
-        None => {
-            // Detected peaks take their names from the file's own peak table where one lies near.
-            let mut seeds = detect_seeds(t, y, &PeakFindOptions::default())?;
-            crate::fit::naming::name_from_peak_table(&mut seeds, &job.run.metadata.peaks, None);
-            (Column::default_preset(), seeds)
-        }
-    };
-    Ok(fit_run(t, y, &column, &seeds, &options, &mut NoObserver)?)
-}
-
-fn rows_of(job: &Job, fit: &RunFit) -> Vec<PeakRow> {
-    fit.peaks
+    fitted
+        .session
+        .peaks
         .iter()
-        .map(|p| {
-            let m = p.model_metrics.as_ref();
-            PeakRow {
-                file: job.file.display().to_string(),
-                channel: job.channel,
-                channel_name: job.run.channel.clone(),
-                peak: p.name.clone(),
-                retention_time_s: p.retention_time_s,
-                mean_time_s: p.mean_time_s,
-                ka_per_s: p.ka_per_s,
-                ka_se_per_s: p.ka_se_per_s,
-                kd_per_s: p.kd_per_s,
-                kd_se_per_s: p.kd_se_per_s,
-                ka_kd_correlation: p.ka_kd_correlation,
-                partition_constant: p.partition_constant,
-                mu: p.mu,
-                retention_factor: p.retention_factor,
-                area: p.area,
-                area_se: p.area_se,
-                height: m.map(|m| m.height),
-                w50_s: m.and_then(|m| m.w50.map(|c| c.width_s())),
-                tailing_usp: m.and_then(|m| m.tailing_usp),
-                asymmetry_10: m.and_then(|m| m.asymmetry_10),
-                plates_half_height: m.and_then(|m| m.plates_half_height),
-                window_start_s: p.window_start_s,
-                window_end_s: p.window_end_s,
-                n_points: p.n_points,
-                sse: p.sse,
-                rmse: p.rmse,
-                r2: p.r2,
-                holdup_time_s: fit.holdup_time.value_s,
-                injection_s: fit.injection.value_s,
-                inlet_tail_s: fit.inlet_tail.value_s,
-                column_assumed: fit.column_assumed,
-                termination: p.termination.describe().to_string(),
-                error: p.error.clone(),
-            }
-        })
+        .zip(&fitted.fits)
+        .zip(&fit.peaks)
+        .map(|((p, f), pf)| PeakRow::new(&info, &fitted.session, &run_level, p, f.as_ref(), pf.model_metrics.as_ref()))
         .collect()
 }

@@ -14,7 +14,7 @@
 
 use nalgebra::{DMatrix, DVector};
 
-use super::baseline::polynomial_basis;
+use super::lsq::polynomial_basis;
 use crate::model::{Column, Peak, closed};
 
 /// The χ² quantile with 2 degrees of freedom at 95 %: −2 ln 0.05.
@@ -282,8 +282,8 @@ pub fn chi2_contour(
 mod tests {
     use super::*;
     use crate::fit::FitOptions;
-    use crate::fit::column_fit::fit_cluster;
     use crate::fit::noise::tests::gaussian_noise;
+    use crate::fit::run::fit_cluster;
 
     #[test]
     fn the_ellipse_satisfies_its_quadratic_form() {

@@ -1,6 +1,6 @@
 //! Lab report metrics of one peak from a sampled, baseline-removed curve (the fitted model curve or the trace).
 //!
-//! Definitions follow /work/shared/design/lab-metrics.md and the USP/pharmacopeia habits; [`CONVENTION`] states
+//! Definitions follow docs/lab-metrics.md and the USP/pharmacopeia habits; [`CONVENTION`] states
 //! them in one paragraph for reports. Crossing times at a fraction of the height use linear interpolation between
 //! samples; the apex uses a three-point parabola. Every quantity that the curve cannot support (a width whose level
 //! is never crossed inside the window, a zero width) is `None`, never NaN.

@@ -177,6 +177,9 @@ fn left_minima(a: &[f64]) -> Vec<(f64, usize)> {
 /// Finds peaks in (t, y). See the module doc for the method and [`PeakFindOptions`] for the knobs.
 /// Errors on mismatched lengths, non-finite values, or options out of range (k < 0 or NaN). Fewer than 3 points
 /// give no peaks.
+///
+/// About 100 lines for a reason: one pass of the method in the module doc, whose steps (smoothing, noise,
+/// candidates, prominence, the cap) share the same buffers.
 pub fn find_peaks(t_s: &[f64], y: &[f64], options: &PeakFindOptions) -> Result<PeakFindResult, PeakFindError> {
     if t_s.len() != y.len() {
         return Err(PeakFindError::LengthMismatch { time: t_s.len(), signal: y.len() });

@@ -11,17 +11,34 @@
 //! y(t) = (A/t1)·[S(t − t0) − S(t − t0 − t1)]           (∫ y dt = A), optionally ∗ (1/τ)e^{−t/τ}
 //! ```
 //!
-//! The module owns the column ([`column`]), the analyte ([`peak`]), the closed-form engine and its
-//! derivatives, moments, the profile along the column, and the two reference methods (quadrature of the
-//! Bessel kernel and the full PDE solver). It never imports `fit`, `io`, `session` or `app`.
+//! Table of contents:
+//! - [`column`], [`peak`], [`baseline`]: the column (geometry or hold-up time), the analyte (k_a, k_d, area) and
+//!   the baseline under the peaks;
+//! - [`run_level`]: t0, t1 and τ, shared by every peak of a run, and which of them a fit frees;
+//! - [`moments`]: every moment formula, forward and inverse (mean, variance ⇄ k_a, k_d);
+//! - [`closed`]: the closed-form engine and its analytic derivatives (the hot path);
+//! - [`profile`]: the concentration along the column at one moment;
+//! - [`quadrature`] and [`pde`]: the two reference methods (the paper's quadrature of the Bessel kernel, the full
+//!   PDE solver).
+//!
+//! It never imports `fit`, `io`, `session` or `app`.
 
+pub mod baseline;
+pub mod closed;
 pub mod column;
+pub mod moments;
+pub mod pde;
 pub mod peak;
+pub mod profile;
+pub mod quadrature;
+pub mod run_level;
 
+pub use baseline::{Baseline, BaselineKind};
 pub use column::{Column, ColumnSetup, RawColumn};
 pub use moments::{Moments, initial_guess, moments};
 pub use peak::Peak;
 pub use profile::concentration_profile;
+pub use run_level::{RunLevel, RunLevelFree, RunLevelKind};
 
 /// What is wrong with a model input. Messages name the field; callers add the file.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -36,12 +53,6 @@ pub enum ModelError {
     #[error("time grid: {0}")]
     InvalidGrid(String),
 }
-
-pub mod closed;
-pub mod moments;
-pub mod pde;
-pub mod profile;
-pub mod quadrature;
 
 /// How to evaluate a peak's outlet signal.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]

@@ -5,6 +5,10 @@
 //! adsorptions, each an Exp(k_d) stay), the injection offset ~ U[0, t1], and with an inlet tail an Exp(1/τ)
 //! delay. Cumulants add: κ1 = t0 + μ/k_d + t1/2 + τ, κ2 = 2μ/k_d² + t1²/12 + τ², κ3 = 6μ/k_d³ + 2τ³ (the
 //! uniform part is symmetric). With k' = αk_a/k_d: μ/k_d = k't0, so the mean is t0(1 + k') + t1/2 + τ.
+//!
+//! Every formula that goes from (k_a, k_d) to moments or back lives here: [`moments`] and [`initial_guess`]
+//! (whole-signal mean and variance), [`mean_and_kinetic_sd`] and its inverse (the fitter's coordinates),
+//! [`unretained_mean_s`] and [`inlet_sd_s`] (the earliest mean and the narrowest width a peak can have).
 
 use super::{Column, Peak};
 
@@ -46,17 +50,68 @@ pub fn moments(column: &Column, peak: &Peak) -> Moments {
 /// [`moments`], inlet tail included (its τ and τ² are removed first). None when the moments are not
 /// reachable: a mean not after t0 + t1/2 + τ (k' ≤ 0), a variance not above t1²/12 + τ², or non-finite input.
 pub fn initial_guess(column: &Column, mean_s: f64, variance_s2: f64) -> Option<(f64, f64)> {
+    let (k_prime, kinetic_variance) = retention_and_kinetic_variance(column, mean_s, variance_s2);
+    if !(k_prime.is_finite() && kinetic_variance.is_finite() && k_prime > 0.0 && kinetic_variance > 0.0) {
+        return None;
+    }
+    let (ka, kd) = rates_from_retention(column, k_prime, kinetic_variance);
+    (ka.is_finite() && kd.is_finite() && kd > 0.0).then_some((ka, kd))
+}
+
+/// The retention factor k' = (mean − τ − t1/2)/t0 − 1 and the kinetic variance (s²), the column's share
+/// variance − τ² − t1²/12, of a peak with this mean (s) and variance (s²) on `column`. Unchecked: either may be
+/// ≤ 0 or not finite for moments no peak has.
+pub fn retention_and_kinetic_variance(column: &Column, mean_s: f64, variance_s2: f64) -> (f64, f64) {
     let t0 = column.holdup_time_s();
     let t1 = column.injection_s();
     let tau = column.inlet_tail_s();
     let k_prime = (mean_s - tau - 0.5 * t1) / t0 - 1.0;
     let kinetic_variance = variance_s2 - tau * tau - t1 * t1 / 12.0;
-    if !(k_prime.is_finite() && kinetic_variance.is_finite() && k_prime > 0.0 && kinetic_variance > 0.0) {
-        return None;
-    }
-    let kd = 2.0 * k_prime * t0 / kinetic_variance;
-    let ka = k_prime * kd / column.alpha();
-    (ka.is_finite() && kd.is_finite() && kd > 0.0).then_some((ka, kd))
+    (k_prime, kinetic_variance)
+}
+
+/// (k_a, k_d) in 1/s from the retention factor k' and the kinetic variance (s²): k_d = 2k't0/variance,
+/// k_a = k'·k_d/α. Unchecked.
+pub fn rates_from_retention(column: &Column, k_prime: f64, kinetic_variance_s2: f64) -> (f64, f64) {
+    let kd = 2.0 * k_prime * column.holdup_time_s() / kinetic_variance_s2;
+    (k_prime * kd / column.alpha(), kd)
+}
+
+/// (k_a, k_d) in 1/s of a peak with this mean and standard deviation (s), whole-signal moments as a user or a
+/// measured trace gives them; see [`initial_guess`].
+pub fn rates_from_moments(column: &Column, mean_s: f64, sd_s: f64) -> Option<(f64, f64)> {
+    initial_guess(column, mean_s, sd_s * sd_s)
+}
+
+/// The mean of a peak that is never retained (k' = 0), t0 + t1/2 + τ in s: every retained peak's mean is later.
+pub fn unretained_mean_s(column: &Column) -> f64 {
+    column.holdup_time_s() + 0.5 * column.injection_s() + column.inlet_tail_s()
+}
+
+/// The standard deviation of the inlet profile alone, √(t1²/12 + τ²) in s: an isothermal column makes every
+/// peak wider than this.
+pub fn inlet_sd_s(column: &Column) -> f64 {
+    let (t1, tau) = (column.injection_s(), column.inlet_tail_s());
+    (t1 * t1 / 12.0 + tau * tau).sqrt()
+}
+
+/// (mean time, kinetic standard deviation), both in s, of a peak with `ka_per_s`, `kd_per_s` on `column`:
+/// m = t0·(1 + k') + t1/2 + τ and σ_kin = √(2·k'·t0/k_d), the column's share of the width (without the
+/// injection and the inlet tail). The fitter's coordinates (see `fit::run`).
+pub fn mean_and_kinetic_sd(column: &Column, ka_per_s: f64, kd_per_s: f64) -> (f64, f64) {
+    let retained = column.holdup_time_s() * column.alpha() * ka_per_s / kd_per_s;
+    let mean = column.holdup_time_s() + retained + 0.5 * column.injection_s() + column.inlet_tail_s();
+    (mean, (2.0 * retained / kd_per_s).sqrt())
+}
+
+/// The inverse of [`mean_and_kinetic_sd`]: (k_a, k_d) in 1/s, with s = m − t0 − t1/2 − τ = k'·t0,
+/// k_d = 2s/σ², k_a = k_d·s/(α·t0). `None` when k' ≤ 0, σ ≤ 0 or not finite.
+pub fn rates_from_mean_and_kinetic_sd(column: &Column, mean_s: f64, kinetic_sd_s: f64) -> Option<(f64, f64)> {
+    let t0 = column.holdup_time_s();
+    let retained = mean_s - t0 - 0.5 * column.injection_s() - column.inlet_tail_s();
+    let kd = 2.0 * retained / (kinetic_sd_s * kinetic_sd_s);
+    let ka = kd * retained / (column.alpha() * t0);
+    (retained > 0.0 && kinetic_sd_s > 0.0 && ka.is_finite() && kd.is_finite() && ka > 0.0).then_some((ka, kd))
 }
 
 #[cfg(test)]
@@ -96,7 +151,7 @@ mod tests {
             assert!((var - m.variance_s2).abs() < 1e-6 * m.variance_s2, "var {var} vs {}", m.variance_s2);
             assert!((skew - m.skewness).abs() < 1e-4, "skew {skew} vs {}", m.skewness);
         }
-        // Table of gc-model.md §5: toluene mean 231.2 s, σ 5.94 s.
+        // Table of docs/gc-model.md §5: toluene mean 231.2 s, σ 5.94 s.
         let m = moments(&btex, &Peak::paper_btex()[1]);
         assert!((m.mean_s - 231.2).abs() < 0.05 && (m.variance_s2.sqrt() - 5.94).abs() < 0.005);
         assert!((m.retention_factor - 256.7 * btex.alpha()).abs() < 0.01);
@@ -110,6 +165,24 @@ mod tests {
         let m = moments(&col, &peak);
         let (area, mean, var, _) = numeric_moments(&col, &peak, 0.0, 40.0, 2e-4);
         assert!((area - 1.0).abs() < 1e-6 && (mean - m.mean_s).abs() < 1e-5 && (var - m.variance_s2).abs() < 1e-4);
+    }
+
+    #[test]
+    fn mean_and_kinetic_sd_invert_exactly() {
+        for tau in [0.0, 2.5] {
+            let col = Column::paper_btex().with_inlet_tail_s(tau).unwrap();
+            for p in Peak::paper_btex() {
+                let (mean, sd) = mean_and_kinetic_sd(&col, p.ka_per_s, p.kd_per_s);
+                let m = moments(&col, &p);
+                assert!((mean - m.mean_s).abs() < 1e-12 * mean);
+                assert!((sd * sd + inlet_sd_s(&col).powi(2) - m.variance_s2).abs() < 1e-10 * m.variance_s2);
+                let (ka, kd) = rates_from_mean_and_kinetic_sd(&col, mean, sd).unwrap();
+                assert!((ka / p.ka_per_s - 1.0).abs() < 1e-12 && (kd / p.kd_per_s - 1.0).abs() < 1e-12);
+                let (ka, kd) = rates_from_moments(&col, m.mean_s, m.variance_s2.sqrt()).unwrap();
+                assert!((ka / p.ka_per_s - 1.0).abs() < 1e-10 && (kd / p.kd_per_s - 1.0).abs() < 1e-10);
+            }
+            assert!(rates_from_mean_and_kinetic_sd(&col, unretained_mean_s(&col), 1.0).is_none());
+        }
     }
 
     #[test]

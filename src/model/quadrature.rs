@@ -1,7 +1,7 @@
 //! The paper's own evaluation method: adaptive quadrature of the Bessel kernel. Slow, pointwise, and kept as
 //! the reference the fast closed form is checked against.
 //!
-//! The impulse response of the column (θ = t − t0, gc-model §2) is
+//! The impulse response of the column (θ = t − t0, docs/gc-model.md §2) is
 //!
 //! ```text
 //! h(θ) = e^{−μ} δ(θ) + e^{−μ − k_d θ} √(μ k_d/θ) I1(2√(μ k_d θ))
@@ -23,7 +23,7 @@
 //! cancellation, which matters when it is much narrower than the kernel (t1 ≪ σ: at μ = 1e6 it can be 1e-7 wide
 //! in v, where independent roundings of its two ends in v would cost 1e-9 of its mass).
 //!
-//! With an inlet tail τ > 0 (gc-model §8) the inlet rectangle passed through a first-order lag is known exactly,
+//! With an inlet tail τ > 0 (docs/gc-model.md §8) the inlet rectangle passed through a first-order lag is known exactly,
 //! w(s) = 1 − e^{−s/τ} on [0, t1) and (1 − e^{−t1/τ})·e^{−(s − t1)/τ} after, so
 //! y_τ(t) = (A/t1)·[e^{−μ} w(θ) + ∫_0^θ h_c(T) w(θ − T) dT], one integral in the lag θ − T with breakpoints
 //! where w or the kernel changes scale.

@@ -103,7 +103,7 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::session::document::{Baseline, RunRef};
+    use crate::session::{Baseline, RunRef};
 
     fn sample() -> Session {
         let mut s = Session::paper_btex();

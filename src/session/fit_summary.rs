@@ -86,4 +86,11 @@ pub struct PeakFitSummary {
     /// Why the fit failed, if it did.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// The peak's own fit window (start, end), s. Known right after a fit; not saved.
+    #[serde(skip)]
+    pub window_s: Option<(f64, f64)>,
+    /// The cluster the peak was fitted in (peaks of one cluster share a window and a fit), when it succeeded.
+    /// Known right after a fit; not saved.
+    #[serde(skip)]
+    pub cluster: Option<usize>,
 }

@@ -1,17 +1,33 @@
-//! The session document: column, peaks, baseline and run reference, saved as versioned JSON.
+//! The session: the document a user saves and opens, and the workflows on it that the app and the CLI share.
 //!
-//! [`document`] defines the data and its simulation; [`file`] loads (with version checks) and saves atomically;
-//! [`embedded`] holds a measured channel inside the session (optional).
+//! Table of contents:
+//! * [`document`]: the data (column, peaks, baseline, run reference) and its simulation;
+//! * [`file`]: loading (with version checks) and atomic saving;
+//! * [`embedded`]: a measured channel held inside the session (optional);
+//! * [`fit_summary`]: the fit figures a session keeps (uncertainties, R², notes);
+//! * [`open`]: opening a run file or a session, and finding a session's run;
+//! * [`fitting`]: the one fitting workflow (detect or take the peaks, fit, make the session);
+//! * [`from_fit`]: a run fit as a session;
+//! * [`peak_row`]: the one peak-table row type, with its CSV, JSON and tab-separated forms.
 
 pub mod document;
 pub mod embedded;
 pub mod file;
 pub mod fit_summary;
+pub mod fitting;
+pub mod from_fit;
+pub mod open;
+pub mod peak_row;
 
-pub use document::{Baseline, BaselineKind, FORMAT_TAG, RunRef, Session, Simulation, VERSION};
+pub use crate::model::{Baseline, BaselineKind};
+pub use document::{FORMAT_TAG, RunRef, Session, Simulation, VERSION};
 pub use embedded::EmbeddedRun;
 pub use file::{SessionError, load, parse, save, to_json, write_atomically};
 pub use fit_summary::{FitSummary, FittedRunValues, PeakFitSummary};
+pub use fitting::{FitRequest, Fitted, FittingError, PeakSource};
+pub use from_fit::session_from_fit;
+pub use open::{LoadedRun, Opened};
+pub use peak_row::{PeakRow, RunInfo};
 
 /// SHA-256 of `bytes` as lowercase hex (the run reference's content hash).
 pub fn sha256_hex(bytes: &[u8]) -> String {

@@ -38,156 +38,51 @@ fn field(ui: &mut egui::Ui, f: Field<'_>, value_si: &mut Option<f64>, changed: &
     ui.end_row();
 }
 
+/// The geometry fields, in order: the field and which raw slot it edits.
+const GEOMETRY: [(Field<'static>, usize); 6] = [
+    (Field { label: "Length", tip: "Column length L, m", suffix: " m", scale: 1.0, min_si: 1e-3 }, 0),
+    (Field { label: "Radius", tip: "Inner radius R, µm (half the i.d.)", suffix: " µm", scale: 1e6, min_si: 1e-7 }, 1),
+    (Field { label: "Film", tip: "Film thickness δ, µm", suffix: " µm", scale: 1e6, min_si: 1e-9 }, 2),
+    (
+        Field {
+            label: "Inlet pressure",
+            tip: "Inlet pressure p0, kPa (absolute)",
+            suffix: " kPa",
+            scale: 1e-3,
+            min_si: 1.0,
+        },
+        3,
+    ),
+    (
+        Field {
+            label: "Outlet pressure",
+            tip: "Outlet pressure pL, kPa (absolute, ≤ p0)",
+            suffix: " kPa",
+            scale: 1e-3,
+            min_si: 1.0,
+        },
+        4,
+    ),
+    (
+        Field {
+            label: "Inlet velocity",
+            tip: "Carrier velocity at the inlet u0, m/s",
+            suffix: " m/s",
+            scale: 1.0,
+            min_si: 1e-6,
+        },
+        5,
+    ),
+];
+
 /// Draws the column panel; returns a column edit when the user changed a valid value.
 pub fn column_ui(ui: &mut egui::Ui, doc: &Document) -> Vec<Action> {
     let column = doc.session.column;
     let mut raw = RawColumn::from(column);
-    let mut changed = None;
-    let mut switch_to = None;
-    ui.horizontal(|ui| {
-        if ui
-            .selectable_label(column.has_geometry(), "Geometry")
-            .on_hover_text("t0 from length, radius, pressures and velocity")
-            .clicked()
-            && !column.has_geometry()
-        {
-            switch_to = Some(true);
-        }
-        if ui
-            .selectable_label(!column.has_geometry(), "Hold-up time")
-            .on_hover_text("t0 and β measured or fitted")
-            .clicked()
-            && column.has_geometry()
-        {
-            switch_to = Some(false);
-        }
-    });
-    egui::Grid::new("column-fields").num_columns(2).show(ui, |ui| {
-        if column.has_geometry() {
-            let rows = [
-                (Field { label: "Length", tip: "Column length L, m", suffix: " m", scale: 1.0, min_si: 1e-3 }, 0),
-                (
-                    Field {
-                        label: "Radius",
-                        tip: "Inner radius R, µm (half the i.d.)",
-                        suffix: " µm",
-                        scale: 1e6,
-                        min_si: 1e-7,
-                    },
-                    1,
-                ),
-                (Field { label: "Film", tip: "Film thickness δ, µm", suffix: " µm", scale: 1e6, min_si: 1e-9 }, 2),
-                (
-                    Field {
-                        label: "Inlet pressure",
-                        tip: "Inlet pressure p0, kPa (absolute)",
-                        suffix: " kPa",
-                        scale: 1e-3,
-                        min_si: 1.0,
-                    },
-                    3,
-                ),
-                (
-                    Field {
-                        label: "Outlet pressure",
-                        tip: "Outlet pressure pL, kPa (absolute, ≤ p0)",
-                        suffix: " kPa",
-                        scale: 1e-3,
-                        min_si: 1.0,
-                    },
-                    4,
-                ),
-                (
-                    Field {
-                        label: "Inlet velocity",
-                        tip: "Carrier velocity at the inlet u0, m/s",
-                        suffix: " m/s",
-                        scale: 1.0,
-                        min_si: 1e-6,
-                    },
-                    5,
-                ),
-            ];
-            for (f, k) in rows {
-                let slot = match k {
-                    0 => &mut raw.length_m,
-                    1 => &mut raw.radius_m,
-                    2 => &mut raw.film_thickness_m,
-                    3 => &mut raw.inlet_pressure_pa,
-                    4 => &mut raw.outlet_pressure_pa,
-                    _ => &mut raw.inlet_velocity_m_s,
-                };
-                field(ui, f, slot, &mut changed);
-            }
-        } else {
-            field(
-                ui,
-                Field {
-                    label: "Hold-up time t0",
-                    tip: "Gas time of flight through the column, s",
-                    suffix: " s",
-                    scale: 1.0,
-                    min_si: 1e-6,
-                },
-                &mut raw.holdup_time_s,
-                &mut changed,
-            );
-            field(
-                ui,
-                Field {
-                    label: "Phase ratio β",
-                    tip: "β = R/(2δ), dimensionless (datasheets quote it)",
-                    suffix: "",
-                    scale: 1.0,
-                    min_si: 1e-3,
-                },
-                &mut raw.phase_ratio,
-                &mut changed,
-            );
-        }
-        field(
-            ui,
-            Field {
-                label: "Injection t1",
-                tip: "Injection time (rectangular inlet pulse), s",
-                suffix: " s",
-                scale: 1.0,
-                min_si: 1e-6,
-            },
-            &mut raw.injection_s,
-            &mut changed,
-        );
-        field(
-            ui,
-            Field {
-                label: "Inlet tail τ",
-                tip: "Time constant of the inlet tail (first-order lag), s; 0 = pure rectangle",
-                suffix: " s",
-                scale: 1.0,
-                min_si: 0.0,
-            },
-            &mut raw.inlet_tail_s,
-            &mut changed,
-        );
-    });
+    let switch_to = setup_switch_ui(ui, &column);
+    let changed = egui::Grid::new("column-fields").num_columns(2).show(ui, |ui| fields_ui(ui, &column, &mut raw)).inner;
     ui.separator();
-    egui::Grid::new("column-derived").num_columns(2).show(ui, |ui| {
-        let row = |ui: &mut egui::Ui, name: &str, tip: &str, value: String| {
-            ui.label(name).on_hover_text(tip);
-            ui.label(value);
-            ui.end_row();
-        };
-        row(ui, "t0", "Gas hold-up time, s", format!("{:.3} s", column.holdup_time_s()));
-        row(
-            ui,
-            "β",
-            "Phase ratio R/(2δ) (α = 1/β)",
-            format!("{:.2} (α = {:.4})", column.phase_ratio(), column.alpha()),
-        );
-        row(ui, "r", "Outlet-to-inlet pressure ratio pL/p0", format!("{:.4}", column.pressure_ratio()));
-        let u_out = column.velocity_m_s(1.0).map_or_else(|| "— (no geometry)".into(), |u| format!("{u:.3} m/s"));
-        row(ui, "u(L)", "Carrier velocity at the outlet, m/s", u_out);
-    });
+    derived_ui(ui, &column);
     let mut actions = Vec::new();
     if let Some(geometry) = switch_to {
         let next = if geometry {
@@ -210,4 +105,89 @@ pub fn column_ui(ui: &mut egui::Ui, doc: &Document) -> Vec<Action> {
         actions.push(Action::SetColumn { column: c, gesture: g });
     }
     actions
+}
+
+/// The Geometry / Hold-up time selector: `Some(true)` to switch to geometry, `Some(false)` to a hold-up time.
+fn setup_switch_ui(ui: &mut egui::Ui, column: &Column) -> Option<bool> {
+    let mut switch_to = None;
+    ui.horizontal(|ui| {
+        let r = ui.selectable_label(column.has_geometry(), "Geometry");
+        if r.on_hover_text("t0 from length, radius, pressures and velocity").clicked() && !column.has_geometry() {
+            switch_to = Some(true);
+        }
+        let r = ui.selectable_label(!column.has_geometry(), "Hold-up time");
+        if r.on_hover_text("t0 and β measured or fitted").clicked() && column.has_geometry() {
+            switch_to = Some(false);
+        }
+    });
+    switch_to
+}
+
+/// The editable fields of `column`'s setup, then t1 and τ, edited in `raw`; the gesture of a change, if any.
+fn fields_ui(ui: &mut egui::Ui, column: &Column, raw: &mut RawColumn) -> Option<Gesture> {
+    let mut changed = None;
+    if column.has_geometry() {
+        for (f, k) in GEOMETRY {
+            let slot = match k {
+                0 => &mut raw.length_m,
+                1 => &mut raw.radius_m,
+                2 => &mut raw.film_thickness_m,
+                3 => &mut raw.inlet_pressure_pa,
+                4 => &mut raw.outlet_pressure_pa,
+                _ => &mut raw.inlet_velocity_m_s,
+            };
+            field(ui, f, slot, &mut changed);
+        }
+    } else {
+        let t0 = Field {
+            label: "Hold-up time t0",
+            tip: "Gas time of flight through the column, s",
+            suffix: " s",
+            scale: 1.0,
+            min_si: 1e-6,
+        };
+        field(ui, t0, &mut raw.holdup_time_s, &mut changed);
+        let beta = Field {
+            label: "Phase ratio β",
+            tip: "β = R/(2δ), dimensionless (datasheets quote it)",
+            suffix: "",
+            scale: 1.0,
+            min_si: 1e-3,
+        };
+        field(ui, beta, &mut raw.phase_ratio, &mut changed);
+    }
+    let t1 = Field {
+        label: "Injection t1",
+        tip: "Injection time (rectangular inlet pulse), s",
+        suffix: " s",
+        scale: 1.0,
+        min_si: 1e-6,
+    };
+    field(ui, t1, &mut raw.injection_s, &mut changed);
+    let tau = Field {
+        label: "Inlet tail τ",
+        tip: "Time constant of the inlet tail (first-order lag), s; 0 = pure rectangle",
+        suffix: " s",
+        scale: 1.0,
+        min_si: 0.0,
+    };
+    field(ui, tau, &mut raw.inlet_tail_s, &mut changed);
+    changed
+}
+
+/// The derived t0, β, r and u(L).
+fn derived_ui(ui: &mut egui::Ui, column: &Column) {
+    egui::Grid::new("column-derived").num_columns(2).show(ui, |ui| {
+        let row = |ui: &mut egui::Ui, name: &str, tip: &str, value: String| {
+            ui.label(name).on_hover_text(tip);
+            ui.label(value);
+            ui.end_row();
+        };
+        row(ui, "t0", "Gas hold-up time, s", format!("{:.3} s", column.holdup_time_s()));
+        let beta = format!("{:.2} (α = {:.4})", column.phase_ratio(), column.alpha());
+        row(ui, "β", "Phase ratio R/(2δ) (α = 1/β)", beta);
+        row(ui, "r", "Outlet-to-inlet pressure ratio pL/p0", format!("{:.4}", column.pressure_ratio()));
+        let u_out = column.velocity_m_s(1.0).map_or_else(|| "— (no geometry)".into(), |u| format!("{u:.3} m/s"));
+        row(ui, "u(L)", "Carrier velocity at the outlet, m/s", u_out);
+    });
 }

@@ -4,7 +4,7 @@
 use egui::Color32;
 use egui_plot::{Corner, Legend, Line, MarkerShape, Plot, PlotPoints, Points};
 
-use crate::app::confidence::{Confidence, ContourState};
+use crate::app::region::{Confidence, ContourState};
 use crate::fit::contour::DELTA_CHI2_95_2D;
 
 fn to_points(pts: &[(f64, f64)]) -> PlotPoints<'static> {

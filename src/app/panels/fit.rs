@@ -3,8 +3,8 @@
 
 use egui::{ProgressBar, Slider};
 
-use super::menus::ViewSettings;
-use crate::app::actions::{Action, Command};
+use crate::app::actions::{Action, Command, Setting};
+use crate::app::settings::THRESHOLD_RANGE;
 
 /// The running job, as the panel shows it.
 pub struct JobView<'a> {
@@ -13,15 +13,13 @@ pub struct JobView<'a> {
     pub elapsed_s: f32,
 }
 
-/// Draws the fit controls. `threshold_sigma` (the detection threshold in units of the noise level) is panel
-/// state.
+/// Draws the fit controls, with the detection threshold `threshold_sigma` (in units of the noise level).
 pub fn fit_ui(
     ui: &mut egui::Ui,
     has_run: bool,
     has_selection: bool,
     job: Option<JobView<'_>>,
-    threshold_sigma: &mut f64,
-    _view: &ViewSettings,
+    threshold_sigma: f64,
 ) -> Vec<Action> {
     let mut actions = Vec::new();
     let idle = job.is_none();
@@ -41,8 +39,12 @@ pub fn fit_ui(
             }
         }
     });
-    ui.add(Slider::new(threshold_sigma, 2.0..=200.0).logarithmic(true).text("threshold (× noise)"))
+    let mut threshold = threshold_sigma;
+    ui.add(Slider::new(&mut threshold, 2.0..=200.0).logarithmic(true).text("threshold (× noise)"))
         .on_hover_text("Detect peaks whose apex rises more than this many noise standard deviations");
+    if threshold != threshold_sigma && THRESHOLD_RANGE.contains(&threshold) {
+        actions.push(Action::Set(Setting::Threshold(threshold)));
+    }
     if !has_run {
         ui.label("Open a measured run to fit.");
     }

@@ -2,59 +2,10 @@
 
 use std::path::PathBuf;
 
-use crate::app::actions::{Action, Command};
+use crate::app::actions::{Action, Command, Setting};
 use crate::app::params::ParamMode;
+use crate::app::settings::{Settings, ThemeChoice};
 use crate::model::Method;
-
-/// View settings the menus change directly (not part of the document).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct ViewSettings {
-    /// Time axis in minutes.
-    pub minutes: bool,
-    /// How curves are computed (Closed is the fast default).
-    pub method: Method,
-    /// What the peak sliders show.
-    pub param_mode: ParamMode,
-    /// Dark, light, or following the system.
-    pub theme: ThemeChoice,
-    /// Embed the measured channel in saved sessions (the embedded default run always is).
-    pub embed_run: bool,
-}
-
-/// The colour theme: following the system (the default) or forced.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
-pub enum ThemeChoice {
-    /// Follow the desktop's dark/light setting (egui falls back to dark when the system does not say).
-    #[default]
-    System,
-    /// Always light.
-    Light,
-    /// Always dark.
-    Dark,
-}
-
-impl ThemeChoice {
-    /// Every choice, in menu order.
-    pub const ALL: [ThemeChoice; 3] = [ThemeChoice::System, ThemeChoice::Light, ThemeChoice::Dark];
-
-    /// Menu label.
-    pub fn label(self) -> &'static str {
-        match self {
-            ThemeChoice::System => "Follow the system",
-            ThemeChoice::Light => "Light",
-            ThemeChoice::Dark => "Dark",
-        }
-    }
-
-    /// egui's preference for this choice.
-    pub fn preference(self) -> egui::ThemePreference {
-        match self {
-            ThemeChoice::System => egui::ThemePreference::System,
-            ThemeChoice::Light => egui::ThemePreference::Light,
-            ThemeChoice::Dark => egui::ThemePreference::Dark,
-        }
-    }
-}
 
 /// What decides which entries are enabled.
 pub struct MenuState<'a> {
@@ -80,13 +31,17 @@ pub fn command_button(ui: &mut egui::Ui, command: Command, enabled: bool) -> boo
 }
 
 /// Draws the menu bar.
-pub fn menu_bar_ui(ui: &mut egui::Ui, state: &MenuState<'_>, view: &mut ViewSettings) -> Vec<Action> {
+/// About 100 lines: it is the menu's declaration, one line per entry, in the order the user sees them.
+pub fn menu_bar_ui(ui: &mut egui::Ui, state: &MenuState<'_>, settings: &Settings) -> Vec<Action> {
     let mut actions = Vec::new();
+    let mut settings_changed = Vec::new();
+    let mut open_recent: Option<PathBuf> = None;
     let mut cmd = |ui: &mut egui::Ui, c: Command, enabled: bool| {
         if command_button(ui, c, enabled) {
             actions.push(Action::Command(c));
         }
     };
+    let mut set = |s: Setting| settings_changed.push(s);
     egui::MenuBar::new().ui(ui, |ui| {
         ui.menu_button("File", |ui| {
             cmd(ui, Command::Open, true);
@@ -96,16 +51,21 @@ pub fn menu_bar_ui(ui: &mut egui::Ui, state: &MenuState<'_>, view: &mut ViewSett
                 }
                 for p in state.recent {
                     if ui.button(p.display().to_string()).clicked() {
-                        actions_push_open(p, ui);
+                        open_recent = Some(p.clone());
+                        ui.close();
                     }
                 }
             });
             cmd(ui, Command::Save, true);
             cmd(ui, Command::SaveAs, true);
-            ui.checkbox(&mut view.embed_run, "Embed run data in session").on_hover_text(
+            let mut embed = settings.embed_run;
+            ui.checkbox(&mut embed, "Embed run data in session").on_hover_text(
                 "Save the measured channel (time and signal) inside the session file, so it reopens without the \
                  run file. Sessions on the built-in example run always embed it.",
             );
+            if embed != settings.embed_run {
+                set(Setting::EmbedRun(embed));
+            }
             ui.separator();
             cmd(ui, Command::ExportCsv, true);
             cmd(ui, Command::CopyTable, true);
@@ -134,8 +94,11 @@ pub fn menu_bar_ui(ui: &mut egui::Ui, state: &MenuState<'_>, view: &mut ViewSett
             ui.separator();
             ui.label("Theme");
             for t in ThemeChoice::ALL {
-                ui.radio_value(&mut view.theme, t, t.label())
-                    .on_hover_text("Dark or light colours; \"Follow the system\" uses the desktop's setting");
+                let r = ui.radio(settings.theme == t, t.label());
+                if r.on_hover_text("Dark or light colours; \"Follow the system\" uses the desktop's setting").clicked()
+                {
+                    set(Setting::Theme(t));
+                }
             }
             ui.separator();
             ui.label("Text size (for projectors)");
@@ -153,26 +116,22 @@ pub fn menu_bar_ui(ui: &mut egui::Ui, state: &MenuState<'_>, view: &mut ViewSett
             ui.separator();
             ui.label("Peak sliders");
             for m in ParamMode::ALL {
-                ui.radio_value(&mut view.param_mode, m, m.label());
+                if ui.radio(settings.param_mode == m, m.label()).clicked() {
+                    set(Setting::ParamMode(m));
+                }
             }
             ui.separator();
             ui.label("Model evaluation");
-            ui.radio_value(&mut view.method, Method::Closed, "Closed form (fast)");
-            ui.radio_value(&mut view.method, Method::Quadrature, "Quadrature (reference, slow)")
-                .on_hover_text("The paper's adaptive quadrature: exact but slow on long runs");
+            if ui.radio(settings.method == Method::Closed, "Closed form (fast)").clicked() {
+                set(Setting::Method(Method::Closed));
+            }
+            let r = ui.radio(settings.method == Method::Quadrature, "Quadrature (reference, slow)");
+            if r.on_hover_text("The paper's adaptive quadrature: exact but slow on long runs").clicked() {
+                set(Setting::Method(Method::Quadrature));
+            }
         });
     });
-    // Recent entries are collected through egui memory to keep the closure borrow simple.
-    if let Some(p) = ui.ctx().data_mut(|d| d.remove_temp::<PathBuf>(egui::Id::unique(RECENT_KEY))) {
-        actions.push(Action::OpenPath(p));
-    }
+    actions.extend(settings_changed.into_iter().map(Action::Set));
+    actions.extend(open_recent.map(Action::OpenPath));
     actions
-}
-
-const RECENT_KEY: &str = "elute-open-recent";
-
-fn actions_push_open(path: &std::path::Path, ui: &mut egui::Ui) {
-    let p = path.to_path_buf();
-    ui.ctx().data_mut(|d| d.insert_temp(egui::Id::unique(RECENT_KEY), p));
-    ui.close();
 }

@@ -4,10 +4,11 @@
 use egui::{RichText, Slider};
 
 use super::gesture;
-use crate::app::actions::Action;
-use crate::app::export::TableRow;
-use crate::app::params::{ParamMode, mean_s, min_mean_s, min_sigma_s, rates_from_moments, sigma_s};
+use crate::app::actions::{Action, Setting};
+use crate::app::params::ParamMode;
 use crate::app::state::Document;
+use crate::model::moments::{inlet_sd_s, rates_from_moments, unretained_mean_s};
+use crate::session::PeakRow;
 
 fn fmt_opt(v: Option<f64>, digits: usize) -> String {
     v.map_or_else(|| "—".into(), |v| format!("{v:.digits$}"))
@@ -22,7 +23,12 @@ fn fmt_se(v: f64, se: Option<f64>) -> String {
 
 /// The table of peaks: fitted values with standard errors, and the lab metrics of each model curve (conventions
 /// in the header tooltips). Returns selection and removal requests.
-pub fn peak_table_ui(ui: &mut egui::Ui, rows: &[TableRow], selected: Option<usize>) -> Vec<Action> {
+pub fn peak_table_ui(
+    ui: &mut egui::Ui,
+    rows: &[PeakRow],
+    resolution: &[Option<f64>],
+    selected: Option<usize>,
+) -> Vec<Action> {
     let mut actions = Vec::new();
     if rows.is_empty() {
         ui.label("No peaks. Click on the measured trace to add one, or use Detect peaks.");
@@ -48,7 +54,7 @@ pub fn peak_table_ui(ui: &mut egui::Ui, rows: &[TableRow], selected: Option<usiz
             }
             ui.end_row();
             for (i, row) in rows.iter().enumerate() {
-                let r = ui.selectable_label(selected == Some(i), &row.name);
+                let r = ui.selectable_label(selected == Some(i), &row.peak);
                 if r.clicked() {
                     actions.push(Action::Select(Some(i)));
                 }
@@ -58,17 +64,17 @@ pub fn peak_table_ui(ui: &mut egui::Ui, rows: &[TableRow], selected: Option<usiz
                         ui.close();
                     }
                 });
-                ui.label(fmt_opt(row.apex_s, 2));
+                ui.label(format!("{:.2}", row.retention_time_s));
                 ui.label(format!("{:.4e}", row.area));
                 ui.label(fmt_opt(row.height, 2));
                 ui.label(fmt_se(row.ka_per_s, row.ka_se_per_s));
                 ui.label(fmt_se(row.kd_per_s, row.kd_se_per_s));
-                ui.label(fmt_opt(row.r_squared, 4));
+                ui.label(fmt_opt(row.r2, 4));
                 ui.label(fmt_opt(row.w50_s, 3));
                 ui.label(fmt_opt(row.tailing_usp, 2));
                 ui.label(fmt_opt(row.asymmetry_10, 2));
                 ui.label(fmt_opt(row.plates_half_height, 0));
-                ui.label(fmt_opt(row.resolution_prev, 2));
+                ui.label(fmt_opt(resolution.get(i).copied().flatten(), 2));
                 ui.end_row();
             }
         });
@@ -84,7 +90,7 @@ fn area_ceiling(doc: &Document) -> f64 {
 }
 
 /// The editor of peak `index`: name, parameter mode and sliders. Returns the edits.
-pub fn peak_editor_ui(ui: &mut egui::Ui, doc: &Document, index: usize, mode: &mut ParamMode) -> Vec<Action> {
+pub fn peak_editor_ui(ui: &mut egui::Ui, doc: &Document, index: usize, mode: ParamMode) -> Vec<Action> {
     let mut actions = Vec::new();
     let Some(peak) = doc.session.peaks.get(index) else { return actions };
     let column = &doc.session.column;
@@ -101,7 +107,9 @@ pub fn peak_editor_ui(ui: &mut egui::Ui, doc: &Document, index: usize, mode: &mu
     ui.horizontal(|ui| {
         ui.label("Sliders:");
         for m in ParamMode::ALL {
-            ui.selectable_value(mode, m, m.label());
+            if ui.selectable_label(mode == m, m.label()).clicked() && m != mode {
+                actions.push(Action::Set(Setting::ParamMode(m)));
+            }
         }
     });
     let mut slider =
@@ -128,10 +136,11 @@ pub fn peak_editor_ui(ui: &mut egui::Ui, doc: &Document, index: usize, mode: &mu
             }
         }
         ParamMode::Moments => {
-            let (mut mean, mut sigma) = (mean_s(column, peak), sigma_s(column, peak));
-            let lo_mean = min_mean_s(column) * 1.0001 + 1e-6;
+            let (mut mean, mut sigma) =
+                (crate::model::moments(column, peak).mean_s, crate::model::moments(column, peak).variance_s2.sqrt());
+            let lo_mean = unretained_mean_s(column) * 1.0001 + 1e-6;
             let hi_mean = lo_mean.max(mean) * 4.0;
-            let lo_sigma = min_sigma_s(column) * 1.0001 + 1e-6;
+            let lo_sigma = inlet_sd_s(column) * 1.0001 + 1e-6;
             let hi_sigma = (lo_sigma * 1000.0).max(sigma * 2.0);
             let a = slider(ui, &mut mean, lo_mean..=hi_mean, "mean (s)", "Mean retention time (first moment) in s");
             let b = slider(ui, &mut sigma, lo_sigma..=hi_sigma, "σ (s)", "Standard deviation of the peak in s");
@@ -159,8 +168,8 @@ pub fn peak_editor_ui(ui: &mut egui::Ui, doc: &Document, index: usize, mode: &mu
         "μ = {:.4} adsorptions, k' = {:.4}, mean {:.3} s, σ {:.3} s",
         column.mu(edited.ka_per_s),
         column.alpha() * edited.ka_per_s / edited.kd_per_s,
-        mean_s(column, &edited),
-        sigma_s(column, &edited)
+        crate::model::moments(column, &edited).mean_s,
+        crate::model::moments(column, &edited).variance_s2.sqrt()
     ));
     if ui.button("Delete peak").on_hover_text("Remove this peak (Delete)").clicked() {
         actions.push(Action::RemovePeak(index));

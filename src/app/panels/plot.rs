@@ -6,9 +6,9 @@ use egui::{Color32, Id, Pos2};
 use egui_plot::{ItemId, Legend, Line, MarkerShape, Plot, PlotPoint, PlotPoints, Points, VLine};
 
 use crate::app::actions::Action;
-use crate::app::params::{mean_s, min_sigma_s, rates_from_moments, sigma_s};
 use crate::app::state::{Curves, Document, Gesture};
 use crate::model::Peak;
+use crate::model::moments::{inlet_sd_s, rates_from_moments};
 
 /// The drag handles of the selected peak.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -26,7 +26,7 @@ const GRAB_RADIUS: f32 = 10.0;
 pub fn drag_peak(doc: &Document, index: usize, apex_s: f64, handle: Handle, to_s: f64) -> Option<Peak> {
     let column = &doc.session.column;
     let peak = doc.session.peaks.get(index)?;
-    let mean = mean_s(column, peak);
+    let mean = crate::model::moments(column, peak).mean_s;
     let mut out = peak.clone();
     match handle {
         Handle::Apex => {
@@ -40,7 +40,7 @@ pub fn drag_peak(doc: &Document, index: usize, apex_s: f64, handle: Handle, to_s
         }
         Handle::Width => {
             // Keep K; a new σ sets k_d.
-            let new_sigma = (to_s - apex_s).max(min_sigma_s(column) * 1.01);
+            let new_sigma = (to_s - apex_s).max(inlet_sd_s(column) * 1.01);
             // The mean is unchanged, so k' (and K) are too.
             let (ka, kd) = rates_from_moments(column, mean, new_sigma)?;
             out.ka_per_s = ka;
@@ -163,6 +163,8 @@ fn peak_item_id(index: usize) -> ItemId {
 }
 
 /// Draws the plots and returns what the user asked for. `revision` identifies the document state of `curves`.
+/// Longer than most because the chromatogram's plot closure draws the curves, the selected peak's handles and
+/// reads the pointer in one pass (egui_plot gives the plot's transform only inside it).
 pub fn plot_ui(
     ui: &mut egui::Ui,
     doc: &Document,
@@ -234,7 +236,10 @@ pub fn plot_ui(
             plot.add(VLine::new("", t / x_scale).color(peak_color(i)));
             let base = doc.session.baseline.as_ref().map_or(0.0, |b| b.value_at(*t));
             let apex = PlotPoint::new(t / x_scale, base + h);
-            let width = PlotPoint::new((t + sigma_s(&doc.session.column, p)) / x_scale, base + 0.6 * h);
+            let width = PlotPoint::new(
+                (t + crate::model::moments(&doc.session.column, p).variance_s2.sqrt()) / x_scale,
+                base + 0.6 * h,
+            );
             for (handle, at, shape) in
                 [(Handle::Apex, apex, MarkerShape::Circle), (Handle::Width, width, MarkerShape::Diamond)]
             {
@@ -280,24 +285,29 @@ pub fn plot_ui(
     }
 
     if has_residual {
-        let mut residual = Plot::new("residuals")
-            .height(ui.available_height())
-            .x_axis_label(format!("time ({unit})"))
-            .y_axis_label("residual")
-            .link_axis(link, [true, false])
-            .link_cursor(link, [true, false]);
-        if reset {
-            residual = residual.reset();
-        }
-        residual.show(ui, |plot| {
-            plot.line(
-                Line::new("measured − model", PlotPoints::Borrowed(&data.residual))
-                    .color(Color32::from_rgb(90, 90, 200))
-                    .width(1.0),
-            );
-        });
+        residual_ui(ui, &data.residual, link, unit, reset);
     }
     actions
+}
+
+/// The residual plot under the chromatogram, its time axis linked to it.
+fn residual_ui(ui: &mut egui::Ui, residual_points: &[PlotPoint], link: Id, unit: &str, reset: bool) {
+    let mut residual = Plot::new("residuals")
+        .height(ui.available_height())
+        .x_axis_label(format!("time ({unit})"))
+        .y_axis_label("residual")
+        .link_axis(link, [true, false])
+        .link_cursor(link, [true, false]);
+    if reset {
+        residual = residual.reset();
+    }
+    residual.show(ui, |plot| {
+        plot.line(
+            Line::new("measured − model", PlotPoints::Borrowed(residual_points))
+                .color(Color32::from_rgb(90, 90, 200))
+                .width(1.0),
+        );
+    });
 }
 
 #[cfg(test)]
@@ -310,14 +320,14 @@ mod tests {
         let doc = Document::new(Session::paper_btex());
         let column = &doc.session.column;
         let p = &doc.session.peaks[1];
-        let (m, s) = (mean_s(column, p), sigma_s(column, p));
+        let (m, s) = (crate::model::moments(column, p).mean_s, crate::model::moments(column, p).variance_s2.sqrt());
         let moved = drag_peak(&doc, 1, 231.0, Handle::Apex, 241.0).unwrap();
-        assert!((mean_s(column, &moved) - (m + 10.0)).abs() < 1e-9);
+        assert!((crate::model::moments(column, &moved).mean_s - (m + 10.0)).abs() < 1e-9);
         assert_eq!(moved.kd_per_s, p.kd_per_s);
         let wide = drag_peak(&doc, 1, 231.0, Handle::Width, 231.0 + 2.0 * s).unwrap();
-        assert!((sigma_s(column, &wide) - 2.0 * s).abs() < 1e-9);
+        assert!((crate::model::moments(column, &wide).variance_s2.sqrt() - 2.0 * s).abs() < 1e-9);
         assert!((wide.partition_constant() / p.partition_constant() - 1.0).abs() < 1e-12);
-        assert!((mean_s(column, &wide) - m).abs() < 1e-9);
+        assert!((crate::model::moments(column, &wide).mean_s - m).abs() < 1e-9);
         assert!(drag_peak(&doc, 1, 231.0, Handle::Apex, 0.0).is_none());
     }
 

@@ -8,7 +8,10 @@
 //! exact way as the signal.
 //!
 //! The derivative terms are differences at θ and θ − t1 (no direct-integration path as for the signal), so for
-//! t1 far below the peak width they carry an absolute error of about 1e-16 of their parts' size.
+//! t1 far below the peak width they carry an absolute error of about 1e-16 of their parts' size, and the two
+//! positions, doubles near θ, differ from t1 by up to ulp(θ): a relative error of about 4·ε·θ/t1 in every
+//! derivative (3e-7 for a 13 ms injection at θ = 3.5e7 s, the worst corner of the tested domain; 1e-13 for real
+//! runs). The fitter's Jacobian needs far less.
 
 use super::tail::CHANNELS;
 use super::{Active, PeakSetup, Tailed, delta_s, grid_shift, s_values};

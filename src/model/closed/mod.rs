@@ -4,7 +4,7 @@
 //! S(θ) = e^−μ + ∫_0^{k_dθ} e^{−μ−x}√(μ/x)·I1(2√(μx)) dx = Q1(√(2k_dθ), √(2μ)) (first-order Marcum Q),
 //! optionally convolved with the inlet tail (1/τ)e^{−t/τ}.
 //!
-//! - [`panels`]: S, the density and ψ = −∂S/∂μ as Chebyshev panels in u = √(k_d θ) (one Clenshaw sum per sample);
+//! - [`kernel`]: S, the density and ψ = −∂S/∂μ as Chebyshev panels in u = √(k_d θ) (one Clenshaw sum per sample);
 //! - [`tail`]: the exact convolution with the inlet tail on the sampling grid;
 //! - [`derivatives`]: analytic ∂y/∂k_a, ∂y/∂k_d, ∂y/∂A and ∂y/∂t0;
 //! - [`bessel`]: fast exponentially scaled I0, I1.
@@ -16,14 +16,14 @@
 
 pub mod bessel;
 pub mod derivatives;
-pub mod panels;
+pub mod kernel;
 pub mod tail;
 
 use rayon::prelude::*;
 
 use super::{Column, Peak};
 pub use derivatives::{PeakDerivatives, peak_signal_with_derivatives};
-use panels::{Kernel, PANEL_WIDTH_U, clenshaw};
+use kernel::{Kernel, PANEL_WIDTH_U, clenshaw};
 use tail::{CHANNELS, TailConvolver};
 
 /// Below this width in u of [θ − t1, θ], the signal is integrated directly instead of differenced.
@@ -41,7 +41,7 @@ const NEGLIGIBLE_TAU: f64 = 1e-14;
 /// error about 1e-14 for μ ∈ [0, 1e6] (tested ≤ 1e-13 against a Poisson sum and direct quadrature). μ < 0
 /// counts as 0, μ = +∞ gives 0 for finite x; NaN in gives NaN.
 ///
-/// Each call builds the panels for μ (a few µs); to evaluate many x at one μ, use [`panels::Kernel`].
+/// Each call builds the panels for μ (a few µs); to evaluate many x at one μ, use [`kernel::Kernel`].
 pub fn marcum_s(mu: f64, x: f64) -> f64 {
     if mu.is_nan() || x.is_nan() {
         return f64::NAN;
@@ -126,7 +126,7 @@ impl PeakSetup {
         let tau = if tau > NEGLIGIBLE_TAU * width { tau } else { 0.0 };
         // The density is needed by the tail, the derivatives and the short-injection path (see
         // `fix_cancellation`; u_hi ≤ √μ + HALF_SUPPORT_U + one panel).
-        let u_hi_bound = mu.max(0.0).sqrt() + panels::HALF_SUPPORT_U + PANEL_WIDTH_U;
+        let u_hi_bound = mu.max(0.0).sqrt() + kernel::HALF_SUPPORT_U + PANEL_WIDTH_U;
         let short = kd * t1 / (2.0 * u_hi_bound) < CANCELLATION_U;
         let kernel = Kernel::new(mu, tau > 0.0 || short, with_psi);
         PeakSetup { kernel, kd, t0, t1, tau, height, alpha_t0: 0.0, alpha_ka: 0.0 }
@@ -163,7 +163,7 @@ pub(crate) fn s_sorted(k: &Kernel, kd: f64, times: &[f64], offset: f64, out: &mu
             for (x, &t) in x.iter_mut().zip(t) {
                 *x = local(t);
             }
-            o.copy_from_slice(&panels::clenshaw_lanes(&p.s, x));
+            o.copy_from_slice(&kernel::clenshaw_lanes(&p.s, x));
         }
         let (o, t) = (outs.into_remainder(), ts.remainder());
         if !t.is_empty() {
@@ -172,7 +172,7 @@ pub(crate) fn s_sorted(k: &Kernel, kd: f64, times: &[f64], offset: f64, out: &mu
             for (x, &t) in x.iter_mut().zip(t) {
                 *x = local(t);
             }
-            let v = panels::clenshaw_lanes(&p.s, x);
+            let v = kernel::clenshaw_lanes(&p.s, x);
             o.copy_from_slice(&v[..o.len()]);
         }
         i = end;
@@ -182,7 +182,7 @@ pub(crate) fn s_sorted(k: &Kernel, kd: f64, times: &[f64], offset: f64, out: &mu
 
 /// Index range [i0, end) of samples where y can be non-zero: from t0 on, and without a tail up to where θ − t1
 /// passes the support's end (beyond, S is at its end value at both ends of the window and y is exactly 0; see
-/// [`panels::HALF_SUPPORT_U`] for why the true signal there is below 1e-15 of the peak's height). With a tail
+/// [`kernel::HALF_SUPPORT_U`] for why the true signal there is below 1e-15 of the peak's height). With a tail
 /// every later sample is computed: the tail's state decays but never ends.
 pub(crate) struct Active {
     pub i0: usize,
@@ -292,7 +292,7 @@ pub(crate) fn add_with_shift(column: &Column, peak: &Peak, times_s: &[f64], shif
     }
     let r = ps.height;
     // Without a tail, S = e^−μ on [0, θ_lo): there y = r·e^−μ while θ − t1 < 0 (the delta rectangle), else 0
-    // (the continuous part below the support is below 1e-15 of the peak, see `panels::HALF_SUPPORT_U`).
+    // (the continuous part below the support is below 1e-15 of the peak, see `kernel::HALF_SUPPORT_U`).
     let j0 = if ps.tau > 0.0 {
         act.i0
     } else {

@@ -13,7 +13,7 @@
 
 use std::sync::LazyLock;
 
-use super::panels::{Kernel, PANEL_WIDTH_U, clenshaw_lanes, clenshaw_pair4, clenshaw4, gauss_legendre};
+use super::kernel::{Kernel, PANEL_WIDTH_U, clenshaw_lanes, clenshaw_pair4, clenshaw4, gauss_legendre};
 
 /// Channels of the recursion: Q (always), ψ∗k, (θf)∗k and Ψ (derivatives).
 pub const CHANNELS: usize = 4;
@@ -96,6 +96,9 @@ impl<'a> TailConvolver<'a> {
     /// Adds ∫ over [a, b] (θ, clipped to the support) of φ(θ')e^{−(b−θ')/τ} dθ', per channel, to `acc`.
     /// Gauss–Legendre in θ on pieces split at panel boundaries; the exponential weights of a piece depend only
     /// on its length, so they are cached across the (usually equal) sampling intervals.
+    ///
+    /// Long (about 100 lines) for a reason: it is the inner loop of every tailed evaluation, and its three rule
+    /// branches share the piece's locals; split, they would pass a dozen values per piece.
     fn interval(&self, a: f64, b: f64, acc: &mut [f64; CHANNELS], cache: &mut WeightCache) {
         let lo = a.max(self.theta_lo).max(b - MEMORY_TAU * self.tau);
         let hi = b.min(self.theta_hi);

@@ -27,7 +27,7 @@ fn g_direct(mu: f64, u: f64) -> f64 {
 
 /// S(x) by composite 20-point Gauss–Legendre of g over [0, √x] in steps of 0.02 (independent of the panels).
 fn s_by_quadrature(mu: f64, x: f64) -> f64 {
-    let (gx, gw) = panels::gauss_legendre(20);
+    let (gx, gw) = kernel::gauss_legendre(20);
     let u_end = x.sqrt();
     let start = (mu.sqrt() - 9.0).max(0.0).min(u_end);
     let steps = ((u_end - start) / 0.02).ceil().max(1.0) as usize;
@@ -316,7 +316,7 @@ fn derivatives_match_finite_differences() {
 #[test]
 fn panel_interpolants_match_the_bessel_kernel() {
     for mu in [1e-3f64, 3.0, 200.0, 2243.0, 1e6] {
-        let k = panels::Kernel::new(mu, true, true);
+        let k = kernel::Kernel::new(mu, true, true);
         let sm = mu.sqrt();
         let (mut wf, mut wg, mut wp) = (0.0f64, 0.0f64, 0.0f64);
         let n = 5000;

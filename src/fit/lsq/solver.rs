@@ -214,6 +214,10 @@ pub(crate) fn free_blocks(blocks: Option<Blocks>, free_idx: &[usize], p: usize, 
 }
 
 /// The solver loop shared by plain LM and variable projection.
+///
+/// Long for a reason: the Levenberg–Marquardt iteration (trial step, gain ratio, damping update, the stopping
+/// tests, the observer and the caps) shares a dozen pieces of state across one loop, as MINPACK's `lmdif` does;
+/// split into functions it would pass them all back and forth and read worse.
 pub(crate) fn run_lm<P: Problem + ?Sized>(
     problem: &mut P,
     initial: &[f64],

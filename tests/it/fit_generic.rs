@@ -4,8 +4,8 @@
 use std::time::Duration;
 
 use elute::fit::baseline::{PenalizedOptions, Reweighting, penalized_baseline};
+use elute::fit::lsq::{GaussianShape, PeakSum, fit_separable};
 use elute::fit::peaks::{PeakFindOptions, find_peaks};
-use elute::fit::varpro::{GaussianShape, PeakSum, fit_separable};
 use elute::fit::{Bound, CancelToken, FitError, FitOptions, NoObserver, Progress, Termination};
 
 /// Deterministic Gaussian noise (xorshift64 + Box–Muller).
@@ -60,7 +60,7 @@ fn varpro_recovers_noise_free_gaussians_to_1e8() {
         assert!((rep.values[6 + k] - a).abs() < 1e-8 * a, "area {k}: {}", rep.values[6 + k]);
     }
     // Baseline x = (t − t_c)/h: b = 0.5 + 0.002 t = (0.5 + 0.002 t_c) + 0.002 h x.
-    let (tc, h) = elute::fit::baseline::polynomial_scale(&t);
+    let (tc, h) = elute::fit::lsq::polynomial_scale(&t);
     assert!((rep.values[9] - (0.5 + 0.002 * tc)).abs() < 1e-8);
     assert!((rep.values[10] - 0.002 * h).abs() < 1e-8);
     assert!(rep.sse < 1e-16 && rep.r_squared.unwrap() > 1.0 - 1e-12);

@@ -3,8 +3,8 @@
 
 use std::fmt::Write as _;
 
-use super::export::{HEADERS, TableRow};
 use super::state::{Curves, Document};
+use crate::session::{PeakRow, peak_row};
 
 /// Most points per polyline in the SVG (longer traces are min/max-decimated).
 const SVG_MAX_POINTS: usize = 4_000;
@@ -147,9 +147,41 @@ pub fn plot_svg(doc: &Document, curves: &Curves, width: f64, height: f64) -> Str
     svg
 }
 
+/// The peak-table columns the one-page report shows (with the names and units of `elute fit`'s peaks.csv).
+const REPORT_COLUMNS: [&str; 15] = [
+    "peak",
+    "retention_time_s",
+    "mean_time_s",
+    "area",
+    "height",
+    "ka_per_s",
+    "ka_se_per_s",
+    "kd_per_s",
+    "kd_se_per_s",
+    "partition_constant",
+    "r2",
+    "w50_s",
+    "tailing_usp",
+    "asymmetry_10",
+    "plates_half_height",
+];
+
+/// A number cell with six significant digits (text cells unchanged, empty as "—").
+fn readable(cell: &str) -> String {
+    match cell.parse::<f64>() {
+        _ if cell.is_empty() => "—".into(),
+        Ok(v) if v != 0.0 && (v.abs() >= 1e6 || v.abs() < 1e-3) => format!("{v:.5e}"),
+        Ok(v) => {
+            let digits = (5 - v.abs().log10().floor().max(-1.0) as i32).clamp(0, 6) as usize;
+            format!("{v:.digits$}")
+        }
+        Err(_) => cell.to_string(),
+    }
+}
+
 /// A one-page HTML report: run information, column, the plot as SVG, and the peak table with units and the
 /// metric conventions stated.
-pub fn html_report(doc: &Document, curves: &Curves, rows: &[TableRow]) -> String {
+pub fn html_report(doc: &Document, curves: &Curves, rows: &[PeakRow]) -> String {
     let mut h = String::from(
         "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>Elute report</title><style>\
          body{font-family:sans-serif;margin:1.5cm;font-size:10pt}table{border-collapse:collapse}\
@@ -205,34 +237,18 @@ pub fn html_report(doc: &Document, curves: &Curves, rows: &[TableRow]) -> String
     h += "</table><h2>Chromatogram</h2>";
     h += &plot_svg(doc, curves, 720.0, 320.0);
     h += "<h2>Peaks</h2><table><tr>";
-    for head in HEADERS {
-        let _ = write!(h, "<th>{}</th>", escape(head));
+    let header = PeakRow::header();
+    let shown: Vec<usize> = REPORT_COLUMNS.iter().filter_map(|c| header.iter().position(|h| h == c)).collect();
+    for &k in &shown {
+        let _ = write!(h, "<th>{}</th>", escape(&header[k]));
     }
     h += "</tr>";
-    let opt = |v: Option<f64>, d: usize| v.map_or_else(|| "—".into(), |v| format!("{v:.d$}"));
-    for r in rows {
-        let _ = write!(
-            h,
-            "<tr><td>{}</td><td>{}</td><td>{:.3}</td><td>{:.3}</td><td>{:.5e}</td><td>{}</td><td>{:.5}</td><td>{}</td>\
-             <td>{:.5}</td><td>{}</td><td>{:.4}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            escape(&r.name),
-            opt(r.apex_s, 3),
-            r.mean_s,
-            r.sigma_s,
-            r.area,
-            opt(r.height, 4),
-            r.ka_per_s,
-            opt(r.ka_se_per_s, 3),
-            r.kd_per_s,
-            opt(r.kd_se_per_s, 3),
-            r.partition,
-            opt(r.r_squared, 5),
-            opt(r.w50_s, 3),
-            opt(r.tailing_usp, 3),
-            opt(r.asymmetry_10, 3),
-            opt(r.plates_half_height, 0),
-            opt(r.resolution_prev, 3),
-        );
+    for cells in peak_row::cells(rows) {
+        h += "<tr>";
+        for &k in &shown {
+            let _ = write!(h, "<td>{}</td>", escape(&readable(&cells[k])));
+        }
+        h += "</tr>";
     }
     h += "</table><h2>Conventions</h2><ul>\
           <li>t_R is the apex of the model curve; mean and σ are its first two moments \
@@ -268,7 +284,7 @@ mod tests {
         assert_eq!(svg.matches("<polyline").count(), 1 + 4);
         let rows = super::super::export::table_rows(&doc, &curves);
         let html = html_report(&doc, &curves, &rows);
-        assert!(html.contains("toluene") && html.contains("<svg") && html.contains("k_a (1/s)"));
+        assert!(html.contains("toluene") && html.contains("<svg") && html.contains("<th>ka_per_s</th>"));
         assert_eq!(decimate(&[0.0; 3], 4).len(), 3);
         assert!(decimate(&vec![1.0; 10_000], 100).len() <= 100);
     }

@@ -18,7 +18,7 @@
 
 use rayon::prelude::*;
 
-use elute::model::closed::panels::{HALF_SUPPORT_U, PANEL_WIDTH_U};
+use elute::model::closed::kernel::{HALF_SUPPORT_U, PANEL_WIDTH_U};
 use elute::model::closed::{self, PeakDerivatives};
 use elute::model::{Column, Peak, moments, quadrature};
 
@@ -137,6 +137,11 @@ impl Case {
     }
 }
 
+/// Whether `err` is worse than `than` (NaN is worst).
+fn worse(err: f64, than: f64) -> bool {
+    err.is_nan() || err > than
+}
+
 fn max_abs(v: &[f64]) -> f64 {
     v.iter().fold(0.0f64, |m, x| m.max(x.abs()))
 }
@@ -212,7 +217,7 @@ fn worst_signal_error(case: &Case, rng: &mut Rng) -> (f64, String) {
                 continue;
             }
             let err = if c.is_finite() { (c - q).abs() / height } else { f64::INFINITY };
-            if !(err <= worst.0) {
+            if worse(err, worst.0) {
                 worst = (err, format!("{name} grid of {} at t = {t} s: closed {c:e}, quadrature {q:e}", times.len()));
             }
         }
@@ -238,7 +243,7 @@ fn sweep(seed: u64, cases: usize, check: impl Fn(usize, &mut Rng) -> (f64, Strin
             let (err, at) = check(i, &mut rng);
             (err, format!("case {i}: {at}"))
         })
-        .reduce(|| (0.0, String::new()), |a, b| if !(b.0 <= a.0) { b } else { a })
+        .reduce(|| (0.0, String::new()), |a, b| if worse(b.0, a.0) { b } else { a })
 }
 
 /// Runs `cases` random cases of the signal check from `seed`; returns the worst error and its description.
@@ -381,7 +386,8 @@ fn steps(case: &Case) -> Vec<(Param, f64)> {
 
 /// The worst |analytic − difference| of one case over its derivatives, as a fraction of each derivative's
 /// largest value, beyond the differences' own floor: the signal is good to about 1e-11 of the peak's height (the
-/// sweeps above measure it), so a Richardson difference with step h is good to about 5e-11·height/h.
+/// sweeps above measure it), so a Richardson difference with step h is good to about 5e-11·height/h; and beyond
+/// the rounding of the window's ends (see below).
 fn worst_derivative_error(case: &Case) -> (f64, String) {
     let (mean, sd) = case.mean_sd();
     let times: Vec<f64> = uniform((mean - 8.0 * sd).max(0.0), mean + 8.0 * sd, 240);
@@ -403,8 +409,12 @@ fn worst_derivative_error(case: &Case) -> (f64, String) {
             if near(theta) || near(theta - t1) {
                 continue;
             }
-            let err = ((exact[j] - fd[j]).abs() - floor).max(0.0) / scale;
-            if !(err <= worst.0) {
+            // The derivatives are differences across the window [θ − t1, θ], whose ends are doubles: at large θ
+            // they carry ulp(θ) of rounding, a relative error of the window (and so of every derivative) of
+            // about 4·ε·θ/t1 (3e-7 at θ = 3.5e7 s with t1 = 13 ms, the domain's worst corner).
+            let window = 8.0 * f64::EPSILON * (t.abs() + t0 + case.column.injection_s()) / case.column.injection_s();
+            let err = ((exact[j] - fd[j]).abs() - floor - window * fd[j].abs()).max(0.0) / scale;
+            if worse(err, worst.0) {
                 worst = (err, format!("{param:?} at t = {t} s: analytic {:e}, difference {:e}", exact[j], fd[j]));
             }
         }
@@ -455,7 +465,7 @@ fn the_skipped_parts_are_below_1e_12_of_the_peak() {
         for ((t, a), b) in times.iter().zip(&closed).zip(&reference) {
             // Without a tail the engine returns exactly 0 there; anything else is an error as large as itself.
             let err = if tau == 0.0 && *a != 0.0 { f64::INFINITY } else { (a - b).abs() / height };
-            if !(err <= worst.0) {
+            if worse(err, worst.0) {
                 worst = (err, format!("{} at t = {t} s: {a:e} vs {b:e}", case.describe()));
             }
         }

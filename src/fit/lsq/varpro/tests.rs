@@ -3,7 +3,7 @@
 
 use super::*;
 use crate::fit::NoObserver;
-use crate::fit::problem::finite_difference_jacobian;
+use crate::fit::lsq::finite_difference_jacobian;
 
 /// A projected problem over `model` and `y` (nothing held non-negative, no factorisation yet).
 fn projected<'a, M: SeparableModel>(

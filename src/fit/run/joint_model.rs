@@ -4,11 +4,11 @@
 //! The residual rows are the cluster windows of the run, one after another (a window's rows are its samples).
 //! The linear coefficients are each peak's area (its unit-area curve lives only on its own cluster's rows) and
 //! each cluster's window polynomial baseline, exactly as in the per-cluster fits
-//! ([`fit_cluster`](super::column_fit::fit_cluster), which use this model on one window with no run-level value
+//! ([`fit_cluster`](super::cluster_fit::fit_cluster), which use this model on one window with no run-level value
 //! free), so a joint solution is also a stationary point of every cluster fit at the same run-level values.
 //!
 //! θ = (m₀, σ₀, …, m_{n−1}, σ_{n−1}, then the free run-level values in the order t0, t1, τ), where mⱼ is peak
-//! j's **mean time** (s, first moment, science note §3) and σⱼ its **kinetic standard deviation** (s, the
+//! j's **mean time** (s, first moment, docs/gc-model.md §3) and σⱼ its **kinetic standard deviation** (s, the
 //! column's share of the peak width, without the injection and the inlet tail):
 //!
 //! ```text
@@ -31,13 +31,13 @@
 use nalgebra::DMatrix;
 use rayon::prelude::*;
 
-use super::baseline::polynomial_basis;
-use super::varpro::SeparableModel;
+use crate::fit::lsq::{MAX_POLYNOMIAL_DEGREE, SeparableModel, polynomial_basis};
 use crate::model::closed::{PeakDerivatives, peak_signal_with_derivatives};
-use crate::model::{Column, Peak};
+use crate::model::moments::rates_from_mean_and_kinetic_sd;
+use crate::model::{Column, Peak, RunLevel, RunLevelFree, RunLevelKind};
 
 /// The largest kinetic standard deviation of a peak, as a fraction of its window's length; see the module doc.
-pub(crate) const SIGMA_MAX_OF_WINDOW: f64 = 0.25;
+pub(super) const SIGMA_MAX_OF_WINDOW: f64 = 0.25;
 
 /// One peak's evaluation: its derivatives with respect to k_a, k_d, t0, t1 and τ (engine order, at fixed k_a and
 /// k_d), with the values the chain rule to θ needs.
@@ -51,30 +51,12 @@ pub(crate) struct PeakEval {
     sigma_s: f64,
 }
 
-/// (k_a, k_d) in 1/s of a peak with mean time `mean_s` and kinetic standard deviation `sigma_s` on `column`;
-/// `None` when k' ≤ 0, σ ≤ 0 or not finite.
-pub(crate) fn kinetics_from(column: &Column, mean_s: f64, sigma_s: f64) -> Option<(f64, f64)> {
-    let t0 = column.holdup_time_s();
-    let retained = mean_s - t0 - 0.5 * column.injection_s() - column.inlet_tail_s();
-    let kd = 2.0 * retained / (sigma_s * sigma_s);
-    let ka = kd * retained / (column.alpha() * t0);
-    (retained > 0.0 && sigma_s > 0.0 && ka.is_finite() && kd.is_finite() && ka > 0.0).then_some((ka, kd))
-}
-
-/// (mean time, kinetic standard deviation), both in s, of a peak with `ka_per_s`, `kd_per_s` on `column`:
-/// m = t0·(1 + k') + t1/2 + τ and σ = √(2·k'·t0/k_d).
-pub(crate) fn theta_from(column: &Column, ka_per_s: f64, kd_per_s: f64) -> (f64, f64) {
-    let retained = column.holdup_time_s() * column.alpha() * ka_per_s / kd_per_s;
-    let mean = column.holdup_time_s() + retained + 0.5 * column.injection_s() + column.inlet_tail_s();
-    (mean, (2.0 * retained / kd_per_s).sqrt())
-}
-
 /// The separable model of a whole run; see the module doc.
 pub(crate) struct JointModel {
     template: Column,
     /// Run-level values (t0, t1, τ) in s used when not free.
-    base: [f64; 3],
-    free: [bool; 3],
+    base: RunLevel,
+    free: RunLevelFree,
     /// The concatenated window times, s.
     t_s: Vec<f64>,
     /// Per peak: its cluster's rows [lo, hi) in `t_s`.
@@ -90,12 +72,12 @@ pub(crate) struct JointModel {
 
 impl JointModel {
     /// A joint model over `windows` (each a slice of run times, s, increasing; one per cluster) whose peaks are
-    /// `peak_cluster` (per peak, the index of its window), with run-level values `base` = (t0, t1, τ) in s, of
-    /// which `free` ones are fitted, and a window baseline polynomial of `degree` per cluster (`None`: none).
+    /// `peak_cluster` (per peak, the index of its window), with run-level values `base` (t0, t1, τ in s), of
+    /// which the `free` ones are fitted, and a window baseline polynomial of `degree` per cluster (`None`: none).
     pub(crate) fn new(
         template: Column,
-        base: [f64; 3],
-        free: [bool; 3],
+        base: RunLevel,
+        free: RunLevelFree,
         windows: &[&[f64]],
         peak_cluster: &[usize],
         degree: Option<usize>,
@@ -106,7 +88,7 @@ impl JointModel {
             rows.push((t_s.len(), t_s.len() + w.len()));
             t_s.extend_from_slice(w);
         }
-        let per = degree.map(|d| d.min(super::baseline::MAX_POLYNOMIAL_DEGREE) + 1).unwrap_or(0);
+        let per = degree.map(|d| d.min(MAX_POLYNOMIAL_DEGREE) + 1).unwrap_or(0);
         let mut baseline = DMatrix::zeros(t_s.len(), per * windows.len());
         if let Some(d) = degree {
             for (c, w) in windows.iter().enumerate() {
@@ -133,18 +115,14 @@ impl JointModel {
     }
 
     fn n_free_run(&self) -> usize {
-        self.free.iter().filter(|f| **f).count()
+        self.free.count()
     }
 
-    /// (t0, t1, τ) at θ.
-    pub(crate) fn run_values(&self, theta: &[f64]) -> [f64; 3] {
+    /// (t0, t1, τ) at θ: the free ones from θ's last entries, the others from the base.
+    pub(crate) fn run_values(&self, theta: &[f64]) -> RunLevel {
         let mut v = self.base;
-        let mut k = 2 * self.n_peaks();
-        for i in 0..3 {
-            if self.free[i] {
-                v[i] = theta[k];
-                k += 1;
-            }
+        for (k, kind) in self.free.kinds().enumerate() {
+            v.set(kind, theta[2 * self.n_peaks() + k]);
         }
         v
     }
@@ -152,13 +130,12 @@ impl JointModel {
     /// Each peak's (k_a, k_d) in 1/s at θ; `None` where undefined.
     pub(crate) fn kinetics(&self, theta: &[f64]) -> Option<Vec<(f64, f64)>> {
         let column = self.column_at(theta)?;
-        (0..self.n_peaks()).map(|j| kinetics_from(&column, theta[2 * j], theta[2 * j + 1])).collect()
+        (0..self.n_peaks()).map(|j| rates_from_mean_and_kinetic_sd(&column, theta[2 * j], theta[2 * j + 1])).collect()
     }
 
     /// The column at θ, `None` where the run-level values are invalid.
     pub(crate) fn column_at(&self, theta: &[f64]) -> Option<Column> {
-        let v = self.run_values(theta);
-        column_with(&self.template, v)
+        self.run_values(theta).apply_to(&self.template)
     }
 
     /// The evaluations of every peak at exactly `theta` (its cluster's window, this model's column), moved out of
@@ -211,11 +188,6 @@ impl JointModel {
         self.cache = Some((theta.to_vec(), evals));
         true
     }
-}
-
-/// `template` with the run-level values v = (t0, t1, τ) in s; `None` if any is invalid.
-pub(crate) fn column_with(template: &Column, v: [f64; 3]) -> Option<Column> {
-    template.with_holdup_time_s(v[0]).ok()?.with_injection_s(v[1]).ok()?.with_inlet_tail_s(v[2]).ok()
 }
 
 impl SeparableModel for JointModel {
@@ -298,7 +270,7 @@ impl SeparableModel for JointModel {
                 put(&mut d_ka.iter().zip(d_kd).map(|(a, b)| a * ga + b * gd), dphi);
             }
             for (r, own) in [&e.d.d_t0, &e.d.d_t1, &e.d.d_tau].into_iter().enumerate() {
-                if !self.free[r] {
+                if !self.free.get(RunLevelKind::ALL[r]) {
                     continue;
                 }
                 let (ga, gd) = chain[2 + r];
@@ -315,9 +287,11 @@ impl SeparableModel for JointModel {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fit::varpro::fit_separable;
-    use crate::fit::{NoObserver, options::FitOptions, problem::Bound};
+    use crate::fit::lsq::{Bound, FitOptions, NoObserver, fit_separable};
     use crate::model::closed::{peak_signal, sum_signal};
+    use crate::model::moments::mean_and_kinetic_sd as theta_from;
+
+    const ALL_FREE: RunLevelFree = RunLevelFree { holdup_time: true, injection: true, inlet_tail: true };
 
     fn grid(lo: f64, hi: f64, dt: f64) -> Vec<f64> {
         let n = ((hi - lo) / dt).round() as usize + 1;
@@ -331,11 +305,11 @@ mod tests {
         let t = grid(0.0, 700.0, 0.5);
         let windows: Vec<&[f64]> = vec![&t[300..700], &t[800..1300]];
         let cluster = [0, 0, 1, 1, 1];
-        let base = [col.holdup_time_s(), col.injection_s(), 2.0];
-        let mut model = JointModel::new(col, base, [true, true, true], &windows, &cluster, Some(1));
+        let base = RunLevel { inlet_tail_s: 2.0, ..RunLevel::of(&col) };
+        let mut model = JointModel::new(col, base, ALL_FREE, &windows, &cluster, Some(1));
         let mut theta: Vec<f64> =
             peaks.iter().flat_map(|p| <[f64; 2]>::from(theta_from(&col, p.ka_per_s, p.kd_per_s))).collect();
-        theta.extend(base);
+        theta.extend([base.holdup_time_s, base.injection_s, base.inlet_tail_s]);
         let (n, m) = (model.n_points(), model.n_basis());
         let structure = model.derivative_structure();
         let mut dphi = DMatrix::zeros(n, structure.len());
@@ -371,11 +345,11 @@ mod tests {
         let t = grid(0.0, 700.0, 0.5);
         let (lo, hi) = (200, 700);
         let y: Vec<f64> = sum_signal(&col, peaks, &t[lo..hi]).iter().map(|v| v + 50.0).collect();
-        let base = [col.holdup_time_s(), col.injection_s(), col.inlet_tail_s()];
+        let base = RunLevel::of(&col);
         let theta: Vec<f64> =
             peaks.iter().flat_map(|p| <[f64; 2]>::from(theta_from(&col, 1.01 * p.ka_per_s, p.kd_per_s))).collect();
         let evaluated = || {
-            let mut m = JointModel::new(col, base, [false; 3], &[&t[lo..hi]], &[0, 0], Some(0));
+            let mut m = JointModel::new(col, base, RunLevelFree::NONE, &[&t[lo..hi]], &[0, 0], Some(0));
             let mut phi = DMatrix::zeros(m.n_points(), m.n_basis());
             assert!(m.basis(&theta, &mut phi));
             m
@@ -390,10 +364,18 @@ mod tests {
         // Zero iterations (a run fit's per-cluster reports after a converged joint fit): statistics only.
         let options = FitOptions { max_iterations: 0, ..FitOptions::default() };
         let fixed = [None, None];
-        let plain =
-            crate::fit::column_fit::fit_cluster_from(&t[lo..hi], &y, &col, &theta, None, &fixed, Some(0), &options)
-                .unwrap();
-        let seeded = crate::fit::column_fit::fit_cluster_from(
+        let plain = crate::fit::run::cluster_fit::fit_cluster_from(
+            &t[lo..hi],
+            &y,
+            &col,
+            &theta,
+            None,
+            &fixed,
+            Some(0),
+            &options,
+        )
+        .unwrap();
+        let seeded = crate::fit::run::cluster_fit::fit_cluster_from(
             &t[lo..hi],
             &y,
             &col,
@@ -409,7 +391,7 @@ mod tests {
         assert_eq!(plain.sse, seeded.sse);
 
         // Refused: another column, another θ key (the cache stays empty).
-        let mut m = JointModel::new(col, base, [false; 3], &[&t[lo..hi]], &[0, 0], Some(0));
+        let mut m = JointModel::new(col, base, RunLevelFree::NONE, &[&t[lo..hi]], &[0, 0], Some(0));
         let wider = col.with_inlet_tail_s(2.5).unwrap();
         m.seed(&theta, &wider, evaluated().take_evaluations(&theta).unwrap());
         assert!(m.cache.is_none(), "seed for another column refused");
@@ -444,13 +426,14 @@ mod tests {
         let windows: Vec<&[f64]> = vec![&t[a1..b1], &t[a2..b2]];
         let ys: Vec<f64> = y[a1..b1].iter().chain(&y[a2..b2]).copied().collect();
         let cluster = [0, 0, 1, 1, 1];
-        let base = [truth.holdup_time_s(), 0.8 * truth.injection_s(), 1.5];
-        let mut model = JointModel::new(truth, base, [false, true, true], &windows, &cluster, Some(0));
+        let base = RunLevel { injection_s: 0.8 * truth.injection_s(), inlet_tail_s: 1.5, ..RunLevel::of(&truth) };
+        let free = RunLevelFree { injection: true, inlet_tail: true, ..RunLevelFree::NONE };
+        let mut model = JointModel::new(truth, base, free, &windows, &cluster, Some(0));
         let mut theta0: Vec<f64> = peaks
             .iter()
             .flat_map(|p| <[f64; 2]>::from(theta_from(&truth, 1.001 * p.ka_per_s, 0.999 * p.kd_per_s)))
             .collect();
-        theta0.extend([base[1], base[2]]);
+        theta0.extend([base.injection_s, base.inlet_tail_s]);
         let mut bounds = vec![Bound::Positive; 10];
         bounds.extend([Bound::Interval(0.01, 20.0), Bound::Interval(1e-3, 20.0)]);
         let opts = FitOptions::default().with_tolerance(1e-12);

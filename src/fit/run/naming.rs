@@ -3,7 +3,7 @@
 //! Each named table entry is matched to the detected seed whose apex is nearest its retention time, one to one,
 //! nearest pairs first; a pair is only made within the tolerance. Unmatched seeds keep their names ("peak N").
 
-use super::run_fit::PeakSeed;
+use super::types::PeakSeed;
 use crate::chromatogram::PeakTableEntry;
 
 /// Least matching tolerance, s: instrument tables round retention times and integrate their own baselines.

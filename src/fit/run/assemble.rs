@@ -3,14 +3,14 @@
 
 use rayon::prelude::*;
 
-use super::baseline::{fit_polynomial, polynomial_scale};
-use super::column_fit::measured_area;
-use super::metrics::{CONVENTION, peak_metrics};
-use super::report::Termination;
+use super::cluster_fit::measured_area;
 use super::results::{PeakFit, RunFit, RunValue, finite};
-use super::run_fit::{BaselineChoice, Cluster, ClusterResult, Context, RunFitOptions, median_step};
-use crate::model::{Column, Peak, closed, moments};
-use crate::session::{Baseline, BaselineKind};
+use super::seeds::median_step;
+use super::types::{BaselineChoice, Cluster, ClusterResult, Context, RunFitOptions};
+use crate::fit::baseline::fit_polynomial;
+use crate::fit::lsq::{Termination, polynomial_scale};
+use crate::fit::metrics::{CONVENTION, peak_metrics};
+use crate::model::{Baseline, BaselineKind, Column, Peak, closed, moments};
 
 /// Per-peak results, the run baseline and whole-run goodness of fit from the final cluster fits.
 #[allow(clippy::too_many_arguments)]
@@ -25,6 +25,49 @@ pub(super) fn assemble(
     options: &RunFitOptions,
     notes: Vec<String>,
 ) -> RunFit {
+    let (mut peaks, window_base) = peak_fits(ctx, clusters, cluster_of, column, results);
+    // The full peak model on the whole grid.
+    let t = ctx.t;
+    let n = t.len();
+    let curves: Vec<Vec<f64>> = peaks.par_iter().map(|p| closed::peak_signal(column, &p.to_peak(), t)).collect();
+    let mut sum = vec![0.0; n];
+    for c in &curves {
+        for (s, v) in sum.iter_mut().zip(c) {
+            *s += v;
+        }
+    }
+    window_statistics(ctx, column, &mut peaks, y, adaptive, &window_base, &sum);
+    let (baseline, sse, r2) = run_baseline(t, y, &sum, options);
+    let zero = RunValue { value_s: 0.0, se_s: None, fitted: false };
+    RunFit {
+        column: *column,
+        column_assumed: options.column_assumed,
+        holdup_time: zero,
+        injection: zero,
+        inlet_tail: zero,
+        peaks,
+        baseline,
+        sse,
+        rmse: (sse / n as f64).sqrt(),
+        r2,
+        n_points: n,
+        outer_termination: None,
+        outer_evaluations: 0,
+        elapsed_s: 0.0,
+        metrics_convention: CONVENTION.to_string(),
+        notes,
+    }
+}
+
+/// Every seed's fit from its cluster's result (values, standard errors, termination; a failed cluster keeps its
+/// start and the measured areas), and each sample's window baseline.
+fn peak_fits(
+    ctx: &Context,
+    clusters: &[Cluster],
+    cluster_of: &[usize],
+    column: &Column,
+    results: &[ClusterResult],
+) -> (Vec<PeakFit>, Vec<f64>) {
     let t = ctx.t;
     let n = t.len();
     let ns = ctx.seeds.len();
@@ -42,11 +85,9 @@ pub(super) fn assemble(
                     let (lo, hi) = ctx.own[s];
                     measured_area(&t[lo..hi], &ctx.y[lo..hi])
                 }));
-                let tw = &t[cl.lo..cl.hi];
                 let yw = &ctx.y[cl.lo..cl.hi];
                 v.push(yw.iter().sum::<f64>() / yw.len() as f64);
                 v.extend(std::iter::repeat_n(0.0, ctx.degree));
-                let _ = tw;
                 let len = v.len();
                 (v, vec![None; len], None)
             }
@@ -92,15 +133,21 @@ pub(super) fn assemble(
             });
         }
     }
-    let mut peaks: Vec<PeakFit> = peaks.into_iter().flatten().collect();
-    // The full peak model on the whole grid.
-    let curves: Vec<Vec<f64>> = peaks.par_iter().map(|p| closed::peak_signal(column, &p.to_peak(), t)).collect();
-    let mut sum = vec![0.0; n];
-    for c in &curves {
-        for (s, v) in sum.iter_mut().zip(c) {
-            *s += v;
-        }
-    }
+    (peaks.into_iter().flatten().collect(), window_base)
+}
+
+/// Each peak's goodness of fit in its own window (against the full model: neighbours, window baseline and the
+/// adaptive baseline included) and its lab metrics from the model curve (on a 10× finer grid) and from the trace.
+fn window_statistics(
+    ctx: &Context,
+    column: &Column,
+    peaks: &mut [PeakFit],
+    y: &[f64],
+    adaptive: Option<&[f64]>,
+    window_base: &[f64],
+    sum: &[f64],
+) {
+    let t = ctx.t;
     let adaptive_at = |i: usize| adaptive.map(|a| a[i]).unwrap_or(0.0);
     let dt = median_step(t);
     peaks.par_iter_mut().enumerate().for_each(|(s, pf)| {
@@ -132,12 +179,16 @@ pub(super) fn assemble(
         let trace: Vec<f64> = (lo..hi).map(|i| y[i] - adaptive_at(i) - window_base[i]).collect();
         pf.trace_metrics = peak_metrics(&t[lo..hi], &trace).ok();
     });
-    // The run baseline for the session: a polynomial through data − peaks.
+}
+
+/// The run baseline for the session (a polynomial through data − peaks) and the whole-run SSE and R² against it.
+fn run_baseline(t: &[f64], y: &[f64], sum: &[f64], options: &RunFitOptions) -> (Baseline, f64, Option<f64>) {
+    let n = t.len();
     let degree = match options.baseline {
         BaselineChoice::Adaptive(_) => 3,
         b => b.window_degree(),
     };
-    let rest: Vec<f64> = y.iter().zip(&sum).map(|(a, b)| a - b).collect();
+    let rest: Vec<f64> = y.iter().zip(sum).map(|(a, b)| a - b).collect();
     let baseline = fit_polynomial(t, &rest, degree, None)
         .ok()
         .map(|pb| raw_baseline(pb.centre_s, pb.half_span_s, &pb.coefficients))
@@ -150,25 +201,7 @@ pub(super) fn assemble(
         syy += y[i] * y[i];
     }
     let sst = syy - sy * sy / n as f64;
-    let zero = RunValue { value_s: 0.0, se_s: None, fitted: false };
-    RunFit {
-        column: *column,
-        column_assumed: options.column_assumed,
-        holdup_time: zero,
-        injection: zero,
-        inlet_tail: zero,
-        peaks,
-        baseline,
-        sse,
-        rmse: (sse / n as f64).sqrt(),
-        r2: (sst > 0.0).then(|| 1.0 - sse / sst).and_then(finite),
-        n_points: n,
-        outer_termination: None,
-        outer_evaluations: 0,
-        elapsed_s: 0.0,
-        metrics_convention: CONVENTION.to_string(),
-        notes,
-    }
+    (baseline, sse, (sst > 0.0).then(|| 1.0 - sse / sst).and_then(finite))
 }
 
 /// Converts b(t) = Σ aₖ ((t − c)/h)ᵏ into the session's raw powers b(t) = Σ cᵢ tⁱ.

@@ -377,7 +377,8 @@ impl Kernel {
         // Work in offsets from u1, which stay exact however short the interval is.
         let mut off = (self.u_lo - u1).max(0.0);
         let end = du.min(self.u_hi - u1);
-        if !(off < end) {
+        // Also refuses NaN ends.
+        if off.partial_cmp(&end) != Some(std::cmp::Ordering::Less) {
             return 0.0;
         }
         // Walk the panels by index from the one holding the start. Locating each piece's start afresh would

@@ -49,7 +49,7 @@ impl PeakShape for GaussianShape {
 ///
 /// Basis order: peak 0 … peak n−1 (coefficients = areas, signal·s), then baseline terms xᵏ for k = 0..=degree
 /// with x = (t − t_c)/h, t_c the grid centre and h its half-span (see
-/// [`polynomial_basis`](crate::fit::baseline::polynomial_basis)). θ order: peak 0's q parameters, peak 1's, …, then
+/// [`polynomial_basis`](crate::fit::lsq::polynomial_basis)). θ order: peak 0's q parameters, peak 1's, …, then
 /// the s shared parameters.
 #[derive(Debug, Clone)]
 pub struct PeakSum<S: PeakShape> {
@@ -67,7 +67,7 @@ impl<S: PeakShape> PeakSum<S> {
     /// `Some(0)`: constant, the paper's).
     pub fn new(t_s: &[f64], shape: S, n_peaks: usize, baseline_degree: Option<usize>) -> Self {
         let baseline = match baseline_degree {
-            Some(d) => crate::fit::baseline::polynomial_basis(t_s, d),
+            Some(d) => crate::fit::lsq::polynomial_basis(t_s, d),
             None => DMatrix::zeros(t_s.len(), 0),
         };
         let qs = shape.n_params() + shape.n_shared_params();

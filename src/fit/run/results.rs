@@ -4,10 +4,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::metrics::PeakMetrics;
-use super::report::Termination;
-use crate::model::{Column, Peak};
-use crate::session::{Baseline, FitSummary, FittedRunValues, PeakFitSummary, Session};
+use crate::fit::lsq::Termination;
+use crate::fit::metrics::PeakMetrics;
+use crate::model::{Baseline, Column, Peak};
 
 /// The fit of one peak. Times in s, rates in 1/s, areas in signal·s.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -125,49 +124,6 @@ impl RunFit {
     /// The fitted peaks as model peaks.
     pub fn model_peaks(&self) -> Vec<Peak> {
         self.peaks.iter().map(PeakFit::to_peak).collect()
-    }
-
-    /// The session document of this fit: fitted column, peaks, run baseline and the fit summary (uncertainties,
-    /// R²). `run` is left `None` for the caller to fill (path, hash, channel).
-    pub fn to_session(&self) -> Session {
-        let mut s = Session::new(self.column, self.model_peaks());
-        s.baseline = Some(self.baseline.clone());
-        s.fit = Some(FitSummary {
-            r2: self.r2,
-            sse: self.sse,
-            rmse: self.rmse,
-            n_points: self.n_points,
-            column_assumed: self.column_assumed,
-            fitted: FittedRunValues {
-                holdup_time: self.holdup_time.fitted,
-                holdup_time_se_s: self.holdup_time.se_s,
-                injection: self.injection.fitted,
-                injection_se_s: self.injection.se_s,
-                inlet_tail: self.inlet_tail.fitted,
-                inlet_tail_se_s: self.inlet_tail.se_s,
-            },
-            notes: self.notes.clone(),
-            peaks: self
-                .peaks
-                .iter()
-                .map(|p| PeakFitSummary {
-                    name: p.name.clone(),
-                    ka_se_per_s: p.ka_se_per_s,
-                    kd_se_per_s: p.kd_se_per_s,
-                    ka_kd_correlation: p.ka_kd_correlation,
-                    area_se: p.area_se,
-                    mu: p.mu,
-                    retention_factor: p.retention_factor,
-                    retention_time_s: p.retention_time_s,
-                    r2: p.r2,
-                    sse: p.sse,
-                    n_points: p.n_points,
-                    termination: p.termination.describe().to_string(),
-                    error: p.error.clone(),
-                })
-                .collect(),
-        });
-        s
     }
 
     /// True when every peak fit converged without error.

@@ -10,13 +10,10 @@
 
 use nalgebra::DMatrix;
 
-use super::joint::{JointModel, PeakEval, SIGMA_MAX_OF_WINDOW, kinetics_from, theta_from};
-use super::observer::NoObserver;
-use super::options::FitOptions;
-use super::problem::{Bound, FitError};
-use super::report::FitReport;
-use super::varpro::{SeparableModel, fit_separable};
-use crate::model::Column;
+use super::joint_model::{JointModel, PeakEval, SIGMA_MAX_OF_WINDOW};
+use crate::fit::lsq::{Bound, FitError, FitOptions, FitReport, NoObserver, SeparableModel, fit_separable};
+use crate::model::moments::{mean_and_kinetic_sd, rates_from_mean_and_kinetic_sd, unretained_mean_s};
+use crate::model::{Column, RunLevel, RunLevelFree};
 
 /// How the peak areas are obtained.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -50,7 +47,7 @@ pub fn fit_cluster(
 ) -> Result<FitReport, FitError> {
     let mean_sigma: Vec<f64> = theta0
         .chunks(2)
-        .flat_map(|pair| <[f64; 2]>::from(theta_from(column, pair[0], *pair.get(1).unwrap_or(&f64::NAN))))
+        .flat_map(|pair| <[f64; 2]>::from(mean_and_kinetic_sd(column, pair[0], *pair.get(1).unwrap_or(&f64::NAN))))
         .collect();
     fit_cluster_from(t_s, y, column, &mean_sigma, None, fixed_areas, baseline_degree, options)
 }
@@ -71,9 +68,9 @@ pub(crate) fn fit_cluster_from(
     options: &FitOptions,
 ) -> Result<FitReport, FitError> {
     let n_peaks = mean_sigma.len() / 2;
-    let run = [column.holdup_time_s(), column.injection_s(), column.inlet_tail_s()];
-    let mut model = JointModel::new(*column, run, [false; 3], &[t_s], &vec![0; n_peaks], baseline_degree);
-    let first_mean = run[0] + 0.5 * run[1] + run[2];
+    let run = RunLevel::of(column);
+    let mut model = JointModel::new(*column, run, RunLevelFree::NONE, &[t_s], &vec![0; n_peaks], baseline_degree);
+    let first_mean = unretained_mean_s(column);
     let (a, b) = match (t_s.first(), t_s.last()) {
         (Some(&lo), Some(&hi)) => (lo.max(first_mean + 1e-9 * first_mean.abs().max(1.0)), hi),
         _ => (0.0, 0.0),
@@ -123,10 +120,10 @@ fn to_kinetics(report: &mut FitReport, column: &Column, n_peaks: usize) {
     let se: Vec<f64> = report.standard_errors.iter().map(|s| s.unwrap_or(0.0)).collect();
     let cov = DMatrix::from_fn(p, p, |i, j| se[i] * se[j] * report.correlation_between(i, j));
     let mut g = DMatrix::<f64>::identity(p, p);
-    let first_mean = column.holdup_time_s() + 0.5 * column.injection_s() + column.inlet_tail_s();
+    let first_mean = unretained_mean_s(column);
     for j in 0..n_peaks {
         let (m, sigma) = (report.values[2 * j], report.values[2 * j + 1]);
-        let (ka, kd) = kinetics_from(column, m, sigma).unwrap_or((f64::NAN, f64::NAN));
+        let (ka, kd) = rates_from_mean_and_kinetic_sd(column, m, sigma).unwrap_or((f64::NAN, f64::NAN));
         let s = m - first_mean;
         g[(2 * j, 2 * j)] = 2.0 * ka / s;
         g[(2 * j, 2 * j + 1)] = -2.0 * ka / sigma;

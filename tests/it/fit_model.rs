@@ -65,8 +65,11 @@ fn noise_free_btex_recovers_the_run_level_tail_and_injection_time() {
     // Noise-free data: a tighter joint tolerance than the default 1e-6 (which stops within 1e-3 of t1 here, far
     // inside any noisy run's uncertainty).
     let defaults = RunFitOptions::default();
-    let options =
-        RunFitOptions { fit_injection: true, outer: defaults.outer.clone().with_tolerance(1e-12), ..defaults };
+    let options = RunFitOptions {
+        free: elute::model::RunLevelFree { injection: true, ..defaults.free },
+        outer: defaults.outer.clone().with_tolerance(1e-12),
+        ..defaults
+    };
     let fit = fit_run(&t, &y, &Column::paper_btex(), &seeds, &options, &mut NoObserver).unwrap();
     println!(
         "tau {:?}, t1 {:?}, {:?} in {} evaluations",

@@ -383,6 +383,9 @@ pub(crate) fn total_sum_of_squares(y: &[f64]) -> Option<f64> {
 /// The report's values are θ followed by all m coefficients (fixed ones included, `free` = false). If every θ is
 /// fixed the linear problem is solved directly (termination [`Termination::ConvergedGradient`]).
 /// Errors: see [`FitError`]; non-finite `y` is rejected.
+///
+/// Long for a reason: it checks the inputs, builds the projected problem, and handles the two edge cases (every
+/// θ fixed; the linear solve at the end) around the shared LM loop; each part is short and in order.
 pub fn fit_separable<M: SeparableModel>(
     model: &mut M,
     y: &[f64],

@@ -80,7 +80,7 @@ impl Confidence {
     /// χ² contour waits for [`Confidence::poll`] to start it.
     pub fn for_peak(doc: &Document, index: usize, revision: u64) -> Option<Confidence> {
         let peak = doc.session.peaks.get(index)?;
-        let stats = doc.stats.get(index).copied().flatten()?;
+        let stats = doc.fits.get(index).cloned().flatten()?;
         let se = (stats.ka_se_per_s?, stats.kd_se_per_s?);
         let center = (peak.ka_per_s, peak.kd_per_s);
         let ellipse = confidence_ellipse(center, se, stats.ka_kd_correlation, DELTA_CHI2_95_2D, ELLIPSE_POINTS)?;
@@ -142,11 +142,11 @@ impl Confidence {
 /// The window of peak `index`'s cluster (the union of its peaks' own windows) and the cluster's peaks.
 fn contour_job(doc: &Document, index: usize, se: (f64, f64), correlation: f64) -> Result<ContourJob, String> {
     let run = doc.run.as_ref().ok_or("no measured run")?;
-    let stats = doc.stats.get(index).copied().flatten().ok_or("not fitted")?;
+    let stats = doc.fits.get(index).cloned().flatten().ok_or("not fitted")?;
     let (cluster, (mut lo_s, mut hi_s)) =
         stats.cluster.zip(stats.window_s).ok_or("the fit did not report the peak's window")?;
     let mut members = Vec::new();
-    for (i, s) in doc.stats.iter().enumerate() {
+    for (i, s) in doc.fits.iter().enumerate() {
         if let Some(s) = s
             && s.cluster == Some(cluster)
             && let Some((a, b)) = s.window_s

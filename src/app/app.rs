@@ -1,0 +1,314 @@
+//! The [`App`]: the document with its history and save state, what is derived from it (curves, the selected
+//! peak's confidence region), the view settings, the background job, the files, and what goes out at the end of
+//! a frame. [`apply`](super::apply) changes it, [`ui`](super::ui) draws it, [`files`](super::files) opens and
+//! saves.
+//!
+//! Constructible without eframe (`App::new` + [`App::ui`]), so egui_kittest tests drive it headless.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use super::actions::{Action, Command};
+use super::data_dir::DataDir;
+use super::jobs::{Job, JobKind};
+use super::panels::dialogs::PathPrompt;
+use super::panels::plot::PlotView;
+use super::region::Confidence;
+use super::settings::Settings;
+use super::state::{Curves, Document, Gesture, History};
+use crate::model::{Column, Method};
+use crate::session::{self, Session, open};
+
+/// How the app is set up: where it keeps its data, and whether it may open native dialogs.
+#[derive(Debug, Clone, Default)]
+pub struct AppConfig {
+    /// The data directory (autosave, recent files); `None` keeps nothing (tests).
+    pub data_dir: Option<DataDir>,
+    /// Use rfd's native dialogs (else always the path field).
+    pub native_dialogs: bool,
+}
+
+/// A file dialog that returns nothing faster than this never appeared.
+pub(super) const NO_DIALOG_WITHIN: Duration = Duration::from_millis(700);
+
+/// Seconds between autosaves of an unsaved, changed session.
+pub(super) const AUTOSAVE_EVERY: Duration = Duration::from_secs(15);
+
+/// The document as edited: its undo history, its revision counter and where it is saved.
+pub(super) struct Editing {
+    pub(super) doc: Document,
+    pub(super) history: History,
+    /// Bumped by every change; what the derived state is keyed on.
+    pub(super) revision: u64,
+    /// The revision last saved or opened.
+    pub(super) saved_revision: u64,
+    /// The session's file, once saved or opened from one.
+    pub(super) session_path: Option<PathBuf>,
+}
+
+/// The running background job and what follows it.
+pub(super) struct RunningJob {
+    pub(super) job: Job,
+    pub(super) kind: JobKind,
+    /// Its result counts as the opened document (no undo step, not dirty).
+    pub(super) pristine: bool,
+}
+
+/// Files: the recent list, the autosave and the path field.
+#[derive(Default)]
+pub(super) struct Files {
+    pub(super) recent: Vec<PathBuf>,
+    /// The autosaved session found at start-up, until restored or discarded.
+    pub(super) autosave_offer: Option<Session>,
+    /// When and at which revision the last autosave was written.
+    pub(super) autosaved: Option<(Instant, u64)>,
+    /// The path field, where no file dialog can appear.
+    pub(super) prompt: Option<PathPrompt>,
+}
+
+/// What goes out of the app at the end of a frame: messages, the clipboard, screenshots, closing.
+#[derive(Default)]
+pub(super) struct Outbox {
+    pub(super) error: Option<String>,
+    pub(super) message: String,
+    pub(super) clipboard: Option<String>,
+    /// A PNG export waiting for the next screenshot of the window.
+    pub(super) png: Option<PathBuf>,
+    /// The plot area on screen (points), for the PNG export.
+    pub(super) plot_rect: Option<egui::Rect>,
+    /// Results reported back by screenshot callbacks (message or error).
+    pub(super) screenshot_results: Arc<std::sync::Mutex<Vec<Result<String, String>>>>,
+    pub(super) quit: bool,
+}
+
+/// The desktop app.
+pub struct App {
+    pub(super) editing: Editing,
+    pub(super) curves: Curves,
+    pub(super) curves_key: Option<(u64, Method)>,
+    /// The selected peak's confidence region, for the current revision.
+    pub(super) confidence: Option<Confidence>,
+    pub(super) settings: Settings,
+    pub(super) selected: Option<usize>,
+    pub(super) plot_view: PlotView,
+    pub(super) job: Option<RunningJob>,
+    pub(super) config: AppConfig,
+    pub(super) files: Files,
+    pub(super) outbox: Outbox,
+    pub(super) repaint: Repainter,
+}
+
+/// Wakes the UI from a job thread (once the app has seen its first frame).
+#[derive(Clone, Default)]
+pub(super) struct Repainter(pub(super) Option<egui::Context>);
+
+impl Repainter {
+    pub(super) fn request(&self) {
+        if let Some(ctx) = &self.0 {
+            ctx.request_repaint();
+        }
+    }
+}
+
+impl App {
+    /// An app showing `doc`.
+    pub fn new(doc: Document, config: AppConfig) -> App {
+        let files = Files {
+            recent: config.data_dir.as_ref().map(DataDir::read_recent).unwrap_or_default(),
+            autosave_offer: config.data_dir.as_ref().and_then(DataDir::read_autosave),
+            ..Files::default()
+        };
+        App {
+            editing: Editing { doc, history: History::default(), revision: 0, saved_revision: 0, session_path: None },
+            curves: Curves::default(),
+            curves_key: None,
+            confidence: None,
+            settings: Settings::default(),
+            selected: None,
+            plot_view: PlotView::default(),
+            job: None,
+            config,
+            files,
+            outbox: Outbox::default(),
+            repaint: Repainter::default(),
+        }
+    }
+
+    /// The default document: the embedded run when the readers can read it (then peaks are detected and fitted
+    /// in the background on the first frame), else the simulated BTEX session of the paper.
+    pub fn with_default_document(config: AppConfig) -> App {
+        match open::default_run() {
+            Some(run) => {
+                let mut session = Session::new(Column::default_preset(), Vec::new());
+                session.run = Some(session::RunRef {
+                    path: open::DEFAULT_RUN_NAME.into(),
+                    sha256: open::default_run_sha256(),
+                    channel: 1,
+                });
+                let mut doc = Document::new(session);
+                doc.column_assumed = true;
+                doc.run = Some(Arc::new(run));
+                let mut app = App::new(doc, config);
+                app.start_job(JobKind::Detect { threshold_sigma: app.settings.threshold_sigma }, true);
+                app
+            }
+            None => App::new(Document::new(Session::paper_btex()), config),
+        }
+    }
+
+    /// The document shown.
+    pub fn document(&self) -> &Document {
+        &self.editing.doc
+    }
+
+    /// The curves of the document as last computed.
+    pub fn curves(&self) -> &Curves {
+        &self.curves
+    }
+
+    /// The error banner's text, if shown.
+    pub fn error(&self) -> Option<&str> {
+        self.outbox.error.as_deref()
+    }
+
+    /// The status message.
+    pub fn message(&self) -> &str {
+        &self.outbox.message
+    }
+
+    /// The selected peak.
+    pub fn selected(&self) -> Option<usize> {
+        self.selected
+    }
+
+    /// The selected peak's confidence region (ellipse, and χ² contour once traced), when it has been fitted.
+    pub fn confidence(&self) -> Option<&Confidence> {
+        self.confidence.as_ref()
+    }
+
+    /// Whether a background job is running.
+    pub fn job_running(&self) -> bool {
+        self.job.is_some()
+    }
+
+    /// Whether the document changed since it was last saved or opened.
+    pub fn is_dirty(&self) -> bool {
+        self.editing.revision != self.editing.saved_revision
+    }
+
+    /// The settings to keep for the next run.
+    pub fn settings(&self) -> Settings {
+        self.settings
+    }
+
+    /// Applies settings kept from an earlier run (out-of-range values are replaced by the defaults).
+    pub fn apply_settings(&mut self, s: Settings) {
+        self.settings = Settings { method: self.settings.method, ..s.sanitized() };
+    }
+
+    /// Changes the document as one undoable edit (merged with the open drag gesture, if any).
+    pub(super) fn edit(&mut self, gesture: Gesture, f: impl FnOnce(&mut Document)) {
+        let e = &mut self.editing;
+        let before = e.doc.clone();
+        f(&mut e.doc);
+        e.doc.sync();
+        if e.doc != before {
+            e.history.record(&before, gesture);
+            e.revision += 1;
+        }
+    }
+
+    /// Sets the document from the history (undo/redo).
+    pub(super) fn set_doc(&mut self, doc: Document) {
+        self.editing.doc = doc;
+        self.editing.revision += 1;
+        self.selected = self.selected.filter(|&i| i < self.editing.doc.session.peaks.len());
+    }
+
+    /// Replaces the document by an opened one: a fresh history, clean state.
+    pub(super) fn replace_document(&mut self, doc: Document, path: Option<PathBuf>) {
+        // A job's result belongs to the old document.
+        if let Some(running) = self.job.take() {
+            running.job.cancel();
+        }
+        let e = &mut self.editing;
+        e.doc = doc;
+        e.doc.sync();
+        e.history.clear();
+        e.revision += 1;
+        e.saved_revision = e.revision;
+        e.session_path = path;
+        self.selected = None;
+        self.plot_view.reset = true;
+    }
+
+    /// Starts `kind` on a snapshot of the document; `pristine` makes the result count as the opened document.
+    pub(super) fn start_job(&mut self, kind: JobKind, pristine: bool) {
+        if self.job.is_some() {
+            self.outbox.message = "a job is already running".into();
+            return;
+        }
+        let doc = &self.editing.doc;
+        let Some(run) = &doc.run else {
+            self.outbox.error = Some("no measured run to fit: open a chromatogram first".into());
+            return;
+        };
+        let request = super::jobs::JobRequest {
+            kind: kind.clone(),
+            session: doc.session.clone(),
+            column_assumed: doc.column_assumed,
+            chromatogram: Arc::new(run.chromatogram().clone()),
+        };
+        let label = match &kind {
+            JobKind::FitPeaks(p) if p.len() == 1 => "Fitting peak".to_string(),
+            JobKind::FitPeaks(p) => format!("Fitting {} peaks", p.len()),
+            JobKind::Detect { .. } => "Detecting peaks".to_string(),
+        };
+        let ctx = self.repaint.clone();
+        let job = Job::spawn(label, request, move || ctx.request());
+        self.job = Some(RunningJob { job, kind, pristine });
+    }
+
+    /// Keeps the confidence region in step with the selection and the document; starts tracing its contour
+    /// unless `dragging` (the pointer is held), and picks up a traced contour.
+    pub fn update_confidence(&mut self, dragging: bool) {
+        let key = self.selected.map(|i| (self.editing.revision, i));
+        if self.confidence.as_ref().map(|c| c.key) != key {
+            self.confidence = key.and_then(|(rev, i)| Confidence::for_peak(&self.editing.doc, i, rev));
+        }
+        if let Some(c) = &mut self.confidence {
+            let repaint = self.repaint.clone();
+            c.poll(!dragging, move || repaint.request());
+        }
+    }
+
+    /// Recomputes the curves when the document (or the evaluation method) changed since the last time.
+    pub fn ensure_curves(&mut self) {
+        let key = (self.editing.revision, self.settings.method);
+        if self.curves_key != Some(key) {
+            let previous = std::mem::take(&mut self.curves);
+            self.curves = Curves::update(previous, &self.editing.doc, self.settings.method);
+            self.curves_key = Some(key);
+        }
+    }
+
+    /// Call on a clean exit: the autosave copy is no longer needed.
+    pub fn on_clean_exit(&self) {
+        if let Some(d) = &self.config.data_dir
+            && !self.is_dirty()
+        {
+            d.remove_autosave();
+        }
+    }
+
+    /// Opens `file` as the app starts (from the command line).
+    pub fn open_at_start(&mut self, file: PathBuf) {
+        self.apply(Action::OpenPath(file));
+    }
+
+    /// Runs `command` as if chosen from its menu.
+    pub fn run_command(&mut self, command: Command) {
+        self.apply(Action::Command(command));
+    }
+}

@@ -1,0 +1,101 @@
+//! What the user sets that is not part of the document: the time unit, the slider mode, the detection threshold,
+//! the theme, embedding, and the evaluation method. Kept between runs through eframe's storage (all but the
+//! method); every change comes through an [`Action`](super::actions::Action).
+
+use crate::app::params::ParamMode;
+use crate::model::Method;
+
+/// The view settings. Persisted between runs except `method`.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct Settings {
+    /// Time axis in minutes.
+    pub minutes: bool,
+    /// What the peak sliders show.
+    pub param_mode: ParamMode,
+    /// Peak detection threshold, in noise standard deviations.
+    pub threshold_sigma: f64,
+    /// Colour theme (following the system by default).
+    pub theme: ThemeChoice,
+    /// Embed the measured channel in saved sessions (the embedded default run always is).
+    pub embed_run: bool,
+    /// How curves are computed (the closed form is the fast default; not kept between runs).
+    #[serde(skip)]
+    pub method: Method,
+}
+
+impl Default for Settings {
+    fn default() -> Settings {
+        Settings {
+            minutes: false,
+            param_mode: ParamMode::Rates,
+            threshold_sigma: 20.0,
+            theme: ThemeChoice::System,
+            embed_run: false,
+            method: Method::Closed,
+        }
+    }
+}
+
+/// The detection thresholds the settings accept, in noise standard deviations.
+pub const THRESHOLD_RANGE: std::ops::RangeInclusive<f64> = 1.0..=1e4;
+
+impl Settings {
+    /// These settings with out-of-range values (from an older or edited store) replaced by the defaults.
+    pub fn sanitized(mut self) -> Settings {
+        if !(self.threshold_sigma.is_finite() && THRESHOLD_RANGE.contains(&self.threshold_sigma)) {
+            self.threshold_sigma = Settings::default().threshold_sigma;
+        }
+        self
+    }
+}
+
+/// The colour theme: following the system (the default) or forced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub enum ThemeChoice {
+    /// Follow the desktop's dark/light setting (egui falls back to dark when the system does not say).
+    #[default]
+    System,
+    /// Always light.
+    Light,
+    /// Always dark.
+    Dark,
+}
+
+impl ThemeChoice {
+    /// Every choice, in menu order.
+    pub const ALL: [ThemeChoice; 3] = [ThemeChoice::System, ThemeChoice::Light, ThemeChoice::Dark];
+
+    /// Menu label.
+    pub fn label(self) -> &'static str {
+        match self {
+            ThemeChoice::System => "Follow the system",
+            ThemeChoice::Light => "Light",
+            ThemeChoice::Dark => "Dark",
+        }
+    }
+
+    /// egui's preference for this choice.
+    pub fn preference(self) -> egui::ThemePreference {
+        match self {
+            ThemeChoice::System => egui::ThemePreference::System,
+            ThemeChoice::Light => egui::ThemePreference::Light,
+            ThemeChoice::Dark => egui::ThemePreference::Dark,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn out_of_range_thresholds_fall_back_to_the_default() {
+        let s = Settings { threshold_sigma: f64::NAN, ..Settings::default() }.sanitized();
+        assert_eq!(s.threshold_sigma, 20.0);
+        let s = Settings { threshold_sigma: 5.0, theme: ThemeChoice::Dark, ..Settings::default() }.sanitized();
+        assert_eq!((s.threshold_sigma, s.theme), (5.0, ThemeChoice::Dark));
+        let json = serde_json::to_string(&Settings { method: Method::Quadrature, ..Settings::default() }).unwrap();
+        assert!(!json.contains("method"));
+    }
+}

@@ -1,0 +1,236 @@
+//! Drawing the window: panels in order, shortcuts, dropped files, clipboard and PNG export.
+//!
+//! Every panel returns [`Action`]s and the app applies them in two batches, for one reason: the side panels are
+//! laid out before the plot, and an edit made there (a slider drag, a typed value) must show in the plot in the
+//! same frame, or a drag would lag a frame behind the pointer. So the menu, banner, status and side-panel actions
+//! are applied before the plot is drawn, and the plot's and the dialogs' actions after it, at the end of the frame.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::actions::{Action, Command};
+use super::app::{App, Repainter};
+use super::export::{resolutions, table_rows};
+use super::panels::column::column_ui;
+use super::panels::confidence::confidence_ui;
+use super::panels::dialogs::{autosave_offer_ui, path_prompt_ui};
+use super::panels::fit::{JobView, fit_ui};
+use super::panels::menus::{MenuState, menu_bar_ui};
+use super::panels::peak_table::{peak_editor_ui, peak_table_ui};
+use super::panels::plot::plot_ui;
+use super::panels::status::{StatusInfo, banner_ui, status_ui};
+use super::region::Confidence;
+
+impl App {
+    /// Draws the whole window and applies what the user did. Works in any `Ui` (eframe or egui_kittest).
+    pub fn ui(&mut self, ui: &mut egui::Ui) {
+        let ctx = ui.ctx().clone();
+        self.repaint = Repainter(Some(ctx.clone()));
+        let theme = self.settings.theme.preference();
+        if ctx.options(|o| o.theme_preference) != theme {
+            ctx.set_theme(theme);
+        }
+        self.poll_job();
+        let dragging = ctx.input(|i| i.pointer.any_down());
+        self.update_confidence(dragging);
+        let mut actions = self.keyboard_and_drops(&ctx);
+        actions.extend(self.top_and_bottom_ui(ui));
+        actions.extend(self.side_panels_ui(ui));
+        // The first batch (see the module doc): side-panel edits show in the plot in this same frame.
+        for a in actions.drain(..) {
+            self.apply(a);
+        }
+        self.ensure_curves();
+        self.plot_view.minutes = self.settings.minutes;
+        egui::CentralPanel::default().show(ui, |ui| {
+            if let Some(e) = &self.curves.error {
+                ui.colored_label(egui::Color32::RED, e);
+            }
+            self.outbox.plot_rect = Some(ui.max_rect());
+            let e = &self.editing;
+            actions.extend(plot_ui(ui, &e.doc, &self.curves, e.revision, self.selected, &mut self.plot_view));
+        });
+        actions.extend(self.dialogs_ui(&ctx));
+        // The second batch: the plot's and the dialogs' actions.
+        let before = self.editing.revision;
+        let selected_before = self.selected;
+        for a in actions {
+            self.apply(a);
+        }
+        if self.editing.revision != before {
+            self.ensure_curves();
+            ctx.request_repaint();
+        } else if self.selected != selected_before {
+            ctx.request_repaint();
+        }
+        self.end_of_frame(&ctx, dragging);
+    }
+
+    /// The menu bar, the error banner and the status bar.
+    fn top_and_bottom_ui(&mut self, ui: &mut egui::Ui) -> Vec<Action> {
+        let mut actions = Vec::new();
+        egui::Panel::top("menu").show(ui, |ui| {
+            let state = MenuState {
+                can_undo: self.editing.history.can_undo(),
+                can_redo: self.editing.history.can_redo(),
+                has_selection: self.selected.is_some(),
+                has_run: self.editing.doc.run.is_some(),
+                job_running: self.job.is_some(),
+                recent: &self.files.recent,
+            };
+            actions.extend(menu_bar_ui(ui, &state, &self.settings));
+        });
+        if let Some(e) = self.outbox.error.clone() {
+            egui::Panel::top("banner").show(ui, |ui| actions.extend(banner_ui(ui, &e)));
+        }
+        self.ensure_curves();
+        egui::Panel::bottom("status").show(ui, |ui| {
+            let info = StatusInfo {
+                session_path: self.editing.session_path.as_deref(),
+                dirty: self.is_dirty(),
+                message: &self.outbox.message,
+                model_points: self.curves.time_s.len(),
+                model_ms: self.curves.compute_ms,
+            };
+            actions.extend(status_ui(ui, &self.editing.doc, &info));
+        });
+        actions
+    }
+
+    /// The column panel on the left; the peak table, the fit controls and the selected peak's editor on the
+    /// right.
+    fn side_panels_ui(&mut self, ui: &mut egui::Ui) -> Vec<Action> {
+        let mut actions = Vec::new();
+        egui::Panel::left("column").resizable(true).default_size(250.0).show(ui, |ui| {
+            egui::ScrollArea::vertical().id_salt("column-scroll").show(ui, |ui| {
+                ui.heading("Column");
+                actions.extend(column_ui(ui, &self.editing.doc));
+            });
+        });
+        let rows = table_rows(&self.editing.doc, &self.curves);
+        let resolution = resolutions(&rows);
+        egui::Panel::right("peaks").resizable(true).default_size(430.0).show(ui, |ui| {
+            egui::ScrollArea::vertical().id_salt("peaks-scroll").show(ui, |ui| {
+                ui.heading("Peaks");
+                actions.extend(peak_table_ui(ui, &rows, &resolution, self.selected));
+                ui.separator();
+                let job = self.job.as_ref().map(|r| JobView {
+                    label: &r.job.label,
+                    progress: r.job.progress(),
+                    elapsed_s: r.job.started.elapsed().as_secs_f32(),
+                });
+                let doc = &self.editing.doc;
+                actions.extend(fit_ui(
+                    ui,
+                    doc.run.is_some(),
+                    self.selected.is_some(),
+                    job,
+                    self.settings.threshold_sigma,
+                ));
+                ui.separator();
+                match self.selected {
+                    Some(i) => {
+                        ui.heading(format!("Peak {}", i + 1));
+                        actions.extend(peak_editor_ui(ui, doc, i, self.settings.param_mode));
+                        ui.separator();
+                        egui::CollapsingHeader::new("Confidence region of (k_a, k_d)")
+                            .default_open(true)
+                            .show(ui, |ui| confidence_ui(ui, self.confidence.as_ref()));
+                    }
+                    None => {
+                        ui.label("Select a peak (table row or curve) to edit it.");
+                    }
+                }
+            });
+        });
+        actions
+    }
+
+    /// The path field and the autosave offer.
+    fn dialogs_ui(&mut self, ctx: &egui::Context) -> Vec<Action> {
+        let mut actions = Vec::new();
+        if let Some(prompt) = &mut self.files.prompt {
+            let (a, finished) = path_prompt_ui(ctx, prompt);
+            actions.extend(a);
+            if finished {
+                self.files.prompt = None;
+            }
+        }
+        if let Some(offer) = &self.files.autosave_offer {
+            actions.extend(autosave_offer_ui(ctx, offer.peaks.len()));
+        }
+        actions
+    }
+
+    /// The confidence contour, gestures, clipboard, PNG export, repaints, closing and the autosave.
+    fn end_of_frame(&mut self, ctx: &egui::Context, dragging: bool) {
+        self.update_confidence(dragging);
+        if self.confidence.as_ref().is_some_and(Confidence::is_computing) {
+            ctx.request_repaint_after(Duration::from_millis(100));
+        }
+        if !ctx.input(|i| i.pointer.any_down()) {
+            self.editing.history.end_gesture();
+        }
+        if let Some(text) = self.outbox.clipboard.take() {
+            ctx.copy_text(text);
+        }
+        self.png_export(ctx);
+        if self.job.is_some() {
+            ctx.request_repaint_after(Duration::from_millis(100));
+        }
+        if std::mem::take(&mut self.outbox.quit) {
+            ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+        }
+        self.autosave_tick();
+    }
+
+    /// Asks for a screenshot when a PNG export is pending, and reports finished ones.
+    fn png_export(&mut self, ctx: &egui::Context) {
+        if let Some(path) = self.outbox.png.take() {
+            let rect = self.outbox.plot_rect;
+            let results = Arc::clone(&self.outbox.screenshot_results);
+            let ppp = ctx.pixels_per_point();
+            let waker = ctx.clone();
+            ctx.request_screenshot(move |image| {
+                let image = match rect {
+                    Some(r) => image.region(&r, Some(ppp)),
+                    None => (*image).clone(),
+                };
+                let result = super::export::write_png(&path, &image);
+                if let Ok(mut r) = results.lock() {
+                    r.push(result.map(|()| format!("wrote plot PNG to {}", path.display())));
+                }
+                waker.request_repaint();
+            });
+            ctx.request_repaint();
+        }
+        let done: Vec<Result<String, String>> =
+            self.outbox.screenshot_results.lock().map(|mut r| std::mem::take(&mut *r)).unwrap_or_default();
+        for r in done {
+            match r {
+                Ok(m) => self.outbox.message = m,
+                Err(e) => self.outbox.error = Some(e),
+            }
+        }
+    }
+
+    /// Shortcuts and dropped files, as actions.
+    fn keyboard_and_drops(&mut self, ctx: &egui::Context) -> Vec<Action> {
+        let mut actions = Vec::new();
+        let typing = ctx.egui_wants_keyboard_input();
+        for c in Command::WITH_SHORTCUTS {
+            let Some(sc) = c.shortcut() else { continue };
+            // While a text field has focus, its own keys win (Delete, Ctrl+Z, copy).
+            if typing && matches!(c, Command::DeletePeak | Command::Undo | Command::Redo | Command::CopyTable) {
+                continue;
+            }
+            if ctx.input_mut(|i| i.consume_shortcut(&sc)) {
+                actions.push(Action::Command(c));
+            }
+        }
+        let dropped: Vec<PathBuf> = ctx.input(|i| i.raw.dropped_files.iter().map(|f| f.path().to_path_buf()).collect());
+        actions.extend(dropped.into_iter().take(1).map(Action::OpenPath));
+        actions
+    }
+}

@@ -1,0 +1,180 @@
+//! The clusters of a run: each seed's own window, overlapping windows merged, and every cluster's fit at given
+//! run-level values (in parallel), started from its seeds' moments or from warm starts.
+
+use rayon::prelude::*;
+
+use super::cluster_fit::{AreaMode, fit_cluster, fit_cluster_from, measured_area, window_moments};
+use super::joint::ClusterState;
+use super::types::{Cluster, ClusterResult, Context, PeakSeed};
+use crate::fit::lsq::FitOptions;
+use crate::model::{Column, moments};
+
+impl Context<'_> {
+    /// Starting (k_a, k_d) for a seed on `column`: its own start, else the moments of its window (limited to
+    /// halfway to the neighbouring apexes), else a guess from the apex and width.
+    fn guess(&self, s: usize, column: &Column) -> (f64, f64) {
+        let seed = &self.seeds[s];
+        if let Some(st) = seed.start
+            && st.0 > 0.0
+            && st.1 > 0.0
+            && st.0.is_finite()
+            && st.1.is_finite()
+        {
+            return st;
+        }
+        let (mut lo_t, mut hi_t) = (self.t[self.own[s].0], self.t[self.own[s].1 - 1]);
+        for (o, other) in self.seeds.iter().enumerate() {
+            if o == s {
+                continue;
+            }
+            let mid = 0.5 * (other.apex_time_s + seed.apex_time_s);
+            if other.apex_time_s < seed.apex_time_s {
+                lo_t = lo_t.max(mid);
+            } else {
+                hi_t = hi_t.min(mid);
+            }
+        }
+        let lo = self.t.partition_point(|&t| t < lo_t);
+        let hi = self.t.partition_point(|&t| t <= hi_t);
+        let m = (hi > lo + 3).then(|| window_moments(&self.t[lo..hi], &self.y[lo..hi])).flatten();
+        if let Some((mean, var)) = m
+            && let Some(g) = moments::initial_guess(column, mean, var)
+        {
+            return g;
+        }
+        // No moments to invert: k' from the mean (or the apex), the kinetic variance from the width, both kept
+        // positive.
+        let mean = m.map(|m| m.0).unwrap_or(seed.apex_time_s);
+        let sd = seed.width_s / 2.355;
+        let var = m.map(|m| m.1).unwrap_or(sd * sd);
+        let (k_prime, kinetic) = moments::retention_and_kinetic_variance(column, mean, var);
+        let k_prime = k_prime.max(0.05);
+        let kinetic = kinetic.max(0.25 * sd * sd).max(1e-12);
+        moments::rates_from_retention(column, k_prime, kinetic)
+    }
+
+    pub(super) fn fit_cluster_at(
+        &self,
+        c: usize,
+        column: &Column,
+        warm: Option<&[f64]>,
+        options: &FitOptions,
+    ) -> ClusterResult {
+        let cl = &self.clusters[c];
+        let (t, y) = (&self.t[cl.lo..cl.hi], &self.y[cl.lo..cl.hi]);
+        let theta0: Vec<f64> = match warm {
+            Some(w) => w.to_vec(),
+            None => cl.members.iter().flat_map(|&s| <[f64; 2]>::from(self.guess(s, column))).collect(),
+        };
+        let report = fit_cluster(t, y, column, &theta0, &self.fixed_areas(c), Some(self.degree), options);
+        match report {
+            Ok(r) => ClusterResult { theta: r.values[..theta0.len()].to_vec(), report: Ok(r) },
+            Err(e) => ClusterResult { report: Err(e.to_string()), theta: theta0 },
+        }
+    }
+
+    /// Per peak of cluster `c`: its area held at the measured one (measured-area mode) or `None` (solved).
+    pub(super) fn fixed_areas(&self, c: usize) -> Vec<Option<f64>> {
+        let cl = &self.clusters[c];
+        match self.area_mode {
+            AreaMode::Linear => vec![None; cl.members.len()],
+            AreaMode::Measured => cl
+                .members
+                .iter()
+                .map(|&s| {
+                    let (lo, hi) = self.own[s];
+                    Some(measured_area(&self.t[lo..hi], &self.y[lo..hi]))
+                })
+                .collect(),
+        }
+    }
+
+    /// Fits every cluster at `column`, in parallel, from `warm` starts where given (else the seeds' guesses).
+    pub(super) fn fit_all(
+        &self,
+        column: &Column,
+        warm: &[Option<Vec<f64>>],
+        options: &FitOptions,
+    ) -> Vec<ClusterResult> {
+        (0..self.clusters.len())
+            .into_par_iter()
+            .map(|c| self.fit_cluster_at(c, column, warm[c].as_deref(), options))
+            .collect()
+    }
+}
+
+/// Builds each seed's own window and merges overlapping windows into clusters.
+pub(super) fn build_clusters(
+    t: &[f64],
+    seeds: &[PeakSeed],
+    before: f64,
+    after: f64,
+) -> (Vec<(usize, usize)>, Vec<Cluster>) {
+    let n = t.len();
+    let own: Vec<(usize, usize)> = seeds
+        .iter()
+        .map(|s| {
+            let lo = t.partition_point(|&x| x < s.apex_time_s - before * s.width_s);
+            let hi = t.partition_point(|&x| x <= s.apex_time_s + after * s.width_s);
+            let (mut lo, mut hi) = (lo.min(n.saturating_sub(1)), hi.max(lo + 1).min(n));
+            while hi - lo < 12 && (lo > 0 || hi < n) {
+                lo = lo.saturating_sub(1);
+                hi = (hi + 1).min(n);
+            }
+            (lo, hi)
+        })
+        .collect();
+    let mut order: Vec<usize> = (0..seeds.len()).collect();
+    order.sort_by(|&a, &b| own[a].0.cmp(&own[b].0));
+    let mut clusters: Vec<Cluster> = Vec::new();
+    for s in order {
+        let (lo, hi) = own[s];
+        match clusters.last_mut() {
+            Some(c) if lo < c.hi => {
+                c.hi = c.hi.max(hi);
+                c.members.push(s);
+            }
+            _ => clusters.push(Cluster { lo, hi, members: vec![s] }),
+        }
+    }
+    (own, clusters)
+}
+
+impl Context<'_> {
+    /// Every cluster's fit at `column` started from its state at the joint solution (in parallel), reusing the
+    /// joint fit's last evaluations where they match; `warm` holds each cluster's (k_a, k_d) for a failed fit.
+    pub(super) fn fit_all_from(
+        &self,
+        column: &Column,
+        states: Vec<ClusterState>,
+        warm: &[Option<Vec<f64>>],
+        options: &FitOptions,
+    ) -> Vec<ClusterResult> {
+        states
+            .into_par_iter()
+            .enumerate()
+            .map(|(c, state)| {
+                let cl = &self.clusters[c];
+                let (t, y) = (&self.t[cl.lo..cl.hi], &self.y[cl.lo..cl.hi]);
+                let (fixed, degree) = (self.fixed_areas(c), Some(self.degree));
+                let report =
+                    fit_cluster_from(t, y, column, &state.mean_sigma, state.evaluations, &fixed, degree, options);
+                match report {
+                    Ok(r) => ClusterResult { theta: r.values[..state.mean_sigma.len()].to_vec(), report: Ok(r) },
+                    Err(e) => ClusterResult {
+                        report: Err(e.to_string()),
+                        theta: warm[c].clone().unwrap_or_else(|| {
+                            let pairs = state.mean_sigma.chunks_exact(2);
+                            pairs.flat_map(|p| <[f64; 2]>::from(kinetics_or_nan(column, p[0], p[1]))).collect()
+                        }),
+                    },
+                }
+            })
+            .collect()
+    }
+}
+
+/// (k_a, k_d) in 1/s of a peak with mean time `mean_s` and kinetic σ `sigma_s` (s) on `column`; NaN if undefined.
+fn kinetics_or_nan(column: &Column, mean_s: f64, sigma_s: f64) -> (f64, f64) {
+    moments::rates_from_mean_and_kinetic_sd(column, mean_s, sigma_s).unwrap_or((f64::NAN, f64::NAN))
+}

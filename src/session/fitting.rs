@@ -1,0 +1,183 @@
+//! The one fitting workflow the app and the CLI share: peaks detected in the run or taken from a template, fitted
+//! with the column model ([`crate::fit::fit_run`]), and the result turned into a session, with cancel and an
+//! observer.
+//!
+//! The rules every caller gets the same way:
+//! - detected peaks take their names from the run file's own peak table where a retention time matches;
+//! - on an assumed (generic preset) column, t0 and t1 are fitted too, unless an earlier fit of the same session
+//!   already fitted them (a refit then starts from them and holds them);
+//! - fitting only some peaks of a template holds the run-level values (t0, t1, τ): the peaks not fitted share
+//!   them, so they cannot move; τ and the rest are fitted only when every peak is.
+
+use super::from_fit::{peak_summary, session_from_fit};
+use super::{PeakFitSummary, Session};
+use crate::chromatogram::Chromatogram;
+use crate::fit::lsq::{CancelToken, Observer};
+use crate::fit::peaks::PeakFindOptions;
+use crate::fit::run::naming::name_from_peak_table;
+use crate::fit::{PeakSeed, RunFit, RunFitError, RunFitOptions, detect_seeds, fit_run, template_seeds};
+use crate::model::{Column, RunLevelFree};
+
+/// Where the peaks to fit come from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PeakSource {
+    /// Detect them in the run with these options (the session's own peaks are replaced).
+    Detect(PeakFindOptions),
+    /// The session's own peaks, at their own (k_a, k_d); `only`, when given, lists the indices to fit (the
+    /// others stay as they are).
+    Session { only: Option<Vec<usize>> },
+}
+
+/// Everything a fit needs besides the run.
+#[derive(Debug, Clone)]
+pub struct FitRequest {
+    /// The session the fit starts from: its column, its peaks (with [`PeakSource::Session`]) and its run
+    /// reference, which the result keeps.
+    pub session: Session,
+    /// The column is a generic preset, not the run's: k_a is reported as depending on the assumed phase ratio,
+    /// and t0 and t1 are fitted too unless the session's fit summary says they were fitted already.
+    pub column_assumed: bool,
+    /// Where the peaks come from.
+    pub peaks: PeakSource,
+    /// Baseline, area mode, which run-level values are free, windows and caps. With an assumed column t0 and t1
+    /// are freed; fitting a subset frees none.
+    pub options: RunFitOptions,
+}
+
+impl FitRequest {
+    /// Peaks detected with the default options on the generic preset column (what `elute fit RUN` does).
+    pub fn detect_on_preset() -> FitRequest {
+        FitRequest {
+            session: Session::new(Column::default_preset(), Vec::new()),
+            column_assumed: true,
+            peaks: PeakSource::Detect(PeakFindOptions::default()),
+            options: RunFitOptions::default(),
+        }
+    }
+
+    /// Every peak of `session` fitted on its column with the default options (τ fitted, t0 and t1 held).
+    pub fn session(session: Session) -> FitRequest {
+        FitRequest {
+            session,
+            column_assumed: false,
+            peaks: PeakSource::Session { only: None },
+            options: RunFitOptions::default(),
+        }
+    }
+}
+
+/// What a fit produced.
+#[derive(Debug, Clone)]
+pub struct Fitted {
+    /// The run fit itself (per-peak results, metrics, run-level values, notes).
+    pub fit: RunFit,
+    /// The session after the fit: the fitted session, or with `only`, the template session's peaks with the
+    /// listed ones replaced.
+    pub session: Session,
+    /// Per peak of `session`, its fit figures (`None` for peaks not fitted this time).
+    pub fits: Vec<Option<PeakFitSummary>>,
+    /// The indices (into `session.peaks`) that were fitted.
+    pub fitted: Vec<usize>,
+}
+
+/// Why nothing was fitted.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum FittingError {
+    /// No peaks to fit (none given, none detected, an empty subset).
+    #[error("{0}")]
+    NoPeaks(String),
+    /// The run itself cannot be fitted (too short, not finite, peak finding failed).
+    #[error(transparent)]
+    Run(#[from] RunFitError),
+    /// The user cancelled (not a failure).
+    #[error("cancelled")]
+    Cancelled,
+}
+
+/// Runs `request` on `run`. `cancel` stops it between and inside the fit's iterations (the result is then
+/// [`FittingError::Cancelled`]); `observer` sees the joint fit's progress.
+pub fn fit(
+    run: &Chromatogram,
+    request: &FitRequest,
+    cancel: &CancelToken,
+    observer: &mut dyn Observer,
+) -> Result<Fitted, FittingError> {
+    let column = request.session.column;
+    let (seeds, only) = seeds(run, &request.session, &request.peaks)?;
+    let mut options = request.options.clone().with_cancel(cancel.clone());
+    if request.column_assumed {
+        options.column_assumed = true;
+        // An assumed column says nothing of t0 and t1: fit them, unless a fit of this session already did.
+        if !request.session.fit.as_ref().is_some_and(|f| f.fitted.holdup_time) {
+            options.free.holdup_time = true;
+            options.free.injection = true;
+        }
+    }
+    if only.is_some() {
+        options.free = RunLevelFree::NONE;
+    }
+    let result = fit_run(&run.time_s, &run.signal, &column, &seeds, &options, observer);
+    if cancel.is_cancelled() {
+        return Err(FittingError::Cancelled);
+    }
+    let fit = result?;
+    Ok(match only {
+        Some(only) => merge_subset(fit, &request.session, &only),
+        None => {
+            let mut session = session_from_fit(&fit);
+            session.run = request.session.run.clone();
+            let fits = fit.peaks.iter().map(|p| Some(peak_summary(p))).collect();
+            let fitted = (0..fit.peaks.len()).collect();
+            Fitted { fit, session, fits, fitted }
+        }
+    })
+}
+
+/// The seeds to fit and, for a strict subset of a template, the indices fitted.
+fn seeds(
+    run: &Chromatogram,
+    session: &Session,
+    source: &PeakSource,
+) -> Result<(Vec<PeakSeed>, Option<Vec<usize>>), FittingError> {
+    match source {
+        PeakSource::Detect(find) => {
+            let mut seeds = detect_seeds(&run.time_s, &run.signal, find)?;
+            name_from_peak_table(&mut seeds, &run.metadata.peaks, None);
+            if seeds.is_empty() {
+                return Err(FittingError::NoPeaks(format!("no peaks above {:.1} × noise", find.min_prominence_sigma)));
+            }
+            Ok((seeds, None))
+        }
+        PeakSource::Session { only } => {
+            let peaks = &session.peaks;
+            if peaks.is_empty() {
+                return Err(FittingError::NoPeaks("no peaks to fit: add or detect peaks first".into()));
+            }
+            let only: Option<Vec<usize>> =
+                only.as_ref().map(|o| o.iter().copied().filter(|&i| i < peaks.len()).collect());
+            if only.as_ref().is_some_and(Vec::is_empty) {
+                return Err(FittingError::NoPeaks("no peaks to fit: none of the listed peaks exists".into()));
+            }
+            // Every peak of the template is fitted (the neighbours of a listed peak share its windows); a subset
+            // that covers them all is the whole fit.
+            let all = only.as_ref().is_none_or(|o| (0..peaks.len()).all(|i| o.contains(&i)));
+            Ok((template_seeds(&session.column, peaks, &run.time_s), if all { None } else { only }))
+        }
+    }
+}
+
+/// A subset fit: `session` with the listed peaks replaced by their fits; its column, baseline and fit summary
+/// stay (the run-level values were held).
+fn merge_subset(fit: RunFit, session: &Session, only: &[usize]) -> Fitted {
+    let mut session = session.clone();
+    let mut fits = vec![None; session.peaks.len()];
+    let mut fitted = Vec::new();
+    for &i in only {
+        if let Some(pf) = fit.peaks.iter().find(|pf| pf.name == session.peaks[i].name) {
+            session.peaks[i] = pf.to_peak();
+            fits[i] = Some(peak_summary(pf));
+            fitted.push(i);
+        }
+    }
+    Fitted { fit, session, fits, fitted }
+}

@@ -1,0 +1,18 @@
+//! Elute's integration tests, in one binary (one link of the whole stack instead of one per file: link time and
+//! disk). Each module is one concern; data and references live in `tests/data` and `tests/reference`.
+
+mod app_workflows;
+mod cli_fit;
+mod cli_info;
+mod cli_simulate;
+mod fit_generic;
+mod fit_model;
+mod fit_nist;
+mod fit_peaks_corpus;
+mod model_domain;
+mod model_pde;
+mod model_quadrature;
+mod model_reference;
+mod readers_binary;
+mod readers_text;
+mod sample_runs;
