@@ -21,8 +21,8 @@ use rayon::prelude::*;
 
 use crate::chromatogram::Chromatogram;
 use crate::fit::{AreaMode, BaselineChoice, CancelToken, NoObserver, RunFitOptions};
-use crate::model::RunLevel;
-use crate::session::fitting::{self, FitRequest, Fitted, PeakSource};
+use crate::model::{Column, RunLevel};
+use crate::session::fitting::{self, FitRequest, Fitted};
 use crate::session::{self, PeakRow, RunInfo, RunRef, Session, peak_row};
 
 /// Arguments of `elute fit`.
@@ -31,9 +31,19 @@ pub struct FitArgs {
     /// Run files (any format `elute` reads); every run inside a multi-run file is fitted.
     #[arg(required = true)]
     pub runs: Vec<PathBuf>,
-    /// A session whose column and peaks are the starting point: exactly its peaks are fitted.
-    #[arg(long)]
+    /// A template session from an older run: its peaks are matched, in retention order, to the peaks detected in
+    /// each run and fitted there on its column (τ held unless --fit-tail). A session with a column and no peaks
+    /// is a known column: its peaks are detected.
+    #[arg(long, conflicts_with_all = ["column", "holdup_time"])]
     pub session: Option<PathBuf>,
+    /// A known column: a JSON file with a column object (the session's `column` fields) or a whole session whose
+    /// column is taken. Peaks are detected and fitted with it (t0, t1 and τ held unless --fit-holdup, --fit-tail).
+    #[arg(long, conflicts_with = "holdup_time")]
+    pub column: Option<PathBuf>,
+    /// A known hold-up time t0 in s (for example from an unretained peak), on the generic preset column (β 250):
+    /// peaks are detected and fitted with t0 held; t1 and τ fitted.
+    #[arg(long = "holdup-time", value_name = "T0_S")]
+    pub holdup_time: Option<f64>,
     /// Only this channel: its number (from 1) or its name.
     #[arg(long)]
     pub channel: Option<String>,
@@ -49,10 +59,14 @@ pub struct FitArgs {
     /// Hold the areas at the measured areas (the paper's mode) instead of solving them.
     #[arg(long)]
     pub measured_areas: bool,
-    /// Hold the inlet tail τ at the column's value instead of fitting it.
-    #[arg(long)]
+    /// On the preset column (no template, no column): hold the inlet tail τ at the column's value instead of
+    /// fitting it.
+    #[arg(long, conflicts_with = "fit_tail")]
     pub fix_tail: bool,
-    /// With a template: also fit t0 and t1 (without one they are always fitted).
+    /// With a template or a known column: fit the inlet tail τ too (it is held at the column's value otherwise).
+    #[arg(long)]
+    pub fit_tail: bool,
+    /// With a template or a known column: also fit t0 and t1 (on the preset column they are always fitted).
     #[arg(long)]
     pub fit_holdup: bool,
 }
@@ -83,8 +97,11 @@ pub enum BaselineArg {
 pub struct FitConfig {
     /// The run files, as given.
     pub runs: Vec<PathBuf>,
-    /// The template session (its column and peaks), if one was given.
+    /// The template session (its column and peaks; no peaks for a known column), if one was given.
     pub template: Option<Session>,
+    /// The column is the generic preset with a given t0 (`--holdup-time`): k_a depends on its assumed phase
+    /// ratio, and t0 is held.
+    pub column_assumed: bool,
     /// Only this channel (number from 1, or name).
     pub channel: Option<String>,
     /// Output folder (exists).
@@ -96,18 +113,29 @@ pub struct FitConfig {
 }
 
 impl FitConfig {
-    /// Reads the template and builds the options: with a template, t0 and t1 are held unless `--fit-holdup`;
-    /// without one the generic preset column is assumed (t0, t1 fitted); τ is fitted unless `--fix-tail`.
+    /// Reads the template or the column and builds the options: with a template or a known column, t0, t1 and τ
+    /// are held unless `--fit-holdup` (t0, t1) and `--fit-tail` (τ); on the generic preset column (no template,
+    /// no column) t0, t1 and τ are fitted (t0 held with `--holdup-time`, τ with `--fix-tail`).
     pub fn from_args(args: &FitArgs) -> anyhow::Result<FitConfig> {
-        let template = match &args.session {
-            Some(p) => Some(session::load(p).with_context(|| format!("template session {}", p.display()))?),
-            None => None,
+        let template = match (&args.session, &args.column, args.holdup_time) {
+            (Some(p), _, _) => Some(session::load(p).with_context(|| format!("template session {}", p.display()))?),
+            (None, Some(p), _) => Some(Session::new(read_column(p)?, Vec::new())),
+            (None, None, Some(t0)) => {
+                if !(t0.is_finite() && t0 > 0.0) {
+                    anyhow::bail!("--holdup-time must be a finite number of seconds greater than 0 (got {t0} s)");
+                }
+                Some(Session::new(Column::default_preset().with_holdup_time_s(t0)?, Vec::new()))
+            }
+            (None, None, None) => None,
         };
         std::fs::create_dir_all(&args.out).with_context(|| format!("creating {}", args.out.display()))?;
+        // With a template or a known column, τ is held at its value unless asked; on the preset column (and with
+        // only a hold-up time) it is fitted unless held.
+        let known = args.session.is_some() || args.column.is_some();
         let mut options = RunFitOptions::default();
         options.free.holdup_time = args.fit_holdup;
         options.free.injection = args.fit_holdup;
-        options.free.inlet_tail = !args.fix_tail;
+        options.free.inlet_tail = if known { args.fit_tail } else { !args.fix_tail };
         options.area_mode = if args.measured_areas { AreaMode::Measured } else { AreaMode::Linear };
         options.baseline = match args.baseline {
             BaselineArg::Constant => BaselineChoice::Constant,
@@ -118,6 +146,7 @@ impl FitConfig {
         Ok(FitConfig {
             runs: args.runs.clone(),
             template,
+            column_assumed: args.holdup_time.is_some(),
             channel: args.channel.clone(),
             out: args.out.clone(),
             format: args.format,
@@ -125,16 +154,31 @@ impl FitConfig {
         })
     }
 
-    /// The request for one run: the template's peaks on its column, or peaks detected on the preset column.
+    /// The request for one run: the template matched to the run's peaks (or its column, with detected peaks),
+    /// or peaks detected on the preset column.
     fn request(&self, run_ref: RunRef) -> FitRequest {
         let mut request = match &self.template {
-            Some(t) => FitRequest { peaks: PeakSource::Session { only: None }, ..FitRequest::session(t.clone()) },
+            Some(t) => FitRequest {
+                column_assumed: self.column_assumed,
+                holdup_known: self.column_assumed,
+                ..FitRequest::template(t.clone())
+            },
             None => FitRequest::detect_on_preset(),
         };
         request.session.run = Some(run_ref);
         request.options = self.options.clone();
         request
     }
+}
+
+/// The column of a `--column` file: a bare column object, or a session whose column is taken.
+fn read_column(path: &Path) -> anyhow::Result<Column> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    if let Ok(s) = session::parse(&text, path) {
+        return Ok(s.column);
+    }
+    serde_json::from_str::<Column>(&text)
+        .with_context(|| format!("{}: not a column (the session's `column` fields) nor a session", path.display()))
 }
 
 /// One run to fit.

@@ -6,26 +6,34 @@
 //! - detected peaks take their names from the run file's own peak table where a retention time matches;
 //! - on an assumed (generic preset) column, t0 and t1 are fitted too, unless an earlier fit of the same session
 //!   already fitted them (a refit then starts from them and holds them);
-//! - fitting only some peaks of a template holds the run-level values (t0, t1, τ): the peaks not fitted share
-//!   them, so they cannot move; τ and the rest are fitted only when every peak is.
+//! - fitting only some peaks of a session holds the run-level values (t0, t1, τ): the peaks not fitted share
+//!   them, so they cannot move; τ and the rest are fitted only when every peak is;
+//! - a template from another run is matched to the detected peaks in retention order; a template with a column
+//!   and no peaks is a known column: its peaks are detected.
 
 use super::from_fit::{peak_summary, session_from_fit};
 use super::{PeakFitSummary, Session};
 use crate::chromatogram::Chromatogram;
 use crate::fit::lsq::{CancelToken, Observer};
 use crate::fit::peaks::PeakFindOptions;
+use crate::fit::run::match_template;
 use crate::fit::run::naming::name_from_peak_table;
 use crate::fit::{PeakSeed, RunFit, RunFitError, RunFitOptions, detect_seeds, fit_run, template_seeds};
-use crate::model::{Column, RunLevelFree};
+use crate::model::{Column, Peak, RunLevelFree};
 
 /// Where the peaks to fit come from.
 #[derive(Debug, Clone, PartialEq)]
 pub enum PeakSource {
     /// Detect them in the run with these options (the session's own peaks are replaced).
     Detect(PeakFindOptions),
-    /// The session's own peaks, at their own (k_a, k_d); `only`, when given, lists the indices to fit (the
-    /// others stay as they are).
+    /// The session's own peaks, at their own (k_a, k_d), where they are on this run (a document's peaks);
+    /// `only`, when given, lists the indices to fit (the others stay as they are).
     Session { only: Option<Vec<usize>> },
+    /// The session is a template from another run: its peaks are matched, in retention order, to the peaks
+    /// detected with these options ([`crate::fit::match_template`]) and fitted where they were found, from the
+    /// detected peaks' moments or the template's values, whichever fits better. Unmatched template peaks are
+    /// reported and left out.
+    Template(PeakFindOptions),
 }
 
 /// Everything a fit needs besides the run.
@@ -37,6 +45,8 @@ pub struct FitRequest {
     /// The column is a generic preset, not the run's: k_a is reported as depending on the assumed phase ratio,
     /// and t0 and t1 are fitted too unless the session's fit summary says they were fitted already.
     pub column_assumed: bool,
+    /// On an assumed column, t0 is known all the same (given by the user, from an unretained peak): it is held.
+    pub holdup_known: bool,
     /// Where the peaks come from.
     pub peaks: PeakSource,
     /// Baseline, area mode, which run-level values are free, windows and caps. With an assumed column t0 and t1
@@ -50,9 +60,21 @@ impl FitRequest {
         FitRequest {
             session: Session::new(Column::default_preset(), Vec::new()),
             column_assumed: true,
+            holdup_known: false,
             peaks: PeakSource::Detect(PeakFindOptions::default()),
             options: RunFitOptions::default(),
         }
+    }
+
+    /// A template from another run (its column, and its peaks if any) for a new run: the peaks are matched to
+    /// those detected with the default options (without peaks, the detected peaks are fitted on the known
+    /// column); t0, t1 and τ are held at the template's. A tail fitted to a run that has none only adds bias:
+    /// on simulated BTEX runs with a known column, a free τ left 63 of 100 runs within 2 % of the true rates,
+    /// against 93 with τ held (the noise's own limit there).
+    pub fn template(session: Session) -> FitRequest {
+        let mut options = RunFitOptions::default();
+        options.free.inlet_tail = false;
+        FitRequest { peaks: PeakSource::Template(PeakFindOptions::default()), options, ..FitRequest::session(session) }
     }
 
     /// Every peak of `session` fitted on its column with the default options (τ fitted, t0 and t1 held).
@@ -60,6 +82,7 @@ impl FitRequest {
         FitRequest {
             session,
             column_assumed: false,
+            holdup_known: false,
             peaks: PeakSource::Session { only: None },
             options: RunFitOptions::default(),
         }
@@ -78,6 +101,8 @@ pub struct Fitted {
     pub fits: Vec<Option<PeakFitSummary>>,
     /// The indices (into `session.peaks`) that were fitted.
     pub fitted: Vec<usize>,
+    /// Template peaks that matched no detected peak (with the template's values): not fitted.
+    pub unmatched: Vec<Peak>,
 }
 
 /// Why nothing was fitted.
@@ -103,13 +128,14 @@ pub fn fit(
     observer: &mut dyn Observer,
 ) -> Result<Fitted, FittingError> {
     let column = request.session.column;
-    let (seeds, only) = seeds(run, &request.session, &request.peaks)?;
+    let Seeds { seeds, only, unmatched, notes } = seeds(run, &request.session, &request.peaks)?;
     let mut options = request.options.clone().with_cancel(cancel.clone());
     if request.column_assumed {
         options.column_assumed = true;
-        // An assumed column says nothing of t0 and t1: fit them, unless a fit of this session already did.
+        // An assumed column says nothing of t0 and t1: fit them, unless a fit of this session already did (or
+        // t0 is known).
         if !request.session.fit.as_ref().is_some_and(|f| f.fitted.holdup_time) {
-            options.free.holdup_time = true;
+            options.free.holdup_time = !request.holdup_known;
             options.free.injection = true;
         }
     }
@@ -120,7 +146,8 @@ pub fn fit(
     if cancel.is_cancelled() {
         return Err(FittingError::Cancelled);
     }
-    let fit = result?;
+    let mut fit = result?;
+    fit.notes.extend(notes);
     Ok(match only {
         Some(only) => merge_subset(fit, &request.session, &only),
         None => {
@@ -128,26 +155,27 @@ pub fn fit(
             session.run = request.session.run.clone();
             let fits = fit.peaks.iter().map(|p| Some(peak_summary(p))).collect();
             let fitted = (0..fit.peaks.len()).collect();
-            Fitted { fit, session, fits, fitted }
+            Fitted { fit, session, fits, fitted, unmatched }
         }
     })
 }
 
-/// The seeds to fit and, for a strict subset of a template, the indices fitted.
-fn seeds(
-    run: &Chromatogram,
-    session: &Session,
-    source: &PeakSource,
-) -> Result<(Vec<PeakSeed>, Option<Vec<usize>>), FittingError> {
+/// The seeds of a fit and what choosing them found.
+struct Seeds {
+    seeds: Vec<PeakSeed>,
+    /// For a strict subset of the session's peaks, the indices fitted.
+    only: Option<Vec<usize>>,
+    /// Template peaks no detected peak matched.
+    unmatched: Vec<Peak>,
+    /// What the user should know about the choice.
+    notes: Vec<String>,
+}
+
+/// The seeds to fit: detected, the session's own peaks (all or a subset), or a template matched to the run.
+fn seeds(run: &Chromatogram, session: &Session, source: &PeakSource) -> Result<Seeds, FittingError> {
+    let plain = |seeds, only| Seeds { seeds, only, unmatched: Vec::new(), notes: Vec::new() };
     match source {
-        PeakSource::Detect(find) => {
-            let mut seeds = detect_seeds(&run.time_s, &run.signal, find)?;
-            name_from_peak_table(&mut seeds, &run.metadata.peaks, None);
-            if seeds.is_empty() {
-                return Err(FittingError::NoPeaks(format!("no peaks above {:.1} × noise", find.min_prominence_sigma)));
-            }
-            Ok((seeds, None))
-        }
+        PeakSource::Detect(find) => Ok(plain(detected(run, find)?, None)),
         PeakSource::Session { only } => {
             let peaks = &session.peaks;
             if peaks.is_empty() {
@@ -158,12 +186,42 @@ fn seeds(
             if only.as_ref().is_some_and(Vec::is_empty) {
                 return Err(FittingError::NoPeaks("no peaks to fit: none of the listed peaks exists".into()));
             }
-            // Every peak of the template is fitted (the neighbours of a listed peak share its windows); a subset
+            // Every peak of the session is fitted (the neighbours of a listed peak share its windows); a subset
             // that covers them all is the whole fit.
             let all = only.as_ref().is_none_or(|o| (0..peaks.len()).all(|i| o.contains(&i)));
-            Ok((template_seeds(&session.column, peaks, &run.time_s), if all { None } else { only }))
+            Ok(plain(template_seeds(&session.column, peaks, &run.time_s), if all { None } else { only }))
+        }
+        PeakSource::Template(find) => {
+            if session.peaks.is_empty() {
+                // A column without a peak list: detect and fit with it.
+                return Ok(plain(detected(run, find)?, None));
+            }
+            let found = detected(run, find)?;
+            let m = match_template(&session.column, &session.peaks, &run.time_s, &found);
+            let mut notes = Vec::new();
+            if !m.unmatched.is_empty() {
+                notes.push(format!("template peak(s) not found in this run, left out: {}", m.unmatched.join(", ")));
+            }
+            if m.extra > 0 {
+                notes.push(format!("{} detected peak(s) match no template peak and are not fitted", m.extra));
+            }
+            if m.seeds.is_empty() {
+                return Err(FittingError::NoPeaks("no template peak was found in this run".into()));
+            }
+            let unmatched = session.peaks.iter().filter(|p| m.unmatched.contains(&p.name)).cloned().collect();
+            Ok(Seeds { seeds: m.seeds, only: None, unmatched, notes })
         }
     }
+}
+
+/// Peaks detected with `find`, named after the run file's own peak table where a retention time matches.
+fn detected(run: &Chromatogram, find: &PeakFindOptions) -> Result<Vec<PeakSeed>, FittingError> {
+    let mut seeds = detect_seeds(&run.time_s, &run.signal, find)?;
+    name_from_peak_table(&mut seeds, &run.metadata.peaks, None);
+    if seeds.is_empty() {
+        return Err(FittingError::NoPeaks(format!("no peaks above {:.1} × noise", find.min_prominence_sigma)));
+    }
+    Ok(seeds)
 }
 
 /// A subset fit: `session` with the listed peaks replaced by their fits; its column, baseline and fit summary
@@ -179,5 +237,5 @@ fn merge_subset(fit: RunFit, session: &Session, only: &[usize]) -> Fitted {
             fitted.push(i);
         }
     }
-    Fitted { fit, session, fits, fitted }
+    Fitted { fit, session, fits, fitted, unmatched: Vec::new() }
 }

@@ -9,6 +9,7 @@ mod fit_generic;
 mod fit_model;
 mod fit_nist;
 mod fit_peaks_corpus;
+mod fit_template;
 mod model_domain;
 mod model_pde;
 mod model_quadrature;

@@ -10,18 +10,18 @@ use crate::fit::lsq::FitOptions;
 use crate::model::{Column, moments};
 
 impl Context<'_> {
-    /// Starting (k_a, k_d) for a seed on `column`: its own start, else the moments of its window (limited to
-    /// halfway to the neighbouring apexes), else a guess from the apex and width.
+    /// Starting (k_a, k_d) for a seed on `column`: its own start, else [`moment_guess`](Self::moment_guess).
     fn guess(&self, s: usize, column: &Column) -> (f64, f64) {
-        let seed = &self.seeds[s];
-        if let Some(st) = seed.start
-            && st.0 > 0.0
-            && st.1 > 0.0
-            && st.0.is_finite()
-            && st.1.is_finite()
-        {
-            return st;
+        match self.seeds[s].start {
+            Some(st) if usable(st) => st,
+            _ => self.moment_guess(s, column),
         }
+    }
+
+    /// Starting (k_a, k_d) from the moments of the seed's window (limited to halfway to the neighbouring apexes,
+    /// which splits a cluster between its peaks), else from its apex and width.
+    fn moment_guess(&self, s: usize, column: &Column) -> (f64, f64) {
+        let seed = &self.seeds[s];
         let (mut lo_t, mut hi_t) = (self.t[self.own[s].0], self.t[self.own[s].1 - 1]);
         for (o, other) in self.seeds.iter().enumerate() {
             if o == s {
@@ -53,6 +53,24 @@ impl Context<'_> {
         moments::rates_from_retention(column, k_prime, kinetic)
     }
 
+    /// The starts of cluster `c`'s fit, as flat (k_a, k_d) pairs of its members: each member's own start (or its
+    /// moments'); where every member has an alternative (a template's values), those; and for a pair, the
+    /// alternatives swapped (a template whose two overlapping peaks trade places).
+    fn starts(&self, c: usize, column: &Column) -> Vec<Vec<f64>> {
+        let members = &self.clusters[c].members;
+        let flat = |pairs: Vec<(f64, f64)>| pairs.into_iter().flat_map(<[f64; 2]>::from).collect::<Vec<f64>>();
+        let mut out = vec![flat(members.iter().map(|&s| self.guess(s, column)).collect())];
+        let alternatives: Option<Vec<(f64, f64)>> =
+            members.iter().map(|&s| self.seeds[s].alternative.filter(|&a| usable(a))).collect();
+        if let Some(alt) = alternatives {
+            if alt.len() == 2 {
+                out.push(flat(vec![alt[1], alt[0]]));
+            }
+            out.push(flat(alt));
+        }
+        out
+    }
+
     pub(super) fn fit_cluster_at(
         &self,
         c: usize,
@@ -62,15 +80,42 @@ impl Context<'_> {
     ) -> ClusterResult {
         let cl = &self.clusters[c];
         let (t, y) = (&self.t[cl.lo..cl.hi], &self.y[cl.lo..cl.hi]);
-        let theta0: Vec<f64> = match warm {
-            Some(w) => w.to_vec(),
-            None => cl.members.iter().flat_map(|&s| <[f64; 2]>::from(self.guess(s, column))).collect(),
+        let starts = match warm {
+            Some(w) => vec![w.to_vec()],
+            None => self.starts(c, column),
         };
-        let report = fit_cluster(t, y, column, &theta0, &self.fixed_areas(c), Some(self.degree), options);
-        match report {
+        let fixed = self.fixed_areas(c);
+        let fit_from = |theta0: Vec<f64>| match fit_cluster(t, y, column, &theta0, &fixed, Some(self.degree), options) {
             Ok(r) => ClusterResult { theta: r.values[..theta0.len()].to_vec(), report: Ok(r) },
             Err(e) => ClusterResult { report: Err(e.to_string()), theta: theta0 },
-        }
+        };
+        // The lowest SSE wins among the fits that keep the peaks in their seeds' retention order (with free areas,
+        // two peaks of a cluster that trade their (k_a, k_d) give the same SSE with the names swapped); a failed
+        // fit only when every start fails (then the first start's).
+        let score = |r: &ClusterResult| match &r.report {
+            Ok(rep) if self.in_order(c, column, &r.theta) => (0, rep.sse),
+            Ok(rep) => (1, rep.sse),
+            Err(_) => (2, f64::INFINITY),
+        };
+        let mut results = starts.into_iter().map(fit_from);
+        let first = results.next().expect("at least one start");
+        results.fold(first, |best, r| if score(&r) < score(&best) { r } else { best })
+    }
+
+    /// Whether the (k_a, k_d) pairs `theta` of cluster `c`'s members put their means in the order of the
+    /// members' seed apexes.
+    fn in_order(&self, c: usize, column: &Column, theta: &[f64]) -> bool {
+        let members = &self.clusters[c].members;
+        let mut by_apex: Vec<(f64, f64)> = members
+            .iter()
+            .enumerate()
+            .map(|(j, &s)| {
+                let (mean, _) = moments::mean_and_kinetic_sd(column, theta[2 * j], theta[2 * j + 1]);
+                (self.seeds[s].apex_time_s, mean)
+            })
+            .collect();
+        by_apex.sort_by(|a, b| a.0.total_cmp(&b.0));
+        by_apex.windows(2).all(|w| !(w[1].1 < w[0].1))
     }
 
     /// Per peak of cluster `c`: its area held at the measured one (measured-area mode) or `None` (solved).
@@ -177,4 +222,9 @@ impl Context<'_> {
 /// (k_a, k_d) in 1/s of a peak with mean time `mean_s` and kinetic σ `sigma_s` (s) on `column`; NaN if undefined.
 fn kinetics_or_nan(column: &Column, mean_s: f64, sigma_s: f64) -> (f64, f64) {
     moments::rates_from_mean_and_kinetic_sd(column, mean_s, sigma_s).unwrap_or((f64::NAN, f64::NAN))
+}
+
+/// A start is usable when both rates are positive and finite.
+fn usable(start: (f64, f64)) -> bool {
+    start.0 > 0.0 && start.1 > 0.0 && start.0.is_finite() && start.1.is_finite()
 }

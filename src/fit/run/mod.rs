@@ -2,6 +2,7 @@
 //!
 //! The stages, each in its own file, in the order a fit goes through them:
 //! * [`seeds`]: where the peaks are (detected, or from a template's peaks) and [`naming`] from the file's table;
+//!   [`matching`]: a template from another run matched to the detected peaks;
 //! * [`clusters`]: each peak's window, overlapping windows merged into clusters, every cluster fitted alone
 //!   (the warm-up, in parallel) with [`cluster_fit`];
 //! * [`joint`]: one joint fit of every peak and the free run-level values, on the [`joint_model`];
@@ -17,6 +18,7 @@ mod clusters;
 pub mod fit;
 mod joint;
 mod joint_model;
+pub mod matching;
 pub mod naming;
 pub mod results;
 pub mod seeds;
@@ -24,6 +26,7 @@ pub mod types;
 
 pub use cluster_fit::{AreaMode, fit_cluster};
 pub use fit::fit_run;
+pub use matching::{TemplateMatch, match_template};
 pub use results::{PeakFit, RunFit, RunValue};
 pub use seeds::{detect_seeds, template_seeds};
 pub use types::{BaselineChoice, PeakSeed, RunFitError, RunFitOptions};

@@ -61,7 +61,7 @@ mod tests {
     use super::*;
 
     fn seed(name: &str, apex: f64, width: f64) -> PeakSeed {
-        PeakSeed { name: name.into(), apex_time_s: apex, width_s: width, start: None }
+        PeakSeed { name: name.into(), apex_time_s: apex, width_s: width, start: None, alternative: None }
     }
 
     fn entry(name: &str, t: f64) -> PeakTableEntry {

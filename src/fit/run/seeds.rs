@@ -19,6 +19,7 @@ pub fn detect_seeds(t_s: &[f64], y: &[f64], options: &PeakFindOptions) -> Result
             apex_time_s: p.apex_time_s,
             width_s: p.width_half_prominence_s.max(2.0 * dt),
             start: None,
+            alternative: None,
         })
         .collect())
 }
@@ -43,6 +44,7 @@ pub fn template_seeds(column: &Column, peaks: &[Peak], t_s: &[f64]) -> Vec<PeakS
                 apex_time_s: apex,
                 width_s: if width.is_finite() { width.max(2.0 * dt) } else { 2.0 * dt },
                 start: Some((p.ka_per_s, p.kd_per_s)),
+                alternative: None,
             }
         })
         .collect()

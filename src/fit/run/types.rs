@@ -111,6 +111,9 @@ pub struct PeakSeed {
     pub width_s: f64,
     /// Starting (k_a, k_d) in 1/s; `None`: from the window's moments.
     pub start: Option<(f64, f64)>,
+    /// Another start to try, (k_a, k_d) in 1/s (a template's values when `start` is the moments'): the cluster
+    /// is fitted from each and the lower SSE wins.
+    pub alternative: Option<(f64, f64)>,
 }
 
 /// What prevents a run fit.
