@@ -115,7 +115,7 @@ impl Context<'_> {
             })
             .collect();
         by_apex.sort_by(|a, b| a.0.total_cmp(&b.0));
-        by_apex.windows(2).all(|w| !(w[1].1 < w[0].1))
+        by_apex.windows(2).all(|w| w[1].1 >= w[0].1 || w[1].1.is_nan() || w[0].1.is_nan())
     }
 
     /// Per peak of cluster `c`: its area held at the measured one (measured-area mode) or `None` (solved).
