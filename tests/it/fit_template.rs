@@ -137,7 +137,7 @@ fn study(runs: u64, spread: f64) -> Study {
         same_optimum: results.iter().filter(|r| r.from_truth_fit <= 1e-4).count(),
         median_worst: worst[worst.len() / 2],
         lowest_r2: results.iter().map(|r| r.r2).fold(f64::INFINITY, f64::min),
-        poor_unflagged: results.iter().filter(|r| !(r.r2 >= 0.9) && !r.flagged).count(),
+        poor_unflagged: results.iter().filter(|r| (r.r2.is_nan() || r.r2 < 0.9) && !r.flagged).count(),
     }
 }
 
