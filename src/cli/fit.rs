@@ -20,7 +20,8 @@ use clap::{Args, ValueEnum};
 use rayon::prelude::*;
 
 use crate::chromatogram::Chromatogram;
-use crate::fit::{AreaMode, BaselineChoice, CancelToken, NoObserver, RunFitOptions};
+use crate::fit::run::run_problems;
+use crate::fit::{AreaMode, BaselineChoice, CancelToken, NoObserver, Quality, RunFitOptions};
 use crate::model::{Column, RunLevel};
 use crate::session::fitting::{self, FitRequest, Fitted};
 use crate::session::{self, PeakRow, RunInfo, RunRef, Session, peak_row};
@@ -53,9 +54,10 @@ pub struct FitArgs {
     /// Peak table format.
     #[arg(long, value_enum, default_value_t = TableFormat::Csv)]
     pub format: TableFormat,
-    /// Baseline under the peaks.
-    #[arg(long, value_enum, default_value_t = BaselineArg::Constant)]
-    pub baseline: BaselineArg,
+    /// Baseline under the peaks. Default: chosen from the data (adaptive when the baseline drifts or humps, else
+    /// a constant per window), with a note when adaptive was chosen.
+    #[arg(long, value_enum)]
+    pub baseline: Option<BaselineArg>,
     /// Hold the areas at the measured areas (the paper's mode) instead of solving them.
     #[arg(long)]
     pub measured_areas: bool,
@@ -69,6 +71,14 @@ pub struct FitArgs {
     /// With a template or a known column: also fit t0 and t1 (on the preset column they are always fitted).
     #[arg(long)]
     pub fit_holdup: bool,
+    /// Starts of the joint fit of t0, t1 and τ (1–8): with more, the best optimum of several is kept, at the
+    /// cost of one warm-up and one joint fit each.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u8).range(1..=8))]
+    pub starts: u8,
+    /// Exit with status 1 when a run's fit is poor (whole-run R² below 0.9) or did not converge, not only when a
+    /// file or a peak fit fails.
+    #[arg(long)]
+    pub strict: bool,
 }
 
 /// `--format` values.
@@ -110,6 +120,8 @@ pub struct FitConfig {
     pub format: TableFormat,
     /// The fit options (baseline, areas, which run-level values are free).
     pub options: RunFitOptions,
+    /// Poor or unconverged runs count as failures.
+    pub strict: bool,
 }
 
 impl FitConfig {
@@ -136,12 +148,14 @@ impl FitConfig {
         options.free.holdup_time = args.fit_holdup;
         options.free.injection = args.fit_holdup;
         options.free.inlet_tail = if known { args.fit_tail } else { !args.fix_tail };
+        options.joint_starts = usize::from(args.starts);
         options.area_mode = if args.measured_areas { AreaMode::Measured } else { AreaMode::Linear };
         options.baseline = match args.baseline {
-            BaselineArg::Constant => BaselineChoice::Constant,
-            BaselineArg::Linear => BaselineChoice::Linear,
-            BaselineArg::Quadratic => BaselineChoice::Polynomial(2),
-            BaselineArg::Adaptive => BaselineChoice::Adaptive(Default::default()),
+            None => BaselineChoice::Auto,
+            Some(BaselineArg::Constant) => BaselineChoice::Constant,
+            Some(BaselineArg::Linear) => BaselineChoice::Linear,
+            Some(BaselineArg::Quadratic) => BaselineChoice::Polynomial(2),
+            Some(BaselineArg::Adaptive) => BaselineChoice::Adaptive(Default::default()),
         };
         Ok(FitConfig {
             runs: args.runs.clone(),
@@ -151,6 +165,7 @@ impl FitConfig {
             out: args.out.clone(),
             format: args.format,
             options,
+            strict: args.strict,
         })
     }
 
@@ -273,10 +288,12 @@ fn write_run(config: &FitConfig, job: &Job, result: anyhow::Result<Fitted>) -> a
     let out = config.out.join(session_file_name(&job.file, job.multi.then_some(job.channel)));
     session::save(&fitted.session, &out)?;
     let failed_peaks = fit.peaks.iter().filter(|p| p.error.is_some()).count();
+    let flagged = fit.peaks.iter().filter(|p| p.quality != Quality::Ok).count() + fitted.unmatched.len();
     super::sayln!(
-        "{}: {} peaks, R² {}, t0 {:.3} s, t1 {:.3} s, tau {:.3} s, {:.3} s{} -> {}",
+        "{}: {} peaks{}, R² {}, t0 {:.3} s, t1 {:.3} s, tau {:.3} s, {:.3} s{} -> {}",
         job.label(),
         fit.peaks.len(),
+        if flagged > 0 { format!(" ({flagged} flagged)") } else { String::new() },
         fit.r2.map(|v| format!("{v:.5}")).unwrap_or_else(|| "n/a".into()),
         fit.holdup_time.value_s,
         fit.injection.value_s,
@@ -288,7 +305,8 @@ fn write_run(config: &FitConfig, job: &Job, result: anyhow::Result<Fitted>) -> a
     for note in &fit.notes {
         super::sayln!("  note: {note}");
     }
-    Ok((rows_of(job, &fitted), failed_peaks > 0))
+    let poor = config.strict && !run_problems(fit).is_empty();
+    Ok((rows_of(job, &fitted), failed_peaks > 0 || poor))
 }
 
 /// Writes the peak table of every run (atomically); returns its path.
@@ -349,12 +367,14 @@ fn rows_of(job: &Job, fitted: &Fitted) -> Vec<PeakRow> {
         injection_s: fit.injection.value_s,
         inlet_tail_s: fit.inlet_tail.value_s,
     };
-    fitted
+    let mut rows: Vec<PeakRow> = fitted
         .session
         .peaks
         .iter()
         .zip(&fitted.fits)
         .zip(&fit.peaks)
         .map(|((p, f), pf)| PeakRow::new(&info, &fitted.session, &run_level, p, f.as_ref(), pf.model_metrics.as_ref()))
-        .collect()
+        .collect();
+    rows.extend(fitted.unmatched.iter().map(|p| PeakRow::unmatched(&info, &fitted.session, &run_level, p)));
+    rows
 }

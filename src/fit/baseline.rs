@@ -209,6 +209,32 @@ fn whittaker_solve(y: &[f64], w: &[f64], lambda: f64, z: &mut [f64]) -> Option<(
     Some(())
 }
 
+/// Blocks the drift test cuts a run into.
+const DRIFT_BLOCKS: usize = 40;
+
+/// Whether the baseline under `y` drifts or humps enough to need an adaptive baseline. The run's lower envelope is
+/// the 10th percentile of each of 40 blocks, which peaks narrower than a block do not reach; its spread (from its
+/// 10th to its 80th percentile, so that the few blocks a cluster of peaks fills do not count) must be more than
+/// 5 % of the tallest peak above it and more than 50 times the noise `noise_sd`. A constant baseline per window
+/// cannot follow such a run: on a hump, the windows' constants absorb it and the peaks' areas go to zero. O(n),
+/// so that every fit can ask.
+pub fn drifts(y: &[f64], noise_sd: f64) -> bool {
+    if y.len() < 4 * DRIFT_BLOCKS {
+        return false;
+    }
+    let block = y.len() / DRIFT_BLOCKS;
+    let percentile = |v: &mut Vec<f64>, q: f64| {
+        let k = ((v.len() - 1) as f64 * q) as usize;
+        *v.select_nth_unstable_by(k, f64::total_cmp).1
+    };
+    let mut envelope: Vec<f64> =
+        y.chunks(block).filter(|c| c.len() * 2 >= block).map(|c| percentile(&mut c.to_vec(), 0.1)).collect();
+    let (lo, hi) = (percentile(&mut envelope, 0.1), percentile(&mut envelope, 0.8));
+    let tallest = y.iter().fold(f64::NEG_INFINITY, |m, &v| m.max(v)) - lo;
+    let range = hi - lo;
+    range > 0.05 * tallest && range > 50.0 * noise_sd
+}
+
 /// A drifting baseline under peaks by asymmetrically reweighted penalised least squares (ALS / arPLS).
 /// Works on the sample index (uniform sampling assumed; mild non-uniformity is harmless). Needs ≥ 3 points.
 /// Time O(n·iterations), memory O(n). Returns the baseline, one value per point.

@@ -26,6 +26,6 @@ pub use lsq::{
     levenberg_marquardt,
 };
 pub use run::{
-    AreaMode, BaselineChoice, PeakFit, PeakSeed, RunFit, RunFitError, RunFitOptions, RunValue, detect_seeds, fit_run,
-    template_seeds,
+    AreaMode, BaselineChoice, PeakFit, PeakSeed, Quality, RunFit, RunFitError, RunFitOptions, RunValue, detect_seeds,
+    fit_run, match_template, template_seeds,
 };

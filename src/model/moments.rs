@@ -95,6 +95,19 @@ pub fn inlet_sd_s(column: &Column) -> f64 {
     (t1 * t1 / 12.0 + tau * tau).sqrt()
 }
 
+/// The width at half height of the inlet profile alone (s): the t1 rectangle passed through the inlet tail's
+/// first-order lag, w(s) = 1 − e^{−s/τ} up to t1 and (1 − e^{−t1/τ})e^{−(s−t1)/τ} after (t1 itself without a
+/// tail). An isothermal column makes every peak wider than this.
+pub fn inlet_w50_s(column: &Column) -> f64 {
+    let (t1, tau) = (column.injection_s(), column.inlet_tail_s());
+    if tau <= 0.0 {
+        return t1;
+    }
+    let top = -(-t1 / tau).exp_m1();
+    let rise = -tau * (-0.5 * top).ln_1p();
+    t1 + tau * std::f64::consts::LN_2 - rise
+}
+
 /// (mean time, kinetic standard deviation), both in s, of a peak with `ka_per_s`, `kd_per_s` on `column`:
 /// m = t0·(1 + k') + t1/2 + τ and σ_kin = √(2·k'·t0/k_d), the column's share of the width (without the
 /// injection and the inlet tail). The fitter's coordinates (see `fit::run`).
@@ -165,6 +178,21 @@ mod tests {
         let m = moments(&col, &peak);
         let (area, mean, var, _) = numeric_moments(&col, &peak, 0.0, 40.0, 2e-4);
         assert!((area - 1.0).abs() < 1e-6 && (mean - m.mean_s).abs() < 1e-5 && (var - m.variance_s2).abs() < 1e-4);
+    }
+
+    #[test]
+    fn the_inlet_profile_width_is_that_of_the_lagged_rectangle() {
+        let rect = Column::paper_btex();
+        assert_eq!(inlet_w50_s(&rect), 4.0);
+        // Against the profile sampled on a fine grid.
+        let tailed = rect.with_injection_s(1.0).unwrap().with_inlet_tail_s(2.5).unwrap();
+        let (t1, tau) = (1.0f64, 2.5f64);
+        let w =
+            |s: f64| if s < t1 { 1.0 - (-s / tau).exp() } else { (1.0 - (-t1 / tau).exp()) * (-(s - t1) / tau).exp() };
+        let top = w(t1);
+        let above: Vec<f64> = (0..200_000).map(|i| i as f64 * 1e-4).filter(|&s| w(s) >= 0.5 * top).collect();
+        let width = above.last().unwrap() - above.first().unwrap();
+        assert!((inlet_w50_s(&tailed) - width).abs() < 2e-4, "{} vs {width}", inlet_w50_s(&tailed));
     }
 
     #[test]

@@ -4,6 +4,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::fit::Quality;
+
 /// Whole-run figures of a fit. Times in s, rates in 1/s, signal in the run's units.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -24,6 +26,10 @@ pub struct FitSummary {
     /// Per peak, in the session's peak order.
     #[serde(default)]
     pub peaks: Vec<PeakFitSummary>,
+    /// Some peak is narrower than the inlet profile: the run looks temperature-programmed, and k_a and k_d are
+    /// effective values at elution (absent: false).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub temperature_programmed: bool,
     /// What the fitter wants the reader to know (an assumed column, a run-level value the run does not
     /// determine, skipped peaks); absent when none.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -86,6 +92,9 @@ pub struct PeakFitSummary {
     /// Why the fit failed, if it did.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// How far the figures can be trusted (absent: ok).
+    #[serde(default, skip_serializing_if = "Quality::is_ok")]
+    pub quality: Quality,
     /// The peak's own fit window (start, end), s. Known right after a fit; not saved.
     #[serde(skip)]
     pub window_s: Option<(f64, f64)>,

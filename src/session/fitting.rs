@@ -18,7 +18,10 @@ use crate::fit::lsq::{CancelToken, Observer};
 use crate::fit::peaks::PeakFindOptions;
 use crate::fit::run::match_template;
 use crate::fit::run::naming::name_from_peak_table;
-use crate::fit::{PeakSeed, RunFit, RunFitError, RunFitOptions, detect_seeds, fit_run, template_seeds};
+use crate::fit::run::run_problems;
+use crate::fit::{
+    BaselineChoice, PeakSeed, Quality, RunFit, RunFitError, RunFitOptions, detect_seeds, fit_run, template_seeds,
+};
 use crate::model::{Column, Peak, RunLevelFree};
 
 /// Where the peaks to fit come from.
@@ -142,12 +145,16 @@ pub fn fit(
     if only.is_some() {
         options.free = RunLevelFree::NONE;
     }
-    let result = fit_run(&run.time_s, &run.signal, &column, &seeds, &options, observer);
+    let result = fit_with_baseline(run, &column, &seeds, &options, observer);
     if cancel.is_cancelled() {
         return Err(FittingError::Cancelled);
     }
     let mut fit = result?;
     fit.notes.extend(notes);
+    if matches!(request.peaks, PeakSource::Detect(_)) || (request.session.peaks.is_empty() && only.is_none()) {
+        drop_empty_detections(&mut fit);
+    }
+    fit.notes.extend(run_problems(&fit));
     Ok(match only {
         Some(only) => merge_subset(fit, &request.session, &only),
         None => {
@@ -158,6 +165,36 @@ pub fn fit(
             Fitted { fit, session, fits, fitted, unmatched }
         }
     })
+}
+
+/// The run fit; with the baseline left to the data ([`BaselineChoice::Auto`]) on a run whose baseline drifts, the
+/// adaptive baseline's fit is kept only when its peaks fit their windows better (a higher median window R²) than
+/// with a constant baseline per window: on a blank or a near-blank run the "drift" is the ghost peaks themselves.
+fn fit_with_baseline(
+    run: &Chromatogram,
+    column: &Column,
+    seeds: &[PeakSeed],
+    options: &RunFitOptions,
+    observer: &mut dyn Observer,
+) -> Result<RunFit, RunFitError> {
+    let fit = fit_run(&run.time_s, &run.signal, column, seeds, options, observer)?;
+    let adaptive_chosen = options.baseline == BaselineChoice::Auto && fit.notes.iter().any(|n| n.contains("drifts"));
+    if !adaptive_chosen {
+        return Ok(fit);
+    }
+    let constant = RunFitOptions { baseline: BaselineChoice::Constant, ..options.clone() };
+    let other = fit_run(&run.time_s, &run.signal, column, seeds, &constant, observer)?;
+    let median_r2 = |f: &RunFit| {
+        let mut r: Vec<f64> = f.peaks.iter().map(|p| p.r2.unwrap_or(f64::NEG_INFINITY)).collect();
+        r.sort_by(f64::total_cmp);
+        r.get(r.len() / 2).copied().unwrap_or(f64::NEG_INFINITY)
+    };
+    if median_r2(&other) >= median_r2(&fit) {
+        let mut other = other;
+        other.notes.push("the baseline drifts, but a constant baseline per window fits the peaks better".into());
+        return Ok(other);
+    }
+    Ok(fit)
 }
 
 /// The seeds of a fit and what choosing them found.
@@ -222,6 +259,22 @@ fn detected(run: &Chromatogram, find: &PeakFindOptions) -> Result<Vec<PeakSeed>,
         return Err(FittingError::NoPeaks(format!("no peaks above {:.1} × noise", find.min_prominence_sigma)));
     }
     Ok(seeds)
+}
+
+/// Drops detected peaks whose area the fit held at zero (not in the data), with a note naming them. The other peaks'
+/// fits are unchanged: a zero-area peak adds nothing to the model.
+fn drop_empty_detections(fit: &mut RunFit) {
+    let empty: Vec<String> =
+        fit.peaks.iter().filter(|p| p.quality == Quality::AreaAtBound).map(|p| p.name.clone()).collect();
+    if empty.is_empty() {
+        return;
+    }
+    fit.peaks.retain(|p| p.quality != Quality::AreaAtBound);
+    fit.notes.push(format!(
+        "{} detected peak(s) dropped: the fit holds their area at zero (not in the data): {}",
+        empty.len(),
+        empty.join(", ")
+    ));
 }
 
 /// A subset fit: `session` with the listed peaks replaced by their fits; its column, baseline and fit summary

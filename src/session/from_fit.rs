@@ -24,6 +24,7 @@ pub fn session_from_fit(fit: &RunFit) -> Session {
             inlet_tail_se_s: fit.inlet_tail.se_s,
         },
         notes: fit.notes.clone(),
+        temperature_programmed: fit.temperature_programmed,
         peaks: fit.peaks.iter().map(peak_summary).collect(),
     });
     s
@@ -45,6 +46,7 @@ pub fn peak_summary(p: &PeakFit) -> PeakFitSummary {
         n_points: p.n_points,
         termination: p.termination.describe().to_string(),
         error: p.error.clone(),
+        quality: p.quality,
         window_s: Some((p.window_start_s, p.window_end_s)),
         cluster: p.error.is_none().then_some(p.cluster),
     }

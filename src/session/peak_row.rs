@@ -5,6 +5,7 @@
 use serde::Serialize;
 
 use super::{PeakFitSummary, Session};
+use crate::fit::Quality;
 use crate::fit::metrics::PeakMetrics;
 use crate::model::{Peak, RunLevel, moments};
 
@@ -30,6 +31,9 @@ pub struct PeakRow {
     pub channel_name: String,
     /// Peak name.
     pub peak: String,
+    /// How far the figures can be trusted: ok, poor_fit, area_at_bound, not_determined, added, unmatched,
+    /// not_fitted (see `fit::run::quality`).
+    pub quality: String,
     /// Apex of the fitted peak curve, s.
     pub retention_time_s: f64,
     /// Mean (first moment) of the fitted peak, s.
@@ -84,6 +88,9 @@ pub struct PeakRow {
     pub inlet_tail_s: f64,
     /// True when the column is the generic preset.
     pub column_assumed: bool,
+    /// What k_a and k_d mean: "isothermal" (the model's rates), or "effective at elution" when the run looks
+    /// temperature-programmed (a peak narrower than the inlet profile).
+    pub rates: String,
     /// How the fit stopped.
     pub termination: String,
     /// Why the fit failed, if it did.
@@ -111,6 +118,7 @@ impl PeakRow {
             channel: run.channel,
             channel_name: run.channel_name.clone(),
             peak: peak.name.clone(),
+            quality: fit.map_or(Quality::NotFitted, |f| f.quality).label().to_string(),
             retention_time_s: fit
                 .map(|f| f.retention_time_s)
                 .or(metrics.map(|m| m.retention_time_s))
@@ -142,8 +150,21 @@ impl PeakRow {
             injection_s: run_level.injection_s,
             inlet_tail_s: run_level.inlet_tail_s,
             column_assumed: session.fit.as_ref().is_some_and(|f| f.column_assumed),
+            rates: if session.fit.as_ref().is_some_and(|f| f.temperature_programmed) {
+                "effective at elution".into()
+            } else {
+                "isothermal".into()
+            },
             termination: fit.map_or_else(|| "not fitted".to_string(), |f| f.termination.clone()),
             error: fit.and_then(|f| f.error.clone()),
+        }
+    }
+
+    /// The row of a template peak that no peak of the run matched: the template's values, no fit figures.
+    pub fn unmatched(run: &RunInfo, session: &Session, run_level: &RunLevel, peak: &Peak) -> PeakRow {
+        PeakRow {
+            quality: Quality::Unmatched.label().into(),
+            ..PeakRow::new(run, session, run_level, peak, None, None)
         }
     }
 
@@ -204,9 +225,9 @@ mod tests {
     #[test]
     fn header_names_every_field_and_round_trips_through_csv_and_tsv() {
         let header = PeakRow::header();
-        assert_eq!(header.len(), 33);
+        assert_eq!(header.len(), 35);
         assert_eq!(header[0], "file");
-        assert_eq!(header[4], "retention_time_s");
+        assert_eq!(header[4], "quality");
         assert!(header.iter().any(|h| h == "ka_se_per_s") && header.last().map(String::as_str) == Some("error"));
         let session = Session::paper_btex();
         let run = RunInfo { file: "a, \"b\".csv".into(), channel: 2, channel_name: "FID\tA".into() };
@@ -219,7 +240,8 @@ mod tests {
         let back: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
         assert_eq!(back.len(), 5);
         assert_eq!(&back[0][0], "a, \"b\".csv");
-        assert_eq!(back[1][6].parse::<f64>().unwrap(), 2953.0);
+        assert_eq!(back[1][7].parse::<f64>().unwrap(), 2953.0);
+        assert_eq!(&back[1][4], "not_fitted");
         let tsv = to_tsv(&rows);
         assert_eq!(tsv.lines().count(), 6);
         assert!(tsv.lines().all(|l| l.split('\t').count() == header.len()), "{tsv}");

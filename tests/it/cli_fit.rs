@@ -65,3 +65,99 @@ fn fit_writes_sessions_and_a_peak_table_and_reports_failures() {
         }
     }
 }
+
+fn elute_fit(args: &[&str]) -> (std::process::Output, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let output =
+        Command::new(env!("CARGO_BIN_EXE_elute")).arg("fit").args(args).arg("--out").arg(dir.path()).output().unwrap();
+    (output, dir)
+}
+
+fn table(dir: &tempfile::TempDir) -> Vec<csv::StringRecord> {
+    let mut r = csv::Reader::from_path(dir.path().join("peaks.csv")).unwrap();
+    r.records().map(|x| x.unwrap()).collect()
+}
+
+/// Flags, not silence: every row carries a quality flag; a poor run is said on stdout and fails with --strict.
+#[test]
+fn rows_carry_quality_flags_and_strict_fails_a_poor_run() {
+    let (ok, dir) = elute_fit(&["tests/data/SOLV001.CDF", "--strict"]);
+    assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stdout));
+    let rows = table(&dir);
+    let header = elute::session::PeakRow::header();
+    let q = header.iter().position(|h| h == "quality").unwrap();
+    assert!(rows.iter().all(|r| ["ok", "not_determined", "poor_fit"].contains(&&r[q])), "{rows:?}");
+    // 230324 channel 1 is a noisy, quantised channel whose whole-run R² is far below 0.9.
+    let (poor, _dir) = elute_fit(&["tests/data/230324.dat.asc", "--channel", "1", "--strict"]);
+    let stdout = String::from_utf8_lossy(&poor.stdout);
+    assert!(stdout.contains("poor fit: whole-run R²"), "{stdout}");
+    assert_eq!(poor.status.code(), Some(1), "{stdout}");
+    let (lenient, _dir) = elute_fit(&["tests/data/230324.dat.asc", "--channel", "1"]);
+    assert!(lenient.status.success());
+}
+
+/// A known column without a peak list (a column JSON, or a session with no peaks), and a known hold-up time.
+#[test]
+fn a_known_column_or_hold_up_time_is_used_without_a_peak_list() {
+    let work = tempfile::tempdir().unwrap();
+    let column_file = work.path().join("column.json");
+    let column = serde_json::to_string(&elute::model::Column::paper_btex()).unwrap();
+    std::fs::write(&column_file, column).unwrap();
+    // The paper's BTEX run, simulated noise-free on a 0.2 s grid, as a two-column CSV.
+    let truth = session::Session::paper_btex();
+    let t: Vec<f64> = (0..=3500).map(|i| i as f64 * 0.2).collect();
+    let sim = truth.simulate(&t, Method::Closed).unwrap();
+    let run = work.path().join("btex.csv");
+    let text: String = std::iter::once("time (s),signal\n".to_string())
+        .chain(t.iter().zip(&sim.signal).map(|(a, b)| format!("{a},{b}\n")))
+        .collect();
+    std::fs::write(&run, text).unwrap();
+    let (out, dir) = elute_fit(&[run.to_str().unwrap(), "--column", column_file.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+    let rows = table(&dir);
+    let header = elute::session::PeakRow::header();
+    let col = |n: &str| header.iter().position(|h| h == n).unwrap();
+    assert_eq!(rows.len(), 5);
+    for (r, p) in rows.iter().zip(&truth.peaks) {
+        let ka: f64 = r[col("ka_per_s")].parse().unwrap();
+        let kd: f64 = r[col("kd_per_s")].parse().unwrap();
+        assert!((ka / p.ka_per_s - 1.0).abs() < 1e-5 && (kd / p.kd_per_s - 1.0).abs() < 1e-5, "{r:?}");
+        assert_eq!(r[col("holdup_time_s")].parse::<f64>().unwrap(), elute::model::Column::paper_btex().holdup_time_s());
+    }
+    // The hold-up time alone: t0 held at the given value on the preset column.
+    let t0 = elute::model::Column::paper_btex().holdup_time_s();
+    let (out, dir) = elute_fit(&[run.to_str().unwrap(), "--holdup-time", &t0.to_string()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+    assert!(table(&dir).iter().all(|r| r[col("holdup_time_s")].parse::<f64>().unwrap() == t0));
+    let (bad, _dir) = elute_fit(&[run.to_str().unwrap(), "--holdup-time=-3"]);
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--holdup-time"));
+}
+
+/// A template peak the run does not have is reported by name and written as an `unmatched` row.
+#[test]
+fn an_unmatched_template_peak_is_named_and_flagged() {
+    let work = tempfile::tempdir().unwrap();
+    let truth = session::Session::paper_btex();
+    let mut without_toluene = truth.clone();
+    without_toluene.peaks.remove(1);
+    let t: Vec<f64> = (0..=3500).map(|i| i as f64 * 0.2).collect();
+    let sim = without_toluene.simulate(&t, Method::Closed).unwrap();
+    let run = work.path().join("btex.csv");
+    let text: String = std::iter::once("time (s),signal\n".to_string())
+        .chain(t.iter().zip(&sim.signal).map(|(a, b)| format!("{a},{b}\n")))
+        .collect();
+    std::fs::write(&run, text).unwrap();
+    let template = work.path().join("template.json");
+    std::fs::write(&template, session::to_json(&truth)).unwrap();
+    let (out, dir) = elute_fit(&[run.to_str().unwrap(), "--session", template.to_str().unwrap()]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("left out: toluene"), "{stdout}");
+    let rows = table(&dir);
+    let header = elute::session::PeakRow::header();
+    let (peak, q) =
+        (header.iter().position(|h| h == "peak").unwrap(), header.iter().position(|h| h == "quality").unwrap());
+    let toluene = rows.iter().find(|r| &r[peak] == "toluene").expect("a row for toluene");
+    assert_eq!(&toluene[q], "unmatched");
+    assert_eq!(rows.iter().filter(|r| &r[q] == "ok").count(), 4, "{rows:?}");
+}

@@ -4,6 +4,7 @@
 use rayon::prelude::*;
 
 use super::cluster_fit::measured_area;
+use super::quality::{Quality, peak_quality};
 use super::results::{PeakFit, RunFit, RunValue, finite};
 use super::seeds::median_step;
 use super::types::{BaselineChoice, Cluster, ClusterResult, Context, RunFitOptions};
@@ -37,6 +38,14 @@ pub(super) fn assemble(
         }
     }
     window_statistics(ctx, column, &mut peaks, y, adaptive, &window_base, &sum);
+    let largest_area = peaks.iter().map(|p| p.area.abs()).fold(0.0, f64::max);
+    for p in &mut peaks {
+        p.quality = peak_quality(p, largest_area);
+    }
+    let (temperature_programmed, mut notes) = (narrower_than_the_inlet(&peaks, column), notes);
+    if let Some(note) = &temperature_programmed {
+        notes.push(note.clone());
+    }
     let (baseline, sse, r2) = run_baseline(t, y, &sum, options);
     let zero = RunValue { value_s: 0.0, se_s: None, fitted: false };
     RunFit {
@@ -56,7 +65,26 @@ pub(super) fn assemble(
         elapsed_s: 0.0,
         metrics_convention: CONVENTION.to_string(),
         notes,
+        temperature_programmed: temperature_programmed.is_some(),
     }
+}
+
+/// The note when some fitted peak's half-height width on the trace is below the inlet profile's, which no
+/// isothermal column can make (docs/gc-model.md §10).
+fn narrower_than_the_inlet(peaks: &[PeakFit], column: &Column) -> Option<String> {
+    let inlet = moments::inlet_w50_s(column);
+    let narrow: Vec<(&str, f64)> = peaks
+        .iter()
+        // Peaks the model describes well (their width on the trace is a peak's, not noise's or a shoulder's).
+        .filter(|p| p.quality != Quality::AreaAtBound && p.r2.is_some_and(|r2| r2 >= 0.9))
+        .filter_map(|p| Some((p.name.as_str(), p.trace_metrics.as_ref()?.w50?.width_s())))
+        .filter(|&(_, w)| w < inlet)
+        .collect();
+    let (name, w) = narrow.iter().copied().min_by(|a, b| a.1.total_cmp(&b.1))?;
+    Some(format!(
+        "the run looks temperature-programmed: {name} is {w:.2} s wide at half height, narrower than the inlet \
+         profile ({inlet:.2} s), which no isothermal column can make; k_a and k_d are effective values at elution"
+    ))
 }
 
 /// Every seed's fit from its cluster's result (values, standard errors, termination; a failed cluster keeps its
@@ -130,6 +158,7 @@ fn peak_fits(
                 model_metrics: None,
                 trace_metrics: None,
                 error: res.report.as_ref().err().cloned(),
+                quality: Quality::Ok,
             });
         }
     }

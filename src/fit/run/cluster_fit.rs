@@ -1,7 +1,7 @@
 //! One cluster of overlapping peaks fitted with the column model, by variable projection.
 //!
 //! Each peak has two nonlinear parameters, reported as (k_a, k_d) in 1/s; the linear ones are the peak areas
-//! (unit-area basis columns y(t; k_a, k_d, A = 1), never negative) and the baseline polynomial terms of the
+//! (unit-area basis columns y(t; k_a, k_d, A = 1), of the peak's sign: rising, or dipping below the baseline) and the baseline polynomial terms of the
 //! window. The column (t0, t1, τ) is held fixed here: run-level values are the business of
 //! [`run_fit`](super::run_fit). The model is the joint model's (`joint`) on one window with no run-level value
 //! free, so the solver works on each peak's mean time and kinetic width (see [`fit_cluster`]); derivatives are
@@ -45,17 +45,34 @@ pub fn fit_cluster(
     baseline_degree: Option<usize>,
     options: &FitOptions,
 ) -> Result<FitReport, FitError> {
+    fit_cluster_signed(t_s, y, column, theta0, fixed_areas, &[], baseline_degree, options)
+}
+
+/// [`fit_cluster`] with each peak's sign (−1: it dips below the baseline; its area comes out negative).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn fit_cluster_signed(
+    t_s: &[f64],
+    y: &[f64],
+    column: &Column,
+    theta0: &[f64],
+    fixed_areas: &[Option<f64>],
+    signs: &[f64],
+    baseline_degree: Option<usize>,
+    options: &FitOptions,
+) -> Result<FitReport, FitError> {
     let mean_sigma: Vec<f64> = theta0
         .chunks(2)
         .flat_map(|pair| <[f64; 2]>::from(mean_and_kinetic_sd(column, pair[0], *pair.get(1).unwrap_or(&f64::NAN))))
         .collect();
-    fit_cluster_from(t_s, y, column, &mean_sigma, None, fixed_areas, baseline_degree, options)
+    fit_cluster_from(t_s, y, column, &mean_sigma, None, fixed_areas, signs, baseline_degree, options)
 }
 
 /// [`fit_cluster`] started from each peak's (mean time, kinetic σ) in s, `mean_sigma`, instead of (k_a, k_d),
 /// with the peaks' evaluations at that start on this window and `column` when already made (`seed`, from a joint
 /// fit's last evaluation): a fit capped at zero iterations then computes only its statistics. A seed that does not
-/// match exactly (another start after clamping, another column) is not used.
+/// match exactly (another start after clamping, another column) is not used. `signs` gives each peak's sign (−1 for
+/// a peak that dips below the baseline, whose area comes out negative; empty: all rising); `fixed_areas` are
+/// signed.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn fit_cluster_from(
     t_s: &[f64],
@@ -64,12 +81,15 @@ pub(crate) fn fit_cluster_from(
     mean_sigma: &[f64],
     seed: Option<Vec<PeakEval>>,
     fixed_areas: &[Option<f64>],
+    signs: &[f64],
     baseline_degree: Option<usize>,
     options: &FitOptions,
 ) -> Result<FitReport, FitError> {
     let n_peaks = mean_sigma.len() / 2;
     let run = RunLevel::of(column);
-    let mut model = JointModel::new(*column, run, RunLevelFree::NONE, &[t_s], &vec![0; n_peaks], baseline_degree);
+    let mut model =
+        JointModel::new(*column, run, RunLevelFree::NONE, &[t_s], &vec![0; n_peaks], baseline_degree).with_signs(signs);
+    let sign = |j: usize| if signs.get(j).is_some_and(|&g| g < 0.0) { -1.0 } else { 1.0 };
     let first_mean = unretained_mean_s(column);
     let (a, b) = match (t_s.first(), t_s.last()) {
         (Some(&lo), Some(&hi)) => (lo.max(first_mean + 1e-9 * first_mean.abs().max(1.0)), hi),
@@ -105,11 +125,15 @@ pub(crate) fn fit_cluster_from(
         // Keyed by the θ they were made at: used only if the start was not clamped away from it.
         model.seed(mean_sigma, column, evals);
     }
-    let mut fixed: Vec<Option<f64>> = fixed_areas.to_vec();
+    let mut fixed: Vec<Option<f64>> = fixed_areas.iter().enumerate().map(|(j, a)| a.map(|a| a * sign(j))).collect();
     fixed.resize(n_peaks, None);
     fixed.resize(model.n_basis(), None);
     let mut report = fit_separable(&mut model, y, &start, &bounds, &fixed, options, &mut NoObserver)?;
     to_kinetics(&mut report, column, n_peaks);
+    // The coefficients are the areas' magnitudes: give the dipping peaks their sign.
+    for j in 0..n_peaks {
+        report.values[2 * n_peaks + j] *= sign(j);
+    }
     Ok(report)
 }
 

@@ -3,7 +3,7 @@
 
 use rayon::prelude::*;
 
-use super::cluster_fit::{AreaMode, fit_cluster, fit_cluster_from, measured_area, window_moments};
+use super::cluster_fit::{AreaMode, fit_cluster_from, fit_cluster_signed, measured_area, window_moments};
 use super::joint::ClusterState;
 use super::types::{Cluster, ClusterResult, Context, PeakSeed};
 use crate::fit::lsq::FitOptions;
@@ -36,7 +36,10 @@ impl Context<'_> {
         }
         let lo = self.t.partition_point(|&t| t < lo_t);
         let hi = self.t.partition_point(|&t| t <= hi_t);
-        let m = (hi > lo + 3).then(|| window_moments(&self.t[lo..hi], &self.y[lo..hi])).flatten();
+        // A dip's moments are those of the mirrored window.
+        let window: Vec<f64> =
+            if seed.negative { self.y[lo..hi].iter().map(|v| -v).collect() } else { self.y[lo..hi].to_vec() };
+        let m = (hi > lo + 3).then(|| window_moments(&self.t[lo..hi], &window)).flatten();
         if let Some((mean, var)) = m
             && let Some(g) = moments::initial_guess(column, mean, var)
         {
@@ -84,8 +87,17 @@ impl Context<'_> {
             Some(w) => vec![w.to_vec()],
             None => self.starts(c, column),
         };
-        let fixed = self.fixed_areas(c);
-        let fit_from = |theta0: Vec<f64>| match fit_cluster(t, y, column, &theta0, &fixed, Some(self.degree), options) {
+        let (fixed, signs) = (self.fixed_areas(c), self.signs(c));
+        let fit_from = |theta0: Vec<f64>| match fit_cluster_signed(
+            t,
+            y,
+            column,
+            &theta0,
+            &fixed,
+            &signs,
+            Some(self.degree),
+            options,
+        ) {
             Ok(r) => ClusterResult { theta: r.values[..theta0.len()].to_vec(), report: Ok(r) },
             Err(e) => ClusterResult { report: Err(e.to_string()), theta: theta0 },
         };
@@ -201,9 +213,9 @@ impl Context<'_> {
             .map(|(c, state)| {
                 let cl = &self.clusters[c];
                 let (t, y) = (&self.t[cl.lo..cl.hi], &self.y[cl.lo..cl.hi]);
-                let (fixed, degree) = (self.fixed_areas(c), Some(self.degree));
-                let report =
-                    fit_cluster_from(t, y, column, &state.mean_sigma, state.evaluations, &fixed, degree, options);
+                let (fixed, signs, degree) = (self.fixed_areas(c), self.signs(c), Some(self.degree));
+                let (evals, ms) = (state.evaluations, &state.mean_sigma);
+                let report = fit_cluster_from(t, y, column, ms, evals, &fixed, &signs, degree, options);
                 match report {
                     Ok(r) => ClusterResult { theta: r.values[..state.mean_sigma.len()].to_vec(), report: Ok(r) },
                     Err(e) => ClusterResult {

@@ -49,12 +49,13 @@ pub(super) fn joint_fit(
         theta0.push(*v);
         bounds.push(*b);
     }
-    let mut model = JointModel::new(ctx.template, v0, free, &windows, cluster_of, Some(ctx.degree));
+    let signs: Vec<f64> = ctx.seeds.iter().map(|s| if s.negative { -1.0 } else { 1.0 }).collect();
+    let mut model = JointModel::new(ctx.template, v0, free, &windows, cluster_of, Some(ctx.degree)).with_signs(&signs);
     let mut fixed: Vec<Option<f64>> = vec![None; model.n_basis()];
     if ctx.area_mode == AreaMode::Measured {
         for (s, slot) in fixed.iter_mut().enumerate().take(ctx.seeds.len()) {
             let (lo, hi) = ctx.own[s];
-            *slot = Some(measured_area(&ctx.t[lo..hi], &ctx.y[lo..hi]));
+            *slot = Some(signs[s] * measured_area(&ctx.t[lo..hi], &ctx.y[lo..hi]));
         }
     }
     let report =

@@ -67,6 +67,9 @@ pub(crate) struct JointModel {
     peak_cluster: Vec<usize>,
     /// Block-diagonal baseline columns (n × Σ (degree + 1)).
     baseline: DMatrix<f64>,
+    /// Per peak: +1, or −1 for a peak that dips below the baseline (its basis column is the negated curve, so its
+    /// non-negative coefficient is the area's magnitude).
+    signs: Vec<f64>,
     cache: Option<(Vec<f64>, Vec<PeakEval>)>,
 }
 
@@ -106,8 +109,17 @@ impl JointModel {
             cluster_rows: rows,
             peak_cluster: peak_cluster.to_vec(),
             baseline,
+            signs: vec![1.0; peak_cluster.len()],
             cache: None,
         }
+    }
+
+    /// This model with the peaks' signs (+1 rising, −1 dipping; missing entries count as +1).
+    pub(crate) fn with_signs(mut self, signs: &[f64]) -> JointModel {
+        for (s, &g) in self.signs.iter_mut().zip(signs) {
+            *s = if g < 0.0 { -1.0 } else { 1.0 };
+        }
+        self
     }
 
     fn n_peaks(&self) -> usize {
@@ -232,8 +244,11 @@ impl SeparableModel for JointModel {
         let Some((_, evals)) = &self.cache else { return false };
         let m = evals.len();
         for (j, e) in evals.iter().enumerate() {
-            let (lo, hi) = self.peak_rows[j];
-            phi.view_mut((lo, j), (hi - lo, 1)).copy_from_slice(&e.d.signal);
+            let lo = self.peak_rows[j].0;
+            let sign = self.signs[j];
+            for (i, v) in e.d.signal.iter().enumerate() {
+                phi[(lo + i, j)] = sign * v;
+            }
         }
         phi.columns_mut(m, self.baseline.ncols()).copy_from(&self.baseline);
         true
@@ -260,9 +275,10 @@ impl SeparableModel for JointModel {
                 (-2.0 * ka / s_ret, -kd / s_ret),
             ];
             let mut k = 0;
+            let sign = self.signs[j];
             let mut put = |col: &mut dyn Iterator<Item = f64>, dphi: &mut DMatrix<f64>| {
                 for (i, v) in col.enumerate() {
-                    dphi[(lo + i, per * j + k)] = v;
+                    dphi[(lo + i, per * j + k)] = sign * v;
                 }
                 k += 1;
             };
@@ -371,6 +387,7 @@ mod tests {
             &theta,
             None,
             &fixed,
+            &[],
             Some(0),
             &options,
         )
@@ -382,6 +399,7 @@ mod tests {
             &theta,
             Some(evals),
             &fixed,
+            &[],
             Some(0),
             &options,
         )

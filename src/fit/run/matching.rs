@@ -62,6 +62,7 @@ pub fn match_template(column: &Column, template: &[Peak], t_s: &[f64], detected:
                 apex_time_s: found[j].apex_time_s,
                 width_s: found[j].width_s,
                 start: None,
+                negative: found[j].negative,
                 alternative: Some((p.ka_per_s, p.kd_per_s)),
             }),
             None => unmatched.push(p.name.clone()),
@@ -155,7 +156,14 @@ mod tests {
     use super::*;
 
     fn seed(apex: f64) -> PeakSeed {
-        PeakSeed { name: String::new(), apex_time_s: apex, width_s: 2.0, start: None, alternative: None }
+        PeakSeed {
+            name: String::new(),
+            apex_time_s: apex,
+            width_s: 2.0,
+            start: None,
+            negative: false,
+            alternative: None,
+        }
     }
 
     #[test]

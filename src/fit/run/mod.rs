@@ -8,6 +8,7 @@
 //! * [`joint`]: one joint fit of every peak and the free run-level values, on the [`joint_model`];
 //! * [`assemble`]: per-peak results, lab metrics and the whole-run goodness of fit;
 //! * [`fit`]: [`fit_run`], which runs the stages;
+//! * [`quality`]: each peak's flag and the run's problems;
 //! * [`types`]: what the stages share (options, seeds, clusters, the context); [`results`]: what a fit returns.
 //!
 //! Imports point one way: `fit` → `joint`, `assemble`, `clusters` → `cluster_fit`, `joint_model` → `types`.
@@ -20,6 +21,7 @@ mod joint;
 mod joint_model;
 pub mod matching;
 pub mod naming;
+pub mod quality;
 pub mod results;
 pub mod seeds;
 pub mod types;
@@ -27,6 +29,7 @@ pub mod types;
 pub use cluster_fit::{AreaMode, fit_cluster};
 pub use fit::fit_run;
 pub use matching::{TemplateMatch, match_template};
+pub use quality::{POOR_FIT_R2, POOR_RUN_R2, Quality, run_problems};
 pub use results::{PeakFit, RunFit, RunValue};
 pub use seeds::{detect_seeds, template_seeds};
 pub use types::{BaselineChoice, PeakSeed, RunFitError, RunFitOptions};

@@ -61,7 +61,14 @@ mod tests {
     use super::*;
 
     fn seed(name: &str, apex: f64, width: f64) -> PeakSeed {
-        PeakSeed { name: name.into(), apex_time_s: apex, width_s: width, start: None, alternative: None }
+        PeakSeed {
+            name: name.into(),
+            apex_time_s: apex,
+            width_s: width,
+            start: None,
+            negative: false,
+            alternative: None,
+        }
     }
 
     fn entry(name: &str, t: f64) -> PeakTableEntry {

@@ -4,6 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::quality::Quality;
 use crate::fit::lsq::Termination;
 use crate::fit::metrics::PeakMetrics;
 use crate::model::{Baseline, Column, Peak};
@@ -63,6 +64,8 @@ pub struct PeakFit {
     pub trace_metrics: Option<PeakMetrics>,
     /// Why the fit failed, when it did (the values are then the starting guess).
     pub error: Option<String>,
+    /// How far the figures can be trusted ([`super::quality`]).
+    pub quality: Quality,
 }
 
 impl PeakFit {
@@ -118,6 +121,9 @@ pub struct RunFit {
     pub metrics_convention: String,
     /// Notes for the user (e.g. "no peaks found", "column assumed").
     pub notes: Vec<String>,
+    /// Some peak is narrower than the inlet profile, which no isothermal column can make: the run looks
+    /// temperature-programmed, and k_a and k_d are effective values at elution.
+    pub temperature_programmed: bool,
 }
 
 impl RunFit {

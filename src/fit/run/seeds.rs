@@ -3,25 +3,61 @@
 
 use super::types::{PeakSeed, RunFitError};
 use crate::fit::metrics::peak_metrics;
-use crate::fit::peaks::{PeakFindOptions, find_peaks};
+use crate::fit::peaks::{FoundPeak, PeakFindOptions, Polarity, find_peaks};
 use crate::model::{Column, Peak, closed, moments};
 
-/// Detects peaks in (t, y) and turns them into seeds named "peak 1", "peak 2", … in time order.
+/// Detects peaks in (t, y) and turns them into seeds named "peak 1", "peak 2", … in time order: peaks that rise
+/// above the baseline and, with [`Polarity::Positive`] (the default), peaks that dip below it (a TCD's negative
+/// peaks), as [`is_dip`] judges them.
 pub fn detect_seeds(t_s: &[f64], y: &[f64], options: &PeakFindOptions) -> Result<Vec<PeakSeed>, RunFitError> {
     let found = find_peaks(t_s, y, options)?;
     let dt = median_step(t_s);
-    Ok(found
-        .peaks
-        .iter()
-        .enumerate()
-        .map(|(i, p)| PeakSeed {
-            name: format!("peak {}", i + 1),
-            apex_time_s: p.apex_time_s,
-            width_s: p.width_half_prominence_s.max(2.0 * dt),
-            start: None,
-            alternative: None,
-        })
-        .collect())
+    let seed = |p: &FoundPeak, negative: bool| PeakSeed {
+        name: String::new(),
+        apex_time_s: p.apex_time_s,
+        width_s: p.width_half_prominence_s.max(2.0 * dt),
+        start: None,
+        negative,
+        alternative: None,
+    };
+    let mut seeds: Vec<PeakSeed> = found.peaks.iter().map(|p| seed(p, false)).collect();
+    if options.polarity == Polarity::Positive {
+        let dips = find_peaks(t_s, y, &options.with_polarity(Polarity::Negative))?;
+        let mut widths: Vec<f64> = found.peaks.iter().map(|p| p.width_half_prominence_s).collect();
+        widths.sort_by(f64::total_cmp);
+        let widest = widths.get(widths.len() / 2).map_or(f64::INFINITY, |w| 5.0 * w);
+        let level = quartile(y);
+        seeds.extend(dips.peaks.iter().filter(|p| is_dip(p, y, level, dips.threshold, widest)).map(|p| seed(p, true)));
+        seeds.sort_by(|a, b| a.apex_time_s.total_cmp(&b.apex_time_s));
+    }
+    for (i, s) in seeds.iter_mut().enumerate() {
+        s.name = format!("peak {}", i + 1);
+    }
+    Ok(seeds)
+}
+
+/// Whether a peak of −y is a peak that dips below the baseline `level` (the run's lower quartile, where its
+/// baseline rests): it goes below that by the prominence threshold, and the signal comes back to the baseline on
+/// both sides (its bases, the highest points on each side, sit near `level`). The valley between two rising peaks
+/// is a peak of −y too, but its bases are those peaks; a step down (a PE Turbochrom export's baseline after an
+/// integration event) has one base off the baseline. Nor is it much wider than the run's rising peaks (`widest`):
+/// a slow sag of the baseline is not a peak.
+fn is_dip(p: &FoundPeak, y: &[f64], level: f64, threshold: f64, widest: f64) -> bool {
+    let near = |v: f64| (v - level).abs() < 0.25 * p.prominence;
+    p.apex_value < level - threshold
+        && near(y[p.left_base_index])
+        && near(y[p.right_base_index])
+        && p.width_half_prominence_s <= widest
+}
+
+/// The lower quartile of `values` (0 when empty).
+fn quartile(values: &[f64]) -> f64 {
+    let mut v = values.to_vec();
+    if v.is_empty() {
+        return 0.0;
+    }
+    let k = v.len() / 4;
+    *v.select_nth_unstable_by(k, f64::total_cmp).1
 }
 
 /// Seeds from known peaks (a session template): apex and half-height width of each peak's model curve on the
@@ -44,6 +80,7 @@ pub fn template_seeds(column: &Column, peaks: &[Peak], t_s: &[f64]) -> Vec<PeakS
                 apex_time_s: apex,
                 width_s: if width.is_finite() { width.max(2.0 * dt) } else { 2.0 * dt },
                 start: Some((p.ka_per_s, p.kd_per_s)),
+                negative: p.area < 0.0,
                 alternative: None,
             }
         })
