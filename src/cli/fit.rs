@@ -79,6 +79,10 @@ pub struct FitArgs {
     /// file or a peak fit fails.
     #[arg(long)]
     pub strict: bool,
+    /// Place a candidate peak at this time (s; repeat for more): the run is fitted again with it, and the summary
+    /// says whether the data support it (ΔBIC with an effective number of points). Its row is flagged `added`.
+    #[arg(long = "add-peak", value_name = "T_S", allow_negative_numbers = true)]
+    pub add_peak: Vec<f64>,
 }
 
 /// `--format` values.
@@ -122,6 +126,8 @@ pub struct FitConfig {
     pub options: RunFitOptions,
     /// Poor or unconverged runs count as failures.
     pub strict: bool,
+    /// Candidate peaks the user placed, s.
+    pub added_peaks_s: Vec<f64>,
 }
 
 impl FitConfig {
@@ -140,6 +146,9 @@ impl FitConfig {
             }
             (None, None, None) => None,
         };
+        if let Some(t) = args.add_peak.iter().find(|t| !(t.is_finite() && **t > 0.0)) {
+            anyhow::bail!("--add-peak must be a finite time in seconds greater than 0 (got {t})");
+        }
         std::fs::create_dir_all(&args.out).with_context(|| format!("creating {}", args.out.display()))?;
         // With a template or a known column, τ is held at its value unless asked; on the preset column (and with
         // only a hold-up time) it is fitted unless held.
@@ -166,6 +175,7 @@ impl FitConfig {
             format: args.format,
             options,
             strict: args.strict,
+            added_peaks_s: args.add_peak.clone(),
         })
     }
 
@@ -182,6 +192,7 @@ impl FitConfig {
         };
         request.session.run = Some(run_ref);
         request.options = self.options.clone();
+        request.added_peaks_s = self.added_peaks_s.clone();
         request
     }
 }

@@ -9,12 +9,14 @@
 //! * [`baseline`]: polynomial baselines and ALS/arPLS for drifting ones.
 //! * [`metrics`]: lab report metrics (retention, area, widths, tailing, plates, resolution, S/N).
 //! * [`contour`]: the joint confidence ellipse and the χ² contour of one peak's (k_a, k_d).
+//! * [`evidence`]: whether the data support an extra peak (ΔBIC with an effective number of points).
 
 // Numeric kernels index several arrays in lock-step; index loops read better than zipped iterators there.
 #![allow(clippy::needless_range_loop)]
 
 pub mod baseline;
 pub mod contour;
+pub mod evidence;
 pub mod lsq;
 pub mod metrics;
 pub mod noise;

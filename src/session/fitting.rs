@@ -11,6 +11,7 @@
 //! - a template from another run is matched to the detected peaks in retention order; a template with a column
 //!   and no peaks is a known column: its peaks are detected.
 
+use super::added_peaks::{self, AddedPeak};
 use super::from_fit::{peak_summary, session_from_fit};
 use super::{PeakFitSummary, Session};
 use crate::chromatogram::Chromatogram;
@@ -55,6 +56,9 @@ pub struct FitRequest {
     /// Baseline, area mode, which run-level values are free, windows and caps. With an assumed column t0 and t1
     /// are freed; fitting a subset frees none.
     pub options: RunFitOptions,
+    /// Candidate peaks the user placed, at these times (s): the run is fitted again with them, and each is judged
+    /// by whether the data support it ([`super::added_peaks`]). Ignored when fitting a subset.
+    pub added_peaks_s: Vec<f64>,
 }
 
 impl FitRequest {
@@ -66,6 +70,7 @@ impl FitRequest {
             holdup_known: false,
             peaks: PeakSource::Detect(PeakFindOptions::default()),
             options: RunFitOptions::default(),
+            added_peaks_s: Vec::new(),
         }
     }
 
@@ -88,6 +93,7 @@ impl FitRequest {
             holdup_known: false,
             peaks: PeakSource::Session { only: None },
             options: RunFitOptions::default(),
+            added_peaks_s: Vec::new(),
         }
     }
 }
@@ -106,6 +112,8 @@ pub struct Fitted {
     pub fitted: Vec<usize>,
     /// Template peaks that matched no detected peak (with the template's values): not fitted.
     pub unmatched: Vec<Peak>,
+    /// The candidate peaks the user placed, each with the verdict of the data.
+    pub added: Vec<AddedPeak>,
 }
 
 /// Why nothing was fitted.
@@ -150,6 +158,23 @@ pub fn fit(
         return Err(FittingError::Cancelled);
     }
     let mut fit = result?;
+    let added = if request.added_peaks_s.is_empty() {
+        Vec::new()
+    } else if only.is_some() {
+        fit.notes.push("placed peaks are judged only when every peak is fitted: none was added".into());
+        Vec::new()
+    } else {
+        let step_s = (run.time_s[run.time_s.len() - 1] - run.time_s[0]) / (run.time_s.len() - 1) as f64;
+        let candidates = added_peaks::seeds_with_candidates(&seeds, &request.added_peaks_s, &fit, step_s);
+        let result = fit_with_baseline(run, &column, &candidates, &options, observer);
+        if cancel.is_cancelled() {
+            return Err(FittingError::Cancelled);
+        }
+        let mut with = result?;
+        let judged = added_peaks::judge(&run.time_s, &run.signal, &fit, &mut with, &request.added_peaks_s);
+        fit = with;
+        judged
+    };
     fit.notes.extend(notes);
     if matches!(request.peaks, PeakSource::Detect(_)) || (request.session.peaks.is_empty() && only.is_none()) {
         drop_empty_detections(&mut fit);
@@ -162,7 +187,7 @@ pub fn fit(
             session.run = request.session.run.clone();
             let fits = fit.peaks.iter().map(|p| Some(peak_summary(p))).collect();
             let fitted = (0..fit.peaks.len()).collect();
-            Fitted { fit, session, fits, fitted, unmatched }
+            Fitted { fit, session, fits, fitted, unmatched, added }
         }
     })
 }
@@ -290,5 +315,5 @@ fn merge_subset(fit: RunFit, session: &Session, only: &[usize]) -> Fitted {
             fitted.push(i);
         }
     }
-    Fitted { fit, session, fits, fitted, unmatched: Vec::new() }
+    Fitted { fit, session, fits, fitted, unmatched: Vec::new(), added: Vec::new() }
 }

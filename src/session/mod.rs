@@ -7,9 +7,11 @@
 //! * [`fit_summary`]: the fit figures a session keeps (uncertainties, R², notes);
 //! * [`open`]: opening a run file or a session, and finding a session's run;
 //! * [`fitting`]: the one fitting workflow (detect or take the peaks, fit, make the session);
+//! * [`added_peaks`]: candidate peaks the user places, judged by whether the data support them;
 //! * [`from_fit`]: a run fit as a session;
 //! * [`peak_row`]: the one peak-table row type, with its CSV, JSON and tab-separated forms.
 
+pub mod added_peaks;
 pub mod document;
 pub mod embedded;
 pub mod file;
@@ -20,6 +22,7 @@ pub mod open;
 pub mod peak_row;
 
 pub use crate::model::{Baseline, BaselineKind};
+pub use added_peaks::AddedPeak;
 pub use document::{FORMAT_TAG, RunRef, Session, Simulation, VERSION};
 pub use embedded::EmbeddedRun;
 pub use file::{SessionError, load, parse, save, to_json, write_atomically};

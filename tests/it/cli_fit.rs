@@ -161,3 +161,22 @@ fn an_unmatched_template_peak_is_named_and_flagged() {
     assert_eq!(&toluene[q], "unmatched");
     assert_eq!(rows.iter().filter(|r| &r[q] == "ok").count(), 4, "{rows:?}");
 }
+
+/// `--add-peak T_S` places a candidate: the summary gives the verdict in words, and its row is flagged `added`.
+#[test]
+fn a_placed_peak_is_judged_and_flagged_added() {
+    let (out, dir) = elute_fit(&["tests/data/SOLV001.CDF", "--add-peak", "171.4"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    assert!(stdout.contains("added at 171.4 s (placed by the user): the data do not support it (ΔBIC"), "{stdout}");
+    let rows = table(&dir);
+    let header = elute::session::PeakRow::header();
+    let (peak, q) =
+        (header.iter().position(|h| h == "peak").unwrap(), header.iter().position(|h| h == "quality").unwrap());
+    let added: Vec<_> = rows.iter().filter(|r| &r[q] == "added").collect();
+    assert_eq!(added.len(), 1, "{rows:?}");
+    assert_eq!(&added[0][peak], "added at 171.4 s");
+    let (bad, _dir) = elute_fit(&["tests/data/SOLV001.CDF", "--add-peak=-1"]);
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--add-peak"));
+}

@@ -5,6 +5,7 @@ mod app_workflows;
 mod cli_fit;
 mod cli_info;
 mod cli_simulate;
+mod fit_added;
 mod fit_generic;
 mod fit_model;
 mod fit_nist;
