@@ -73,6 +73,18 @@ fn elute_fit(args: &[&str]) -> (std::process::Output, tempfile::TempDir) {
     (output, dir)
 }
 
+/// `session` simulated noise-free on a 0.2 s grid over 0–700 s, written as a two-column CSV in `dir`.
+fn simulated_csv(session: &session::Session, dir: &std::path::Path) -> std::path::PathBuf {
+    let t: Vec<f64> = (0..=3500).map(|i| i as f64 * 0.2).collect();
+    let sim = session.simulate(&t, Method::Closed).unwrap();
+    let run = dir.join("btex.csv");
+    let text: String = std::iter::once("time (s),signal\n".to_string())
+        .chain(t.iter().zip(&sim.signal).map(|(a, b)| format!("{a},{b}\n")))
+        .collect();
+    std::fs::write(&run, text).unwrap();
+    run
+}
+
 fn table(dir: &tempfile::TempDir) -> Vec<csv::StringRecord> {
     let mut r = csv::Reader::from_path(dir.path().join("peaks.csv")).unwrap();
     r.records().map(|x| x.unwrap()).collect()
@@ -105,13 +117,7 @@ fn a_known_column_or_hold_up_time_is_used_without_a_peak_list() {
     std::fs::write(&column_file, column).unwrap();
     // The paper's BTEX run, simulated noise-free on a 0.2 s grid, as a two-column CSV.
     let truth = session::Session::paper_btex();
-    let t: Vec<f64> = (0..=3500).map(|i| i as f64 * 0.2).collect();
-    let sim = truth.simulate(&t, Method::Closed).unwrap();
-    let run = work.path().join("btex.csv");
-    let text: String = std::iter::once("time (s),signal\n".to_string())
-        .chain(t.iter().zip(&sim.signal).map(|(a, b)| format!("{a},{b}\n")))
-        .collect();
-    std::fs::write(&run, text).unwrap();
+    let run = simulated_csv(&truth, work.path());
     let (out, dir) = elute_fit(&[run.to_str().unwrap(), "--column", column_file.to_str().unwrap()]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
     let rows = table(&dir);
@@ -141,13 +147,7 @@ fn an_unmatched_template_peak_is_named_and_flagged() {
     let truth = session::Session::paper_btex();
     let mut without_toluene = truth.clone();
     without_toluene.peaks.remove(1);
-    let t: Vec<f64> = (0..=3500).map(|i| i as f64 * 0.2).collect();
-    let sim = without_toluene.simulate(&t, Method::Closed).unwrap();
-    let run = work.path().join("btex.csv");
-    let text: String = std::iter::once("time (s),signal\n".to_string())
-        .chain(t.iter().zip(&sim.signal).map(|(a, b)| format!("{a},{b}\n")))
-        .collect();
-    std::fs::write(&run, text).unwrap();
+    let run = simulated_csv(&without_toluene, work.path());
     let template = work.path().join("template.json");
     std::fs::write(&template, session::to_json(&truth)).unwrap();
     let (out, dir) = elute_fit(&[run.to_str().unwrap(), "--session", template.to_str().unwrap()]);
