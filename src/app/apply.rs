@@ -11,8 +11,9 @@ use super::export::{table_rows, to_csv, write_text};
 use super::jobs::{JobError, JobKind, JobOutcome};
 use super::panels::dialogs::PathPurpose;
 use super::state::{Document, Gesture};
+use crate::fit::Quality;
 use crate::model::moments;
-use crate::session::{self, LoadedRun, peak_row};
+use crate::session::{self, LoadedRun, PeakFitSummary, peak_row};
 
 impl App {
     /// Applies one action (what panels, menus and keys produce). Public so tests and scripts can drive it.
@@ -196,7 +197,16 @@ impl App {
             Ok(outcome) => {
                 let detected = matches!(running.kind, JobKind::Detect { .. });
                 self.outbox.message = outcome.message.clone();
-                self.edit(Gesture::Single, |d| take_outcome(d, outcome, detected));
+                let mut kept = Vec::new();
+                self.edit(Gesture::Single, |d| kept = take_outcome(d, outcome, detected));
+                if !kept.is_empty() {
+                    self.outbox.message = format!(
+                        "the fit found no peak in the data where {} sits: kept as it was; move it onto a peak \
+                         or delete it. {}",
+                        kept.join(", "),
+                        self.outbox.message
+                    );
+                }
                 if running.pristine {
                     self.editing.history.clear();
                     self.editing.saved_revision = self.editing.revision;
@@ -254,8 +264,9 @@ impl App {
 
 /// Takes a job's outcome into the document: a detection replaces every peak; a fit takes the fitted peaks (and,
 /// when every peak was fitted, the column with the fitted τ, the baseline and the fit summary), keeping peaks the
-/// user added meanwhile.
-fn take_outcome(d: &mut Document, mut outcome: JobOutcome, detected: bool) {
+/// user added meanwhile. A fitted peak whose area came back zero (nothing in the data where it sits) would vanish
+/// from the plot: it is kept as it was instead, and its name returned so the status bar can say so.
+fn take_outcome(d: &mut Document, mut outcome: JobOutcome, detected: bool) -> Vec<String> {
     // The per-peak figures live in the document's `fits`, not in its session's summary.
     if let Some(f) = &mut outcome.session.fit {
         f.peaks.clear();
@@ -264,17 +275,37 @@ fn take_outcome(d: &mut Document, mut outcome: JobOutcome, detected: bool) {
         let peaks = std::mem::take(&mut outcome.session.peaks);
         d.session = outcome.session;
         d.replace_peaks(peaks, outcome.fits);
-        return;
+        return Vec::new();
     }
     if outcome.whole_run {
         d.session.column = outcome.session.column;
         d.session.baseline = outcome.session.baseline.clone();
         d.session.fit = outcome.session.fit.clone();
     }
+    let mut kept = Vec::new();
     for (i, (p, f)) in outcome.session.peaks.into_iter().zip(outcome.fits).enumerate() {
-        if f.is_some() && i < d.session.peaks.len() {
-            d.session.peaks[i] = p;
-            d.fits[i] = f;
+        if f.is_none() || i >= d.session.peaks.len() {
+            continue;
         }
+        let before = &d.session.peaks[i];
+        if vanished(before, &p, f.as_ref()) {
+            kept.push(format!("'{}' (area {:.4} to {:.3e})", before.name, before.area, p.area));
+            continue;
+        }
+        d.session.peaks[i] = p;
+        d.fits[i] = f;
     }
+    kept
+}
+
+/// Below this fraction of its area before the fit, a fitted peak has vanished (the fit found nothing there).
+const VANISHED_AREA_FRACTION: f64 = 1e-3;
+
+/// A fit took a peak with an area to (next to) none: its area at the bound, zero, not a number, or below
+/// [`VANISHED_AREA_FRACTION`] of what it was.
+fn vanished(before: &crate::model::Peak, fitted: &crate::model::Peak, fit: Option<&PeakFitSummary>) -> bool {
+    before.area != 0.0
+        && (fit.is_some_and(|f| f.quality == Quality::AreaAtBound)
+            || !fitted.area.is_finite()
+            || fitted.area.abs() < VANISHED_AREA_FRACTION * before.area.abs())
 }

@@ -92,3 +92,75 @@ fn sliders_clamp_real_values_area_drag_has_a_bounded_gain_and_is_one_undo_step()
     h.state_mut().apply(Action::Command(Command::Undo));
     assert_eq!(h.state().document(), &before, "one drag, one undo step");
 }
+
+/// Steps the harness until the background job is done (at most 30 s).
+fn wait_for_job(h: &mut Harness<'_, App>) {
+    let start = std::time::Instant::now();
+    while h.state().job_running() {
+        assert!(start.elapsed() < std::time::Duration::from_secs(30), "job did not finish");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        h.step();
+    }
+    h.step();
+}
+
+/// Two Gaussian peaks (60 s, σ 2 s, area 500; 120 s, σ 3 s, area 900) on a baseline of 100, 0.1 s steps.
+fn synthetic_run() -> elute::chromatogram::Chromatogram {
+    let gauss = |t: f64, m: f64, s: f64, a: f64| {
+        a / (s * (2.0 * std::f64::consts::PI).sqrt()) * (-(t - m).powi(2) / (2.0 * s * s)).exp()
+    };
+    let time_s: Vec<f64> = (0..2000).map(|i| i as f64 * 0.1).collect();
+    let signal = time_s
+        .iter()
+        .enumerate()
+        .map(|(i, &t)| {
+            100.0 + gauss(t, 60.0, 2.0, 500.0) + gauss(t, 120.0, 3.0, 900.0) + 0.05 * ((i * 7919 % 13) as f64 - 6.0)
+        })
+        .collect();
+    elute::chromatogram::Chromatogram {
+        time_s,
+        signal,
+        signal_unit: "pA".into(),
+        channel: "FID1A".into(),
+        ..Default::default()
+    }
+}
+
+fn run_app() -> App {
+    let mut doc = Document::new(Session::new(elute::model::Column::default_preset(), Vec::new()));
+    doc.run = Some(std::sync::Arc::new(elute::session::LoadedRun {
+        path: None,
+        channels: vec![synthetic_run()],
+        channel: 0,
+    }));
+    App::new(doc, AppConfig::default())
+}
+
+#[test]
+fn fit_peak_after_a_drag_keeps_the_peak_and_says_so() {
+    let mut app = run_app();
+    app.ensure_curves();
+    app.apply(Action::AddPeakAt { time_s: 119.0 });
+    let added = app.document().session.peaks[0].clone();
+    // Drag its apex 75 s off the data's peaks, onto flat baseline.
+    let moved = elute::app::panels::plot::drag_peak(
+        app.document(),
+        0,
+        120.0,
+        elute::app::panels::plot::Handle::Apex,
+        165.0 + 30.0,
+    )
+    .expect("in the model's reach");
+    app.apply(Action::SetPeak { index: 0, peak: moved.clone(), gesture: Gesture::Single });
+    let mut h = harness(app);
+    h.run();
+    h.state_mut().apply(Action::Command(Command::FitPeak));
+    wait_for_job(&mut h);
+    let doc = h.state().document();
+    assert_eq!(doc.session.peaks.len(), 1);
+    let p = &doc.session.peaks[0];
+    assert!(p.area > 0.0, "the peak is still there: {p:?}");
+    let msg = h.state().message().to_string();
+    assert_eq!(p, &moved, "the fit's zero area is refused, the peak kept as it was: {msg}");
+    assert!(msg.contains("found no peak") && msg.contains(&added.name), "the status bar says why: {msg}");
+}
