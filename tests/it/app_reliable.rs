@@ -164,3 +164,30 @@ fn fit_peak_after_a_drag_keeps_the_peak_and_says_so() {
     assert_eq!(p, &moved, "the fit's zero area is refused, the peak kept as it was: {msg}");
     assert!(msg.contains("found no peak") && msg.contains(&added.name), "the status bar says why: {msg}");
 }
+
+#[test]
+fn switching_the_column_to_geometry_moves_no_peak() {
+    // A fitted hold-up column as a run gets (t0 and β not the paper's), with the peaks of a session on it.
+    let mut session = Session::paper_btex();
+    let moments_on = |c: &elute::model::Column, s: &Session| -> Vec<(f64, f64)> {
+        s.peaks.iter().map(|p| elute::model::moments(c, p)).map(|m| (m.mean_s, m.variance_s2)).collect()
+    };
+    session.column =
+        elute::model::Column::from_holdup(61.3, 180.0, 2.5).and_then(|c| c.with_inlet_tail_s(1.7)).unwrap();
+    let before = moments_on(&session.column, &session);
+    let mut h = harness(App::new(Document::new(session), AppConfig::default()));
+    h.run();
+    h.get_by_label("Geometry").click();
+    h.run();
+    let doc = h.state().document();
+    let column = doc.session.column;
+    assert!(column.has_geometry(), "switched");
+    assert!((column.holdup_time_s() / 61.3 - 1.0).abs() < 1e-9, "t0 {}", column.holdup_time_s());
+    assert!((column.phase_ratio() / 180.0 - 1.0).abs() < 1e-9, "β {}", column.phase_ratio());
+    assert_eq!((column.injection_s(), column.inlet_tail_s()), (2.5, 1.7));
+    for ((m0, v0), (m1, v1)) in before.iter().zip(moments_on(&column, &doc.session)) {
+        assert!((m1 / m0 - 1.0).abs() < 1e-9 && (v1 / v0 - 1.0).abs() < 1e-6, "({m0}, {v0}) -> ({m1}, {v1})");
+    }
+    h.state_mut().apply(Action::Command(Command::Undo));
+    assert!(!h.state().document().session.column.has_geometry(), "one undo step back");
+}
