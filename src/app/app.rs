@@ -53,6 +53,9 @@ pub(super) struct RunningJob {
     pub(super) kind: JobKind,
     /// Its result counts as the opened document (no undo step, not dirty).
     pub(super) pristine: bool,
+    /// Its result joins the undo step that started it (a channel switch and its detection are one step), if
+    /// the document is still at this revision when it finishes.
+    pub(super) merge_into: Option<u64>,
 }
 
 /// Files: the recent list, the autosave and the path field.
@@ -267,7 +270,7 @@ impl App {
         };
         let ctx = self.repaint.clone();
         let job = Job::spawn(label, request, move || ctx.request());
-        self.job = Some(RunningJob { job, kind, pristine });
+        self.job = Some(RunningJob { job, kind, pristine, merge_into: None });
     }
 
     /// Keeps the confidence region in step with the selection and the document; starts tracing its contour

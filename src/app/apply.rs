@@ -165,19 +165,36 @@ impl App {
         }
     }
 
+    /// Shows channel `c`: the other channel's peaks, fit figures and baseline do not describe it, so they go,
+    /// and its own peaks are detected and fitted; the switch and that detection are one undo step.
     fn select_channel(&mut self, c: usize) {
         let Some(run) = &self.editing.doc.run else { return };
-        if c >= run.channels.len() {
+        if c >= run.channels.len() || c == run.channel {
             return;
         }
         let mut next = (**run).clone();
         next.channel = c;
+        let base = median(&next.chromatogram().signal);
+        let name = next.chromatogram().channel.clone();
+        // A running job fits the channel being left.
+        if let Some(running) = self.job.take() {
+            running.job.cancel();
+        }
         self.edit(Gesture::Single, |d| {
             if let Some(r) = &mut d.session.run {
                 r.channel = u32::try_from(c + 1).unwrap_or(1);
             }
             d.run = Some(Arc::new(next));
+            d.replace_peaks(Vec::new(), Vec::new());
+            d.session.fit = None;
+            d.session.baseline = Some(crate::model::Baseline::constant(base));
         });
+        self.selected = None;
+        self.start_job(JobKind::Detect { threshold_sigma: self.settings.threshold_sigma }, false);
+        if let Some(running) = &mut self.job {
+            running.merge_into = Some(self.editing.revision);
+        }
+        self.outbox.message = format!("channel {}: {name}; detecting and fitting its peaks", c + 1);
     }
 
     fn restore_autosave(&mut self) {
@@ -198,7 +215,15 @@ impl App {
                 let detected = matches!(running.kind, JobKind::Detect { .. });
                 self.outbox.message = outcome.message.clone();
                 let mut kept = Vec::new();
-                self.edit(Gesture::Single, |d| kept = take_outcome(d, outcome, detected));
+                if running.merge_into == Some(self.editing.revision) {
+                    // Part of the gesture that started it: no undo step of its own.
+                    let e = &mut self.editing;
+                    kept = take_outcome(&mut e.doc, outcome, detected);
+                    e.doc.sync();
+                    e.revision += 1;
+                } else {
+                    self.edit(Gesture::Single, |d| kept = take_outcome(d, outcome, detected));
+                }
                 if !kept.is_empty() {
                     self.outbox.message = format!(
                         "the fit found no peak in the data where {} sits: kept as it was; move it onto a peak \

@@ -191,3 +191,41 @@ fn switching_the_column_to_geometry_moves_no_peak() {
     h.state_mut().apply(Action::Command(Command::Undo));
     assert!(!h.state().document().session.column.has_geometry(), "one undo step back");
 }
+
+#[test]
+fn changing_channel_detects_and_fits_the_new_channels_peaks() {
+    let first = synthetic_run();
+    let gauss = |t: f64| 700.0 / (2.5 * (2.0 * std::f64::consts::PI).sqrt()) * (-(t - 90.0).powi(2) / 12.5).exp();
+    let second = elute::chromatogram::Chromatogram {
+        signal: first.time_s.iter().enumerate().map(|(i, &t)| 50.0 + gauss(t) + 0.02 * ((i % 7) as f64)).collect(),
+        channel: "TCD2B".into(),
+        ..first.clone()
+    };
+    let mut doc = Document::new(Session::new(elute::model::Column::default_preset(), Vec::new()));
+    doc.run =
+        Some(std::sync::Arc::new(elute::session::LoadedRun { path: None, channels: vec![first, second], channel: 0 }));
+    let mut h = harness(App::new(doc, AppConfig::default()));
+    h.run();
+    h.state_mut().apply(Action::Command(Command::DetectPeaks));
+    wait_for_job(&mut h);
+    let on_first = h.state().document().clone();
+    assert_eq!(on_first.session.peaks.len(), 2, "the first channel's two peaks");
+
+    h.get_by_role_and_label(Role::ComboBox, "Channel").click();
+    h.run();
+    h.get_by_label("2: TCD2B").click();
+    h.run();
+    wait_for_job(&mut h);
+    let doc = h.state().document();
+    assert_eq!(doc.run.as_ref().map(|r| r.channel), Some(1));
+    // Only the second channel's peak carries area (detection may add a speck of noise, never 60 s or 120 s).
+    let real: Vec<usize> = (0..doc.session.peaks.len()).filter(|&i| doc.session.peaks[i].area > 10.0).collect();
+    assert_eq!(real.len(), 1, "only the second channel's peak: {:?}", doc.session.peaks);
+    let mean = elute::model::moments(&doc.session.column, &doc.session.peaks[real[0]]).mean_s;
+    assert!((mean - 90.0).abs() < 1.0, "fitted where the second channel's peak is: {mean}");
+    assert!(doc.fits[real[0]].is_some(), "and fitted");
+    assert!(h.state().message().contains("found and fitted"), "{}", h.state().message());
+
+    h.state_mut().apply(Action::Command(Command::Undo));
+    assert_eq!(h.state().document(), &on_first, "the switch and its detection are one undo step");
+}

@@ -29,13 +29,17 @@ pub fn status_ui(ui: &mut egui::Ui, doc: &Document, info: &StatusInfo<'_>) -> Ve
                 ui.separator();
                 if run.channels.len() > 1 {
                     let mut channel = run.channel;
+                    let label = ui.label("Channel");
                     egui::ComboBox::from_id_salt("channel")
                         .selected_text(format!("Channel {}: {}", channel + 1, run.chromatogram().channel))
                         .show_ui(ui, |ui| {
                             for (i, c) in run.channels.iter().enumerate() {
                                 ui.selectable_value(&mut channel, i, format!("{}: {}", i + 1, c.channel));
                             }
-                        });
+                        })
+                        .response
+                        .labelled_by(label.id)
+                        .on_hover_text("Another channel: its peaks are detected and fitted afresh");
                     if channel != run.channel {
                         actions.push(Action::SelectChannel(channel));
                     }
