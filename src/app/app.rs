@@ -32,7 +32,7 @@ pub struct AppConfig {
 /// A file dialog that returns nothing faster than this never appeared.
 pub(super) const NO_DIALOG_WITHIN: Duration = Duration::from_millis(700);
 
-/// Seconds between autosaves of an unsaved, changed session.
+/// Seconds between autosaves of a changed session.
 pub(super) const AUTOSAVE_EVERY: Duration = Duration::from_secs(15);
 
 /// The document as edited: its undo history, its revision counter and where it is saved.
@@ -63,7 +63,7 @@ pub(super) struct RunningJob {
 pub(super) struct Files {
     pub(super) recent: Vec<PathBuf>,
     /// The autosaved session found at start-up, until restored or discarded.
-    pub(super) autosave_offer: Option<Session>,
+    pub(super) autosave_offer: Option<super::data_dir::Autosave>,
     /// When and at which revision the last autosave was written.
     pub(super) autosaved: Option<(Instant, u64)>,
     /// The path field, where no file dialog can appear.

@@ -197,13 +197,33 @@ impl App {
         self.outbox.message = format!("channel {}: {name}; detecting and fitting its peaks", c + 1);
     }
 
+    /// Restores the autosaved session with its run (found by the path and hash it records, or embedded), as
+    /// unsaved changes to the session's own file when it had one.
     fn restore_autosave(&mut self) {
-        let Some(mut s) = self.files.autosave_offer.take() else { return };
-        let embedded = s.embedded_run.take().and_then(|e| e.to_chromatogram().ok());
-        let mut doc = Document::new(s);
-        doc.run = embedded.map(|c| Arc::new(LoadedRun { path: None, channels: vec![c], channel: 0 }));
-        self.replace_document(doc, None);
-        self.outbox.message = "restored the autosaved session".into();
+        let Some(offer) = self.files.autosave_offer.take() else { return };
+        let (session, run, warning) = match session::open::open_path(&offer.path) {
+            Ok(session::open::Opened::Session { session, run, warning, .. }) => (session, run, warning),
+            // Read at start-up, gone or changed since: restore what was read.
+            _ => {
+                let mut s = offer.session.clone();
+                let embedded = s.embedded_run.take().and_then(|e| e.to_chromatogram().ok());
+                let run = embedded.map(|c| LoadedRun { path: None, channels: vec![c], channel: 0 });
+                (s, run, Some("the autosave copy could not be read again: restored without its run".into()))
+            }
+        };
+        let mut doc = Document::new(session);
+        doc.run = run.map(Arc::new);
+        let has_run = doc.run.is_some();
+        self.replace_document(doc, offer.session_file.clone());
+        // Restored edits are unsaved: the document differs from its file (or has none).
+        self.editing.saved_revision = self.editing.revision.wrapping_sub(1);
+        self.outbox.error = warning;
+        self.outbox.message = format!(
+            "restored the {} autosaved {}{}; save to keep it",
+            offer.describe(),
+            offer.age(),
+            if has_run { "" } else { " (without its run)" }
+        );
     }
 
     /// Applies a finished job's outcome as one undoable change (or as the opened document, when pristine).
@@ -271,15 +291,15 @@ impl App {
         }
     }
 
-    /// Writes the autosave copy of a changed, unsaved session every [`AUTOSAVE_EVERY`](super::app::AUTOSAVE_EVERY).
+    /// Writes the autosave copy of a changed session (saved to a file or not) every [`AUTOSAVE_EVERY`](super::app::AUTOSAVE_EVERY).
     pub(super) fn autosave_tick(&mut self) {
         let Some(dir) = &self.config.data_dir else { return };
         let due = self
             .files
             .autosaved
             .is_none_or(|(at, rev)| rev != self.editing.revision && at.elapsed() > super::app::AUTOSAVE_EVERY);
-        if self.editing.session_path.is_none() && self.is_dirty() && due {
-            if let Err(e) = dir.write_autosave(&self.session_to_save()) {
+        if self.is_dirty() && due {
+            if let Err(e) = dir.write_autosave(&self.session_to_save(), self.editing.session_path.as_deref()) {
                 self.outbox.message = format!("autosave failed: {e}");
             }
             self.files.autosaved = Some((Instant::now(), self.editing.revision));

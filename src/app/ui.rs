@@ -158,7 +158,7 @@ impl App {
             }
         }
         if let Some(offer) = &self.files.autosave_offer {
-            actions.extend(autosave_offer_ui(ctx, offer.peaks.len()));
+            actions.extend(autosave_offer_ui(ctx, offer));
         }
         actions
     }
@@ -218,6 +218,10 @@ impl App {
     /// Shortcuts and dropped files, as actions.
     fn keyboard_and_drops(&mut self, ctx: &egui::Context) -> Vec<Action> {
         let mut actions = Vec::new();
+        // A question in a modal window blocks the rest of the app, its shortcuts and drops too.
+        if self.files.autosave_offer.is_some() {
+            return actions;
+        }
         let typing = ctx.egui_wants_keyboard_input();
         for c in Command::WITH_SHORTCUTS {
             let Some(sc) = c.shortcut() else { continue };

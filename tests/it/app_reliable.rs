@@ -229,3 +229,57 @@ fn changing_channel_detects_and_fits_the_new_channels_peaks() {
     h.state_mut().apply(Action::Command(Command::Undo));
     assert_eq!(h.state().document(), &on_first, "the switch and its detection are one undo step");
 }
+
+fn data_dir(dir: &std::path::Path) -> elute::app::data_dir::DataDir {
+    elute::app::data_dir::DataDir::new(dir.join("data"))
+}
+
+#[test]
+fn lost_work_autosave_runs_also_when_the_session_has_a_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("btex.elute.json");
+    let config = AppConfig { data_dir: Some(data_dir(dir.path())), native_dialogs: false };
+    let mut h = harness(App::new(Document::new(Session::paper_btex()), config));
+    h.run();
+    h.state_mut().apply(Action::SavePath(file.clone()));
+    h.run();
+    assert!(data_dir(dir.path()).read_autosave().is_none(), "nothing to autosave after a save");
+    let mut p = h.state().document().session.peaks[0].clone();
+    p.area = 4321.0;
+    h.state_mut().apply(Action::SetPeak { index: 0, peak: p, gesture: Gesture::Single });
+    h.run();
+    let autosave = data_dir(dir.path()).read_autosave().expect("the edit of a saved session is autosaved");
+    assert_eq!(autosave.session.peaks[0].area, 4321.0);
+    assert_eq!(autosave.session_file.as_deref(), Some(file.as_path()));
+}
+
+#[test]
+fn lost_work_crash_recovery_restores_the_run_and_names_the_file_and_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let run_path = dir.path().join("SOLV001.CDF");
+    std::fs::copy(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/SOLV001.CDF"), &run_path).unwrap();
+    let (_, reference) = elute::session::open::read_run(&run_path).unwrap();
+    let mut edited = Session::paper_btex();
+    edited.run = Some(reference);
+    edited.peaks[2].area = 777.0;
+    let file = dir.path().join("solv.elute.json");
+    data_dir(dir.path()).write_autosave(&edited, Some(&file)).unwrap();
+
+    let config = AppConfig { data_dir: Some(data_dir(dir.path())), native_dialogs: false };
+    let mut h = harness(App::new(Document::new(Session::paper_btex()), config));
+    h.run();
+    let offer = label_starting(&h, "Elute did not close cleanly");
+    assert!(offer.contains("solv.elute.json") && offer.contains(" ago"), "names the file and its time: {offer}");
+    // The offer blocks the app: the rest of the window does not take clicks.
+    h.query_all_by_label("benzene").next().expect("the table row").click();
+    h.run();
+    assert_eq!(h.state().selected(), None, "the table behind the offer took a click");
+    h.get_by_label("Restore").click();
+    h.run();
+    let doc = h.state().document();
+    assert_eq!(doc.session.peaks, edited.peaks, "the restored edits");
+    let run = doc.run.as_ref().expect("the run is restored too");
+    assert_eq!(run.path.as_deref(), Some(run_path.as_path()));
+    assert!(h.state().is_dirty(), "restored edits are unsaved");
+    assert!(!h.state().job_running(), "no auto-fit replaces the restored edits");
+}

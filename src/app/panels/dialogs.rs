@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use crate::app::actions::Action;
+use crate::app::data_dir::Autosave;
 
 /// What a typed path is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,11 +73,19 @@ pub fn path_prompt_ui(ctx: &egui::Context, prompt: &mut PathPrompt) -> (Vec<Acti
     (actions, finished)
 }
 
-/// Draws the autosave offer.
-pub fn autosave_offer_ui(ctx: &egui::Context, peaks: usize) -> Vec<Action> {
+/// Draws the autosave offer: what was autosaved and when, in a modal window that blocks the rest of the app
+/// until the user answers.
+pub fn autosave_offer_ui(ctx: &egui::Context, offer: &Autosave) -> Vec<Action> {
     let mut actions = Vec::new();
-    egui::Window::new("Restore unsaved session?").collapsible(false).resizable(false).show(ctx, |ui| {
-        ui.label(format!("Elute did not close cleanly last time. An autosaved session with {peaks} peaks was found."));
+    egui::Modal::new(egui::Id::unique("autosave-offer")).show(ctx, |ui| {
+        ui.heading("Restore unsaved work?");
+        ui.label(format!(
+            "Elute did not close cleanly last time. The {} was autosaved {} with {} peaks.",
+            offer.describe(),
+            offer.age(),
+            offer.session.peaks.len()
+        ));
+        ui.label(format!("The copy is at {}.", offer.path.display()));
         ui.horizontal(|ui| {
             if ui.button("Restore").clicked() {
                 actions.push(Action::RestoreAutosave);
