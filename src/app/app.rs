@@ -68,6 +68,19 @@ pub(super) struct Files {
     pub(super) autosaved: Option<(Instant, u64)>,
     /// The path field, where no file dialog can appear.
     pub(super) prompt: Option<PathPrompt>,
+    /// What waits for the answer to "unsaved changes: save them first?", while the question is shown.
+    pub(super) unsaved_question: Option<Discarding>,
+    /// What waits for the session to be saved under a path being asked for (Save chosen, no file yet).
+    pub(super) after_save: Option<Discarding>,
+}
+
+/// What would discard unsaved changes, once the user agrees.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Discarding {
+    /// Closing the window.
+    Quit,
+    /// Opening this file in place of the document.
+    Open(PathBuf),
 }
 
 /// What goes out of the app at the end of a frame: messages, the clipboard, screenshots, closing.
@@ -83,6 +96,8 @@ pub(super) struct Outbox {
     /// Results reported back by screenshot callbacks (message or error).
     pub(super) screenshot_results: Arc<std::sync::Mutex<Vec<Result<String, String>>>>,
     pub(super) quit: bool,
+    /// The user agreed to close (nothing unsaved, or chose to discard it): the window may close.
+    pub(super) closing: bool,
 }
 
 /// The desktop app.
@@ -296,10 +311,15 @@ impl App {
         }
     }
 
-    /// Call on a clean exit: the autosave copy is no longer needed.
+    /// Whether the app asked the window to close (the user agreed to lose nothing, or to discard).
+    pub fn is_closing(&self) -> bool {
+        self.outbox.closing
+    }
+
+    /// Call on a clean exit: the autosave copy is no longer needed (nothing unsaved, or the user discarded it).
     pub fn on_clean_exit(&self) {
         if let Some(d) = &self.config.data_dir
-            && !self.is_dirty()
+            && (!self.is_dirty() || self.outbox.closing)
         {
             d.remove_autosave();
         }

@@ -20,7 +20,7 @@ impl App {
     pub fn apply(&mut self, action: Action) {
         match action {
             Action::Command(c) => self.command(c),
-            Action::OpenPath(p) => self.open(&p),
+            Action::OpenPath(p) => self.open_or_ask(p),
             Action::SavePath(p) => self.save_to(&p),
             Action::ExportCsvPath(p) => {
                 let text = to_csv(&table_rows(&self.editing.doc, &self.curves));
@@ -59,6 +59,7 @@ impl App {
                     d.remove_autosave();
                 }
             }
+            Action::ResolveUnsaved(choice) => self.resolve_unsaved(choice),
             Action::DismissError => self.outbox.error = None,
             Action::Set(s) => self.apply_setting(s),
         }
@@ -100,7 +101,7 @@ impl App {
         }
     }
 
-    fn command(&mut self, c: Command) {
+    pub(super) fn command(&mut self, c: Command) {
         match c {
             Command::Open => self.ask_path(PathPurpose::Open),
             Command::Save => match self.editing.session_path.clone() {
@@ -147,7 +148,7 @@ impl App {
             }
             Command::ResetView => self.plot_view.reset = true,
             Command::ToggleTimeUnit => self.settings.minutes = !self.settings.minutes,
-            Command::Quit => self.outbox.quit = true,
+            Command::Quit => self.quit_or_ask(),
         }
     }
 

@@ -283,3 +283,72 @@ fn lost_work_crash_recovery_restores_the_run_and_names_the_file_and_time() {
     assert!(h.state().is_dirty(), "restored edits are unsaved");
     assert!(!h.state().job_running(), "no auto-fit replaces the restored edits");
 }
+
+#[test]
+fn lost_work_ctrl_q_and_open_ask_before_discarding_unsaved_changes() {
+    let dir = tempfile::tempdir().unwrap();
+    let other = dir.path().join("other.elute.json");
+    elute::session::save(&Session::new(elute::model::Column::default_preset(), Vec::new()), &other).unwrap();
+    let config = AppConfig { data_dir: Some(data_dir(dir.path())), native_dialogs: false };
+    let mut h = harness(App::new(Document::new(Session::paper_btex()), config));
+    h.run();
+    let mut p = h.state().document().session.peaks[0].clone();
+    p.area = 4321.0;
+    h.state_mut().apply(Action::SetPeak { index: 0, peak: p, gesture: Gesture::Single });
+    h.run();
+    let edited = h.state().document().clone();
+
+    // Ctrl+Q asks; Cancel stays.
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Q);
+    h.run();
+    assert!(!h.state().is_closing());
+    h.get_by_label("Cancel").click();
+    h.run();
+    assert!(!h.state().is_closing() && h.query_by_label("Unsaved changes").is_none());
+
+    // Open asks too; Cancel keeps the document.
+    h.state_mut().apply(Action::OpenPath(other.clone()));
+    h.run();
+    assert_eq!(h.state().document(), &edited, "nothing opened before the answer");
+    h.get_by_label("Unsaved changes");
+    h.get_by_label("Cancel").click();
+    h.run();
+    assert_eq!(h.state().document(), &edited);
+
+    // Save as… from the question saves under the typed path, then goes on (here: quits).
+    let saved = dir.path().join("kept.elute.json");
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Q);
+    h.run();
+    h.get_by_label("Save as…").click();
+    h.run();
+    h.get_by_role(Role::TextInput).focus();
+    h.run();
+    h.get_by_role(Role::TextInput).type_text(&saved.display().to_string());
+    h.run();
+    h.get_by_label("OK").click();
+    h.run();
+    assert_eq!(elute::session::load(&saved).unwrap().peaks[0].area, 4321.0, "saved before quitting");
+    assert!(h.state().is_closing(), "and then quit");
+    h.state().on_clean_exit();
+    assert!(data_dir(dir.path()).read_autosave().is_none(), "a clean quit leaves no 'did not close cleanly'");
+}
+
+#[test]
+fn lost_work_discarding_on_quit_leaves_no_crash_offer() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = AppConfig { data_dir: Some(data_dir(dir.path())), native_dialogs: false };
+    let mut h = harness(App::new(Document::new(Session::paper_btex()), config));
+    h.run();
+    let mut p = h.state().document().session.peaks[0].clone();
+    p.area = 4321.0;
+    h.state_mut().apply(Action::SetPeak { index: 0, peak: p, gesture: Gesture::Single });
+    h.run();
+    assert!(data_dir(dir.path()).read_autosave().is_some(), "autosaved meanwhile");
+    h.state_mut().apply(Action::Command(Command::Quit));
+    h.run();
+    h.get_by_label("Discard changes").click();
+    h.run();
+    assert!(h.state().is_closing());
+    h.state().on_clean_exit();
+    assert!(data_dir(dir.path()).read_autosave().is_none());
+}

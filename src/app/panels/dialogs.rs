@@ -1,9 +1,10 @@
 //! Small windows: the path field used when no native file dialog can appear, and the offer to restore an
 //! autosaved session after a crash.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-use crate::app::actions::Action;
+use crate::app::actions::{Action, UnsavedChoice};
+use crate::app::app::Discarding;
 use crate::app::data_dir::Autosave;
 
 /// What a typed path is for.
@@ -92,6 +93,36 @@ pub fn autosave_offer_ui(ctx: &egui::Context, offer: &Autosave) -> Vec<Action> {
             }
             if ui.button("Discard").clicked() {
                 actions.push(Action::DiscardAutosave);
+            }
+        });
+    });
+    actions
+}
+
+/// Asks what to do with unsaved changes before `waiting` discards them: Save, Discard or Cancel, in a modal.
+pub fn unsaved_changes_ui(ctx: &egui::Context, waiting: &Discarding, session_file: Option<&Path>) -> Vec<Action> {
+    let mut actions = Vec::new();
+    let what = match waiting {
+        Discarding::Quit => "Quitting".to_string(),
+        Discarding::Open(p) => format!("Opening {}", p.display()),
+    };
+    let doc = session_file.map_or_else(
+        || "The session has never been saved".to_string(),
+        |p| format!("The session {} has unsaved changes", p.display()),
+    );
+    egui::Modal::new(egui::Id::unique("unsaved-changes")).show(ctx, |ui| {
+        ui.heading("Unsaved changes");
+        ui.label(format!("{doc}. {what} would lose them."));
+        ui.horizontal(|ui| {
+            let save = if session_file.is_some() { "Save" } else { "Save as…" };
+            if ui.button(save).clicked() {
+                actions.push(Action::ResolveUnsaved(UnsavedChoice::Save));
+            }
+            if ui.button("Discard changes").clicked() {
+                actions.push(Action::ResolveUnsaved(UnsavedChoice::Discard));
+            }
+            if ui.button("Cancel").clicked() {
+                actions.push(Action::ResolveUnsaved(UnsavedChoice::Cancel));
             }
         });
     });
