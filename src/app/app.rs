@@ -205,6 +205,11 @@ impl App {
         self.confidence.as_ref()
     }
 
+    /// The main plot's transform as last drawn (plot values in the axis unit ↔ screen points), once drawn.
+    pub fn plot_transform(&self) -> Option<egui_plot::PlotTransform> {
+        self.plot_view.transform
+    }
+
     /// Whether a background job is running.
     pub fn job_running(&self) -> bool {
         self.job.is_some()

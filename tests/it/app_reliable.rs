@@ -352,3 +352,87 @@ fn lost_work_discarding_on_quit_leaves_no_crash_offer() {
     h.state().on_clean_exit();
     assert!(data_dir(dir.path()).read_autosave().is_none());
 }
+
+/// The run app with its two peaks detected and fitted, drawn.
+fn fitted_run_harness() -> Harness<'static, App> {
+    let mut h = harness(run_app());
+    h.run();
+    h.state_mut().apply(Action::Command(Command::DetectPeaks));
+    wait_for_job(&mut h);
+    h.run();
+    h
+}
+
+/// Where peak `i`'s apex is drawn on screen.
+fn apex_on_screen(h: &Harness<'_, App>, i: usize) -> egui::Pos2 {
+    let app = h.state();
+    let (t, y) = app.curves().apex[i].expect("an apex");
+    let base = app.document().session.baseline.as_ref().map_or(0.0, |b| b.value_at(t));
+    app.plot_transform().expect("drawn").position_from_point(&egui_plot::PlotPoint::new(t, base + y))
+}
+
+fn click_at(h: &mut Harness<'_, App>, pos: egui::Pos2, button: egui::PointerButton, modifiers: egui::Modifiers) {
+    h.event(egui::Event::ModifiersChanged(modifiers));
+    h.hover_at(pos);
+    h.run();
+    for pressed in [true, false] {
+        h.event(egui::Event::PointerButton { pos, button, pressed, modifiers });
+    }
+    h.run();
+    h.event(egui::Event::ModifiersChanged(egui::Modifiers::NONE));
+    h.run();
+}
+
+#[test]
+fn pointing_at_peaks_click_selects_shift_click_adds_right_click_deletes() {
+    let mut h = fitted_run_harness();
+    let n = h.state().document().session.peaks.len();
+    assert_eq!(n, 2);
+    let at = apex_on_screen(&h, 1);
+    click_at(&mut h, at, egui::PointerButton::Primary, egui::Modifiers::NONE);
+    assert_eq!(h.state().selected(), Some(1), "a click on a curve selects it");
+    assert_eq!(h.state().document().session.peaks.len(), n, "and adds no duplicate");
+    assert!(label_starting(&h, "Plot: click a curve").contains("Shift+click to add"), "the status bar says how");
+
+    // Hovering shows the name, t_R and area.
+    h.hover_at(apex_on_screen(&h, 0) + egui::vec2(0.0, 2.0));
+    h.run();
+    h.run();
+    let name = h.state().document().session.peaks[0].name.clone();
+    let tip = h
+        .query_all_by_role(Role::Label)
+        .filter_map(|n| n.value())
+        .find(|l| l.starts_with(&name) && l.contains("t_R") && l.contains("area"));
+    assert!(tip.is_some(), "a hover tip naming {name} with t_R and area");
+
+    // Shift+click adds a peak where the model misses one: between the two.
+    let gap = h.state().plot_transform().unwrap().position_from_point(&egui_plot::PlotPoint::new(90.0, 100.0));
+    click_at(&mut h, gap, egui::PointerButton::Primary, egui::Modifiers::SHIFT);
+    let after_add = h.state().document().session.peaks.len();
+    assert!(after_add == n + 1 || h.state().message().contains("no peak above the model"), "{}", h.state().message());
+
+    // Right-click on a curve deletes it.
+    let ids_before = h.state().document().ids.clone();
+    let at = apex_on_screen(&h, 0);
+    click_at(&mut h, at, egui::PointerButton::Secondary, egui::Modifiers::NONE);
+    assert_eq!(h.state().document().session.peaks.len(), after_add - 1, "right-click deleted the curve");
+    assert_eq!(h.state().document().ids, ids_before[1..].to_vec(), "the first peak went, the others kept their ids");
+}
+
+#[test]
+fn pointing_at_peaks_the_whole_table_row_selects_and_colours_follow_the_peak() {
+    let mut h = harness(btex_app());
+    h.run();
+    let doc = h.state().document().clone();
+    // A retention-time cell, not the name, selects its row.
+    let t_r = format!("{:.2}", h.state().curves().metrics[1].as_ref().unwrap().retention_time_s);
+    h.query_all_by_label(&t_r).next().expect("the t_R cell").click();
+    h.run();
+    assert_eq!(h.state().selected(), Some(1));
+    // Colours follow ids, so deleting the first peak does not recolour the second.
+    let second = elute::app::panels::plot::peak_color(doc.ids[1]);
+    h.state_mut().apply(Action::RemovePeak(0));
+    let now = h.state().document();
+    assert_eq!(elute::app::panels::plot::peak_color(now.ids[0]), second);
+    assert_ne!(elute::app::panels::plot::peak_color(0), elute::app::panels::plot::peak_color(8), "no repeat at 8");
+}

@@ -1,4 +1,4 @@
-//! The peak table (select a row; right-click or Delete removes) and the selected peak's editor: sliders for
+//! The peak table (a click anywhere on a row selects it; right-click or Delete removes) and the selected peak's editor: sliders for
 //! (k_a, k_d, area), (K, k_d, area) or (mean, σ, area), logarithmic where the range spans decades.
 
 use std::ops::RangeInclusive;
@@ -34,7 +34,7 @@ pub fn peak_table_ui(
 ) -> Vec<Action> {
     let mut actions = Vec::new();
     if rows.is_empty() {
-        ui.label("No peaks. Click on the measured trace to add one, or use Detect peaks.");
+        ui.label("No peaks. Shift+click on the measured trace to add one, or use Detect peaks.");
         return actions;
     }
     egui::ScrollArea::both().id_salt("peak-table").max_height(260.0).show(ui, |ui| {
@@ -57,27 +57,33 @@ pub fn peak_table_ui(
             }
             ui.end_row();
             for (i, row) in rows.iter().enumerate() {
-                let r = ui.selectable_label(selected == Some(i), &row.peak);
-                if r.clicked() {
-                    actions.push(Action::Select(Some(i)));
-                }
-                r.context_menu(|ui| {
-                    if ui.button("Delete peak").clicked() {
-                        actions.push(Action::RemovePeak(i));
-                        ui.close();
+                let cells = [
+                    row.peak.clone(),
+                    format!("{:.2}", row.retention_time_s),
+                    format!("{:.4e}", row.area),
+                    fmt_opt(row.height, 2),
+                    fmt_se(row.ka_per_s, row.ka_se_per_s),
+                    fmt_se(row.kd_per_s, row.kd_se_per_s),
+                    fmt_opt(row.r2, 4),
+                    fmt_opt(row.w50_s, 3),
+                    fmt_opt(row.tailing_usp, 2),
+                    fmt_opt(row.asymmetry_10, 2),
+                    fmt_opt(row.plates_half_height, 0),
+                    fmt_opt(resolution.get(i).copied().flatten(), 2),
+                ];
+                // Every cell of the row selects it, and offers Delete on a right-click.
+                for text in cells {
+                    let r = ui.selectable_label(selected == Some(i), text);
+                    if r.clicked() {
+                        actions.push(Action::Select(Some(i)));
                     }
-                });
-                ui.label(format!("{:.2}", row.retention_time_s));
-                ui.label(format!("{:.4e}", row.area));
-                ui.label(fmt_opt(row.height, 2));
-                ui.label(fmt_se(row.ka_per_s, row.ka_se_per_s));
-                ui.label(fmt_se(row.kd_per_s, row.kd_se_per_s));
-                ui.label(fmt_opt(row.r2, 4));
-                ui.label(fmt_opt(row.w50_s, 3));
-                ui.label(fmt_opt(row.tailing_usp, 2));
-                ui.label(fmt_opt(row.asymmetry_10, 2));
-                ui.label(fmt_opt(row.plates_half_height, 0));
-                ui.label(fmt_opt(resolution.get(i).copied().flatten(), 2));
+                    r.context_menu(|ui| {
+                        if ui.button("Delete peak").clicked() {
+                            actions.push(Action::RemovePeak(i));
+                            ui.close();
+                        }
+                    });
+                }
                 ui.end_row();
             }
         });

@@ -19,6 +19,10 @@ pub struct StatusInfo<'a> {
     pub model_ms: f64,
 }
 
+/// What the pointer does on the plot, always shown in the status bar.
+pub const POINTER_HINT: &str = "Plot: click a curve to select it, Shift+click to add a peak, right-click a curve to \
+                                delete it";
+
 /// Draws the status bar; returns a channel switch when the run has several channels.
 pub fn status_ui(ui: &mut egui::Ui, doc: &Document, info: &StatusInfo<'_>) -> Vec<Action> {
     let mut actions = Vec::new();
@@ -60,6 +64,8 @@ pub fn status_ui(ui: &mut egui::Ui, doc: &Document, info: &StatusInfo<'_>) -> Ve
         ui.label(format!("{session}{}", if info.dirty { " *" } else { "" }));
         ui.separator();
         ui.label(format!("model {:.2} ms", info.model_ms)).on_hover_text("Time to recompute every curve");
+        ui.separator();
+        ui.label(POINTER_HINT).on_hover_text("What a click on the plot does");
         if !info.message.is_empty() {
             ui.separator();
             ui.label(info.message);
