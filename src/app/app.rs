@@ -210,6 +210,11 @@ impl App {
         self.plot_view.transform
     }
 
+    /// Where a handle of the selected peak is drawn (screen points), once drawn.
+    pub fn handle_on_screen(&self, handle: super::panels::plot::Handle) -> Option<egui::Pos2> {
+        self.plot_view.handle_on_screen(handle)
+    }
+
     /// Whether a background job is running.
     pub fn job_running(&self) -> bool {
         self.job.is_some()

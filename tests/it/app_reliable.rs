@@ -436,3 +436,33 @@ fn pointing_at_peaks_the_whole_table_row_selects_and_colours_follow_the_peak() {
     assert_eq!(elute::app::panels::plot::peak_color(now.ids[0]), second);
     assert_ne!(elute::app::panels::plot::peak_color(0), elute::app::panels::plot::peak_color(8), "no repeat at 8");
 }
+
+#[test]
+fn pointing_at_peaks_the_width_handle_is_apart_from_the_apex_and_has_a_sane_gain() {
+    use elute::app::panels::plot::Handle;
+    let mut h = fitted_run_harness();
+    h.state_mut().apply(Action::Select(Some(0)));
+    h.run();
+    let apex = h.state().handle_on_screen(Handle::Apex).expect("apex handle");
+    let width = h.state().handle_on_screen(Handle::Width).expect("width handle");
+    assert!(width.x - apex.x >= 29.0, "the width handle stands apart from the apex line: {apex:?} {width:?}");
+    let sigma = |app: &App| {
+        let d = app.document();
+        elute::model::moments(&d.session.column, &d.session.peaks[0]).variance_s2.sqrt()
+    };
+    let before = sigma(h.state());
+    h.hover_at(width);
+    h.run();
+    h.drag_at(width);
+    h.run();
+    for dx in [6.0, 12.0, 18.0] {
+        h.hover_at(width + egui::vec2(dx, 0.0));
+        h.run();
+    }
+    h.drop_at(width + egui::vec2(18.0, 0.0));
+    h.run();
+    let after = sigma(h.state());
+    assert!(after > before && after / before < 2.0, "an 18-point drag widens by less than 2x: {before} -> {after}");
+    h.state_mut().apply(Action::Command(Command::Undo));
+    assert!((sigma(h.state()) / before - 1.0).abs() < 1e-12, "one undo step");
+}

@@ -20,6 +20,9 @@ pub enum Handle {
     Width,
 }
 
+/// Least distance (points) of the width handle from the apex line, so the two can be told apart and grabbed.
+const WIDTH_HANDLE_MIN_PX: f32 = 30.0;
+
 /// Pointer distance (points) within which a press grabs a handle.
 const GRAB_RADIUS: f32 = 10.0;
 
@@ -52,6 +55,13 @@ pub fn drag_peak(doc: &Document, index: usize, apex_s: f64, handle: Handle, to_s
     Some(out)
 }
 
+impl PlotView {
+    /// Where `handle` of the selected peak was drawn last frame (screen points).
+    pub fn handle_on_screen(&self, handle: Handle) -> Option<Pos2> {
+        self.handles.iter().find(|h| h.0 == handle).map(|h| h.1)
+    }
+}
+
 /// Purely visual plot state, kept by the app between frames.
 #[derive(Debug, Default)]
 pub struct PlotView {
@@ -65,6 +75,8 @@ pub struct PlotView {
     handles: Vec<(Handle, Pos2)>,
     /// The handle being dragged.
     active: Option<Handle>,
+    /// How far the width handle sits from the apex line, in σ (≥ 1), as last drawn.
+    width_spread: Option<f64>,
     /// The peak whose curve the pointer is on (for the status bar and tests).
     pub hovered: Option<usize>,
     /// The main plot's transform as last drawn (plot values ↔ screen points).
@@ -280,10 +292,16 @@ pub fn plot_ui(
             plot.add(VLine::new("", t / x_scale).color(peak_color(id_of(i))));
             let base = doc.session.baseline.as_ref().map_or(0.0, |b| b.value_at(*t));
             let apex = PlotPoint::new(t / x_scale, base + h);
-            let width = PlotPoint::new(
-                (t + crate::model::moments(&doc.session.column, p).variance_s2.sqrt()) / x_scale,
-                base + 0.6 * h,
-            );
+            // The width handle sits σ·spread right of the apex, at least WIDTH_HANDLE_MIN_PX away from its line;
+            // the spread is fixed while the handle is dragged, so the pointer moves σ by 1/spread of its travel.
+            let sigma_s = crate::model::moments(&doc.session.column, p).variance_s2.sqrt();
+            let px_per_s = plot.transform().dpos_dvalue_x() / x_scale;
+            let spread = match (active, view.width_spread) {
+                (Some(Handle::Width), Some(f)) => f,
+                _ => (f64::from(WIDTH_HANDLE_MIN_PX) / (sigma_s * px_per_s).max(1e-9)).max(1.0),
+            };
+            view.width_spread = Some(spread);
+            let width = PlotPoint::new((t + sigma_s * spread) / x_scale, base + 0.6 * h);
             for (handle, at, shape) in
                 [(Handle::Apex, apex, MarkerShape::Circle), (Handle::Width, width, MarkerShape::Diamond)]
             {
@@ -299,7 +317,11 @@ pub fn plot_ui(
                 );
             }
             if let (Some(handle), Some(pointer)) = (active, plot.pointer_coordinate()) {
-                drag = drag_peak(doc, i, *t, handle, pointer.x * x_scale).map(|peak| (i, peak));
+                let to_s = match handle {
+                    Handle::Apex => pointer.x * x_scale,
+                    Handle::Width => t + (pointer.x * x_scale - t) / spread,
+                };
+                drag = drag_peak(doc, i, *t, handle, to_s).map(|peak| (i, peak));
             }
         }
         let bounds = plot.plot_bounds();
