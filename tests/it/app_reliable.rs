@@ -466,3 +466,16 @@ fn pointing_at_peaks_the_width_handle_is_apart_from_the_apex_and_has_a_sane_gain
     h.state_mut().apply(Action::Command(Command::Undo));
     assert!((sigma(h.state()) / before - 1.0).abs() < 1e-12, "one undo step");
 }
+
+#[test]
+fn results_you_can_read_the_legend_lists_only_measured_and_model() {
+    let mut h = fitted_run_harness();
+    h.run();
+    let names: Vec<String> = h.state().document().session.peaks.iter().map(|p| p.name.clone()).collect();
+    for name in &names {
+        // The peak table names each peak once; the legend no more.
+        assert_eq!(h.query_all_by_label(name).count(), 1, "{name} only in the table");
+    }
+    h.get_by_label("measured");
+    h.get_by_label("model (sum + baseline)");
+}

@@ -274,10 +274,10 @@ pub fn plot_ui(
         }
         plot.line(Line::new("model (sum + baseline)", PlotPoints::Borrowed(&data.total)).color(total_color).width(2.0));
         for (i, pts) in data.peaks.iter().enumerate() {
-            let name = doc.session.peaks.get(i).map_or_else(|| format!("peak {}", i + 1), |p| p.name.clone());
+            // Unnamed, so the legend keeps to measured and model (hovering a curve names it).
             let selected = selected == Some(i);
             plot.line(
-                Line::new(name, PlotPoints::Borrowed(pts))
+                Line::new("", PlotPoints::Borrowed(pts))
                     .id(peak_item_id(i))
                     .color(peak_color(id_of(i)))
                     .width(if selected { 2.5 } else { 1.2 })
