@@ -168,6 +168,17 @@ pub enum Setting {
     Method(Method),
 }
 
+/// The answers to "unsaved changes: save them first?".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UnsavedChoice {
+    /// Save the session (asking for a path the first time), then go on.
+    Save,
+    /// Go on without saving (the autosave copy is removed too).
+    Discard,
+    /// Stay: do not quit or open.
+    Cancel,
+}
+
 /// Everything the user can ask for. Panels return these; the app applies them (see `App::ui` for when).
 #[must_use = "an action does nothing until the app applies it"]
 #[derive(Debug, Clone, PartialEq)]
@@ -208,6 +219,8 @@ pub enum Action {
     RestoreAutosave,
     /// Forget the autosaved session found at start-up.
     DiscardAutosave,
+    /// Answer the question about unsaved changes (asked before quitting or opening another file).
+    ResolveUnsaved(UnsavedChoice),
     /// Hide the error banner.
     DismissError,
     /// Change a view setting.

@@ -32,7 +32,7 @@ pub struct AppConfig {
 /// A file dialog that returns nothing faster than this never appeared.
 pub(super) const NO_DIALOG_WITHIN: Duration = Duration::from_millis(700);
 
-/// Seconds between autosaves of an unsaved, changed session.
+/// Seconds between autosaves of a changed session.
 pub(super) const AUTOSAVE_EVERY: Duration = Duration::from_secs(15);
 
 /// The document as edited: its undo history, its revision counter and where it is saved.
@@ -53,6 +53,9 @@ pub(super) struct RunningJob {
     pub(super) kind: JobKind,
     /// Its result counts as the opened document (no undo step, not dirty).
     pub(super) pristine: bool,
+    /// Its result joins the undo step that started it (a channel switch and its detection are one step), if
+    /// the document is still at this revision when it finishes.
+    pub(super) merge_into: Option<u64>,
 }
 
 /// Files: the recent list, the autosave and the path field.
@@ -60,11 +63,24 @@ pub(super) struct RunningJob {
 pub(super) struct Files {
     pub(super) recent: Vec<PathBuf>,
     /// The autosaved session found at start-up, until restored or discarded.
-    pub(super) autosave_offer: Option<Session>,
+    pub(super) autosave_offer: Option<super::data_dir::Autosave>,
     /// When and at which revision the last autosave was written.
     pub(super) autosaved: Option<(Instant, u64)>,
     /// The path field, where no file dialog can appear.
     pub(super) prompt: Option<PathPrompt>,
+    /// What waits for the answer to "unsaved changes: save them first?", while the question is shown.
+    pub(super) unsaved_question: Option<Discarding>,
+    /// What waits for the session to be saved under a path being asked for (Save chosen, no file yet).
+    pub(super) after_save: Option<Discarding>,
+}
+
+/// What would discard unsaved changes, once the user agrees.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Discarding {
+    /// Closing the window.
+    Quit,
+    /// Opening this file in place of the document.
+    Open(PathBuf),
 }
 
 /// What goes out of the app at the end of a frame: messages, the clipboard, screenshots, closing.
@@ -80,6 +96,8 @@ pub(super) struct Outbox {
     /// Results reported back by screenshot callbacks (message or error).
     pub(super) screenshot_results: Arc<std::sync::Mutex<Vec<Result<String, String>>>>,
     pub(super) quit: bool,
+    /// The user agreed to close (nothing unsaved, or chose to discard it): the window may close.
+    pub(super) closing: bool,
 }
 
 /// The desktop app.
@@ -187,6 +205,16 @@ impl App {
         self.confidence.as_ref()
     }
 
+    /// The main plot's transform as last drawn (plot values in the axis unit ↔ screen points), once drawn.
+    pub fn plot_transform(&self) -> Option<egui_plot::PlotTransform> {
+        self.plot_view.transform
+    }
+
+    /// Where a handle of the selected peak is drawn (screen points), once drawn.
+    pub fn handle_on_screen(&self, handle: super::panels::plot::Handle) -> Option<egui::Pos2> {
+        self.plot_view.handle_on_screen(handle)
+    }
+
     /// Whether a background job is running.
     pub fn job_running(&self) -> bool {
         self.job.is_some()
@@ -267,7 +295,7 @@ impl App {
         };
         let ctx = self.repaint.clone();
         let job = Job::spawn(label, request, move || ctx.request());
-        self.job = Some(RunningJob { job, kind, pristine });
+        self.job = Some(RunningJob { job, kind, pristine, merge_into: None });
     }
 
     /// Keeps the confidence region in step with the selection and the document; starts tracing its contour
@@ -293,10 +321,15 @@ impl App {
         }
     }
 
-    /// Call on a clean exit: the autosave copy is no longer needed.
+    /// Whether the app asked the window to close (the user agreed to lose nothing, or to discard).
+    pub fn is_closing(&self) -> bool {
+        self.outbox.closing
+    }
+
+    /// Call on a clean exit: the autosave copy is no longer needed (nothing unsaved, or the user discarded it).
     pub fn on_clean_exit(&self) {
         if let Some(d) = &self.config.data_dir
-            && !self.is_dirty()
+            && (!self.is_dirty() || self.outbox.closing)
         {
             d.remove_autosave();
         }

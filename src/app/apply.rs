@@ -11,15 +11,16 @@ use super::export::{table_rows, to_csv, write_text};
 use super::jobs::{JobError, JobKind, JobOutcome};
 use super::panels::dialogs::PathPurpose;
 use super::state::{Document, Gesture};
+use crate::fit::Quality;
 use crate::model::moments;
-use crate::session::{self, LoadedRun, peak_row};
+use crate::session::{self, LoadedRun, PeakFitSummary, peak_row};
 
 impl App {
     /// Applies one action (what panels, menus and keys produce). Public so tests and scripts can drive it.
     pub fn apply(&mut self, action: Action) {
         match action {
             Action::Command(c) => self.command(c),
-            Action::OpenPath(p) => self.open(&p),
+            Action::OpenPath(p) => self.open_or_ask(p),
             Action::SavePath(p) => self.save_to(&p),
             Action::ExportCsvPath(p) => {
                 let text = to_csv(&table_rows(&self.editing.doc, &self.curves));
@@ -58,6 +59,7 @@ impl App {
                     d.remove_autosave();
                 }
             }
+            Action::ResolveUnsaved(choice) => self.resolve_unsaved(choice),
             Action::DismissError => self.outbox.error = None,
             Action::Set(s) => self.apply_setting(s),
         }
@@ -99,7 +101,7 @@ impl App {
         }
     }
 
-    fn command(&mut self, c: Command) {
+    pub(super) fn command(&mut self, c: Command) {
         match c {
             Command::Open => self.ask_path(PathPurpose::Open),
             Command::Save => match self.editing.session_path.clone() {
@@ -146,7 +148,7 @@ impl App {
             }
             Command::ResetView => self.plot_view.reset = true,
             Command::ToggleTimeUnit => self.settings.minutes = !self.settings.minutes,
-            Command::Quit => self.outbox.quit = true,
+            Command::Quit => self.quit_or_ask(),
         }
     }
 
@@ -164,28 +166,65 @@ impl App {
         }
     }
 
+    /// Shows channel `c`: the other channel's peaks, fit figures and baseline do not describe it, so they go,
+    /// and its own peaks are detected and fitted; the switch and that detection are one undo step.
     fn select_channel(&mut self, c: usize) {
         let Some(run) = &self.editing.doc.run else { return };
-        if c >= run.channels.len() {
+        if c >= run.channels.len() || c == run.channel {
             return;
         }
         let mut next = (**run).clone();
         next.channel = c;
+        let base = median(&next.chromatogram().signal);
+        let name = next.chromatogram().channel.clone();
+        // A running job fits the channel being left.
+        if let Some(running) = self.job.take() {
+            running.job.cancel();
+        }
         self.edit(Gesture::Single, |d| {
             if let Some(r) = &mut d.session.run {
                 r.channel = u32::try_from(c + 1).unwrap_or(1);
             }
             d.run = Some(Arc::new(next));
+            d.replace_peaks(Vec::new(), Vec::new());
+            d.session.fit = None;
+            d.session.baseline = Some(crate::model::Baseline::constant(base));
         });
+        self.selected = None;
+        self.start_job(JobKind::Detect { threshold_sigma: self.settings.threshold_sigma }, false);
+        if let Some(running) = &mut self.job {
+            running.merge_into = Some(self.editing.revision);
+        }
+        self.outbox.message = format!("channel {}: {name}; detecting and fitting its peaks", c + 1);
     }
 
+    /// Restores the autosaved session with its run (found by the path and hash it records, or embedded), as
+    /// unsaved changes to the session's own file when it had one.
     fn restore_autosave(&mut self) {
-        let Some(mut s) = self.files.autosave_offer.take() else { return };
-        let embedded = s.embedded_run.take().and_then(|e| e.to_chromatogram().ok());
-        let mut doc = Document::new(s);
-        doc.run = embedded.map(|c| Arc::new(LoadedRun { path: None, channels: vec![c], channel: 0 }));
-        self.replace_document(doc, None);
-        self.outbox.message = "restored the autosaved session".into();
+        let Some(offer) = self.files.autosave_offer.take() else { return };
+        let (session, run, warning) = match session::open::open_path(&offer.path) {
+            Ok(session::open::Opened::Session { session, run, warning, .. }) => (session, run, warning),
+            // Read at start-up, gone or changed since: restore what was read.
+            _ => {
+                let mut s = offer.session.clone();
+                let embedded = s.embedded_run.take().and_then(|e| e.to_chromatogram().ok());
+                let run = embedded.map(|c| LoadedRun { path: None, channels: vec![c], channel: 0 });
+                (s, run, Some("the autosave copy could not be read again: restored without its run".into()))
+            }
+        };
+        let mut doc = Document::new(session);
+        doc.run = run.map(Arc::new);
+        let has_run = doc.run.is_some();
+        self.replace_document(doc, offer.session_file.clone());
+        // Restored edits are unsaved: the document differs from its file (or has none).
+        self.editing.saved_revision = self.editing.revision.wrapping_sub(1);
+        self.outbox.error = warning;
+        self.outbox.message = format!(
+            "restored the {} autosaved {}{}; save to keep it",
+            offer.describe(),
+            offer.age(),
+            if has_run { "" } else { " (without its run)" }
+        );
     }
 
     /// Applies a finished job's outcome as one undoable change (or as the opened document, when pristine).
@@ -196,7 +235,24 @@ impl App {
             Ok(outcome) => {
                 let detected = matches!(running.kind, JobKind::Detect { .. });
                 self.outbox.message = outcome.message.clone();
-                self.edit(Gesture::Single, |d| take_outcome(d, outcome, detected));
+                let mut kept = Vec::new();
+                if running.merge_into == Some(self.editing.revision) {
+                    // Part of the gesture that started it: no undo step of its own.
+                    let e = &mut self.editing;
+                    kept = take_outcome(&mut e.doc, outcome, detected);
+                    e.doc.sync();
+                    e.revision += 1;
+                } else {
+                    self.edit(Gesture::Single, |d| kept = take_outcome(d, outcome, detected));
+                }
+                if !kept.is_empty() {
+                    self.outbox.message = format!(
+                        "the fit found no peak in the data where {} sits: kept as it was; move it onto a peak \
+                         or delete it. {}",
+                        kept.join(", "),
+                        self.outbox.message
+                    );
+                }
                 if running.pristine {
                     self.editing.history.clear();
                     self.editing.saved_revision = self.editing.revision;
@@ -236,15 +292,15 @@ impl App {
         }
     }
 
-    /// Writes the autosave copy of a changed, unsaved session every [`AUTOSAVE_EVERY`](super::app::AUTOSAVE_EVERY).
+    /// Writes the autosave copy of a changed session (saved to a file or not) every [`AUTOSAVE_EVERY`](super::app::AUTOSAVE_EVERY).
     pub(super) fn autosave_tick(&mut self) {
         let Some(dir) = &self.config.data_dir else { return };
         let due = self
             .files
             .autosaved
             .is_none_or(|(at, rev)| rev != self.editing.revision && at.elapsed() > super::app::AUTOSAVE_EVERY);
-        if self.editing.session_path.is_none() && self.is_dirty() && due {
-            if let Err(e) = dir.write_autosave(&self.session_to_save()) {
+        if self.is_dirty() && due {
+            if let Err(e) = dir.write_autosave(&self.session_to_save(), self.editing.session_path.as_deref()) {
                 self.outbox.message = format!("autosave failed: {e}");
             }
             self.files.autosaved = Some((Instant::now(), self.editing.revision));
@@ -254,8 +310,9 @@ impl App {
 
 /// Takes a job's outcome into the document: a detection replaces every peak; a fit takes the fitted peaks (and,
 /// when every peak was fitted, the column with the fitted τ, the baseline and the fit summary), keeping peaks the
-/// user added meanwhile.
-fn take_outcome(d: &mut Document, mut outcome: JobOutcome, detected: bool) {
+/// user added meanwhile. A fitted peak whose area came back zero (nothing in the data where it sits) would vanish
+/// from the plot: it is kept as it was instead, and its name returned so the status bar can say so.
+fn take_outcome(d: &mut Document, mut outcome: JobOutcome, detected: bool) -> Vec<String> {
     // The per-peak figures live in the document's `fits`, not in its session's summary.
     if let Some(f) = &mut outcome.session.fit {
         f.peaks.clear();
@@ -264,17 +321,37 @@ fn take_outcome(d: &mut Document, mut outcome: JobOutcome, detected: bool) {
         let peaks = std::mem::take(&mut outcome.session.peaks);
         d.session = outcome.session;
         d.replace_peaks(peaks, outcome.fits);
-        return;
+        return Vec::new();
     }
     if outcome.whole_run {
         d.session.column = outcome.session.column;
         d.session.baseline = outcome.session.baseline.clone();
         d.session.fit = outcome.session.fit.clone();
     }
+    let mut kept = Vec::new();
     for (i, (p, f)) in outcome.session.peaks.into_iter().zip(outcome.fits).enumerate() {
-        if f.is_some() && i < d.session.peaks.len() {
-            d.session.peaks[i] = p;
-            d.fits[i] = f;
+        if f.is_none() || i >= d.session.peaks.len() {
+            continue;
         }
+        let before = &d.session.peaks[i];
+        if vanished(before, &p, f.as_ref()) {
+            kept.push(format!("'{}' (area {:.4} to {:.3e})", before.name, before.area, p.area));
+            continue;
+        }
+        d.session.peaks[i] = p;
+        d.fits[i] = f;
     }
+    kept
+}
+
+/// Below this fraction of its area before the fit, a fitted peak has vanished (the fit found nothing there).
+const VANISHED_AREA_FRACTION: f64 = 1e-3;
+
+/// A fit took a peak with an area to (next to) none: its area at the bound, zero, not a number, or below
+/// [`VANISHED_AREA_FRACTION`] of what it was.
+fn vanished(before: &crate::model::Peak, fitted: &crate::model::Peak, fit: Option<&PeakFitSummary>) -> bool {
+    before.area != 0.0
+        && (fit.is_some_and(|f| f.quality == Quality::AreaAtBound)
+            || !fitted.area.is_finite()
+            || fitted.area.abs() < VANISHED_AREA_FRACTION * before.area.abs())
 }

@@ -10,6 +10,41 @@ pub struct DataDir {
     root: PathBuf,
 }
 
+/// An autosaved session found at start-up.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Autosave {
+    /// The session as autosaved (its run by reference, or embedded).
+    pub session: Session,
+    /// The session's own file when it had one (else it was never saved).
+    pub session_file: Option<PathBuf>,
+    /// When the autosave was written.
+    pub written: Option<std::time::SystemTime>,
+    /// Where the autosave copy is.
+    pub path: PathBuf,
+}
+
+impl Autosave {
+    /// What the autosave is of: the session's file, else its run's, else "an unsaved session".
+    pub fn describe(&self) -> String {
+        match (&self.session_file, &self.session.run) {
+            (Some(f), _) => format!("session {}", f.display()),
+            (None, Some(r)) => format!("unsaved session on run {}", r.path),
+            (None, None) => "unsaved session".into(),
+        }
+    }
+
+    /// How long ago it was written, in words ("3 min ago"); "at an unknown time" when the clock cannot tell.
+    pub fn age(&self) -> String {
+        let Some(elapsed) = self.written.and_then(|w| w.elapsed().ok()) else { return "at an unknown time".into() };
+        match elapsed.as_secs() {
+            s if s < 60 => format!("{s} s ago"),
+            s if s < 3600 => format!("{} min ago", s / 60),
+            s if s < 48 * 3600 => format!("{:.1} h ago", s as f64 / 3600.0),
+            s => format!("{} days ago", s / 86_400),
+        }
+    }
+}
+
 /// Most recent files remembered.
 const MAX_RECENT: usize = 10;
 
@@ -32,20 +67,36 @@ impl DataDir {
         self.root.join("recent.json")
     }
 
-    /// Writes the autosave copy of an unsaved session.
-    pub fn write_autosave(&self, session: &Session) -> Result<(), String> {
+    fn autosave_origin_path(&self) -> PathBuf {
+        self.root.join("autosave-origin.json")
+    }
+
+    /// Writes the autosave copy of a changed session (both files atomically), with the session's own file when
+    /// it has one, so a restore knows where it came from.
+    pub fn write_autosave(&self, session: &Session, session_file: Option<&Path>) -> Result<(), String> {
         std::fs::create_dir_all(&self.root).map_err(|e| format!("{e} ({})", self.root.display()))?;
+        let origin = serde_json::to_string(&session_file).map_err(|e| e.to_string())?;
+        session::write_atomically(&self.autosave_origin_path(), origin.as_bytes())
+            .map_err(|e| format!("{e} ({})", self.autosave_origin_path().display()))?;
         session::save(session, &self.autosave_path()).map_err(|e| e.to_string())
     }
 
     /// The autosaved session left by a session that did not end cleanly, if any and readable.
-    pub fn read_autosave(&self) -> Option<Session> {
-        session::load(&self.autosave_path()).ok()
+    pub fn read_autosave(&self) -> Option<Autosave> {
+        let path = self.autosave_path();
+        let session = session::load(&path).ok()?;
+        let session_file = std::fs::read_to_string(self.autosave_origin_path())
+            .ok()
+            .and_then(|t| serde_json::from_str::<Option<PathBuf>>(&t).ok())
+            .flatten();
+        let written = std::fs::metadata(&path).and_then(|m| m.modified()).ok();
+        Some(Autosave { session, session_file, written, path })
     }
 
     /// Removes the autosave copy (after a save, a clean exit or a discard).
     pub fn remove_autosave(&self) {
         let _ = std::fs::remove_file(self.autosave_path());
+        let _ = std::fs::remove_file(self.autosave_origin_path());
     }
 
     /// The recent files, most recent first (missing or unreadable list: empty).
@@ -79,8 +130,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let data = DataDir::new(dir.path().join("elute"));
         assert!(data.read_autosave().is_none());
-        data.write_autosave(&Session::paper_btex()).unwrap();
-        assert_eq!(data.read_autosave().unwrap(), Session::paper_btex());
+        data.write_autosave(&Session::paper_btex(), Some(Path::new("/x/s.elute.json"))).unwrap();
+        let back = data.read_autosave().unwrap();
+        assert_eq!(back.session, Session::paper_btex());
+        assert_eq!(back.session_file, Some(PathBuf::from("/x/s.elute.json")));
+        assert!(back.age().ends_with(" ago"), "{}", back.age());
         data.remove_autosave();
         assert!(data.read_autosave().is_none());
         let mut recent = Vec::new();

@@ -85,8 +85,12 @@ impl App {
                     d.remove_autosave();
                 }
                 self.remember(path);
+                self.saved();
             }
-            Err(e) => self.outbox.error = Some(e.to_string()),
+            Err(e) => {
+                self.outbox.error = Some(e.to_string());
+                self.files.after_save = None;
+            }
         }
     }
 

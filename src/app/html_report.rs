@@ -139,7 +139,7 @@ pub fn plot_svg(doc: &Document, curves: &Curves, width: f64, height: f64) -> Str
             continue;
         }
         let on_base: Vec<f64> = y.iter().zip(&base).map(|(a, b)| a + b).collect();
-        let c = super::panels::plot::peak_color(i);
+        let c = super::panels::plot::peak_color(doc.ids.get(i).copied().unwrap_or(i as u64));
         polyline(t, &on_base, &format!("rgb({},{},{})", c.r(), c.g(), c.b()), 1.2);
     }
     polyline(t, &curves.total, "#111", 1.6);

@@ -4,6 +4,7 @@
 //! - [`app`]: the [`App`] struct: the document being edited, derived state, settings, job, files, outbox;
 //! - [`apply`]: every [`Action`](actions::Action) applied, job outcomes taken in, the autosave;
 //! - [`ui`]: drawing the window, panel by panel, and when their actions are applied;
+//! - [`unsaved`]: asking before quitting or opening discards unsaved changes;
 //! - [`files`]: opening (through [`crate::session::open`]) and saving, and asking for a path;
 //! - [`actions`]: every user intent as an [`Action`](actions::Action); commands carry label, tooltip, shortcut;
 //! - [`settings`]: the view settings kept between runs;
@@ -35,6 +36,7 @@ pub mod region;
 pub mod settings;
 pub mod state;
 pub mod ui;
+pub mod unsaved;
 
 use std::path::PathBuf;
 

@@ -14,7 +14,7 @@ use super::app::{App, Repainter};
 use super::export::{resolutions, table_rows};
 use super::panels::column::column_ui;
 use super::panels::confidence::confidence_ui;
-use super::panels::dialogs::{autosave_offer_ui, path_prompt_ui};
+use super::panels::dialogs::{autosave_offer_ui, path_prompt_ui, unsaved_changes_ui};
 use super::panels::fit::{JobView, fit_ui};
 use super::panels::menus::{MenuState, menu_bar_ui};
 use super::panels::peak_table::{peak_editor_ui, peak_table_ui};
@@ -32,6 +32,7 @@ impl App {
             ctx.set_theme(theme);
         }
         self.poll_job();
+        self.close_requested(&ctx);
         let dragging = ctx.input(|i| i.pointer.any_down());
         self.update_confidence(dragging);
         let mut actions = self.keyboard_and_drops(&ctx);
@@ -152,13 +153,20 @@ impl App {
         let mut actions = Vec::new();
         if let Some(prompt) = &mut self.files.prompt {
             let (a, finished) = path_prompt_ui(ctx, prompt);
-            actions.extend(a);
             if finished {
                 self.files.prompt = None;
+                if a.is_empty() {
+                    // Cancelled: nothing waits for a save any more.
+                    self.files.after_save = None;
+                }
             }
+            actions.extend(a);
         }
         if let Some(offer) = &self.files.autosave_offer {
-            actions.extend(autosave_offer_ui(ctx, offer.peaks.len()));
+            actions.extend(autosave_offer_ui(ctx, offer));
+        } else if let Some(waiting) = &self.files.unsaved_question {
+            let path = self.editing.session_path.as_deref();
+            actions.extend(unsaved_changes_ui(ctx, waiting, path));
         }
         actions
     }
@@ -218,6 +226,10 @@ impl App {
     /// Shortcuts and dropped files, as actions.
     fn keyboard_and_drops(&mut self, ctx: &egui::Context) -> Vec<Action> {
         let mut actions = Vec::new();
+        // A question in a modal window blocks the rest of the app, its shortcuts and drops too.
+        if self.files.autosave_offer.is_some() || self.files.unsaved_question.is_some() {
+            return actions;
+        }
         let typing = ctx.egui_wants_keyboard_input();
         for c in Command::WITH_SHORTCUTS {
             let Some(sc) = c.shortcut() else { continue };

@@ -521,7 +521,7 @@ fn an_autosaved_session_is_offered_and_restored() {
     let data = elute::app::data_dir::DataDir::new(dir.path().to_path_buf());
     let mut unsaved = Session::paper_btex();
     unsaved.peaks[0].area = 1234.5;
-    data.write_autosave(&unsaved).unwrap();
+    data.write_autosave(&unsaved, None).unwrap();
     let config = AppConfig { data_dir: Some(data), native_dialogs: false };
     let mut h = harness(App::new(Document::new(Session::paper_btex()), config));
     h.run();

@@ -6,7 +6,7 @@ use egui::DragValue;
 use super::gesture;
 use crate::app::actions::Action;
 use crate::app::state::{Document, Gesture};
-use crate::model::{Column, RawColumn};
+use crate::model::{Column, ColumnSetup, RawColumn};
 
 /// One editable number shown in `scale` units (value_si × scale), with `suffix` and a tooltip.
 struct Field<'a> {
@@ -86,11 +86,7 @@ pub fn column_ui(ui: &mut egui::Ui, doc: &Document) -> Vec<Action> {
     let mut actions = Vec::new();
     if let Some(geometry) = switch_to {
         let next = if geometry {
-            // Back to the paper's geometry, scaled to the current t0.
-            Column::paper_btex()
-                .with_injection_s(column.injection_s())
-                .and_then(|c| c.with_inlet_tail_s(column.inlet_tail_s()))
-                .and_then(|c| c.with_holdup_time_s(column.holdup_time_s()))
+            geometry_like(&column)
         } else {
             Column::from_holdup(column.holdup_time_s(), column.phase_ratio(), column.injection_s())
                 .and_then(|c| c.with_inlet_tail_s(column.inlet_tail_s()))
@@ -105,6 +101,32 @@ pub fn column_ui(ui: &mut egui::Ui, doc: &Document) -> Vec<Action> {
         actions.push(Action::SetColumn { column: c, gesture: g });
     }
     actions
+}
+
+/// Atmospheric pressure, Pa: both ends of a column whose pressures are not known (r = 1, as the hold-up model
+/// then assumes).
+const ATMOSPHERE_PA: f64 = 101_325.0;
+
+/// A geometry that describes the same column as `column` to the model: the paper's length and radius, the film
+/// that gives `column`'s phase ratio β, its pressures (r = 1 when unknown), and the inlet velocity that gives its
+/// hold-up time t0; its injection, inlet tail and diffusion kept. So t0, β and r, and with them every peak's
+/// moments, are unchanged: no peak moves when the user switches to Geometry.
+pub fn geometry_like(column: &Column) -> Result<Column, crate::model::ModelError> {
+    let (length_m, radius_m) = match Column::paper_btex().setup() {
+        ColumnSetup::Geometry { length_m, radius_m, .. } => (length_m, radius_m),
+        ColumnSetup::HoldUp { .. } => (20.0, 90e-6),
+    };
+    let (p0, pl) = match column.setup() {
+        ColumnSetup::HoldUp { pressures_pa: Some(p), .. } => p,
+        ColumnSetup::HoldUp { pressures_pa: None, .. } => (ATMOSPHERE_PA, ATMOSPHERE_PA),
+        ColumnSetup::Geometry { inlet_pressure_pa, outlet_pressure_pa, .. } => (inlet_pressure_pa, outlet_pressure_pa),
+    };
+    let film_m = radius_m / (2.0 * column.phase_ratio());
+    // A first velocity, then the one that gives t0 (the flow's time of flight scales as 1/u0).
+    Column::from_geometry(length_m, radius_m, film_m, p0, pl, 0.1, column.injection_s())?
+        .with_inlet_tail_s(column.inlet_tail_s())?
+        .with_diffusion_m2_s(column.diffusion_m2_s())?
+        .with_holdup_time_s(column.holdup_time_s())
 }
 
 /// The Geometry / Hold-up time selector: `Some(true)` to switch to geometry, `Some(false)` to a hold-up time.

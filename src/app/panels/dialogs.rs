@@ -1,9 +1,11 @@
 //! Small windows: the path field used when no native file dialog can appear, and the offer to restore an
 //! autosaved session after a crash.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-use crate::app::actions::Action;
+use crate::app::actions::{Action, UnsavedChoice};
+use crate::app::app::Discarding;
+use crate::app::data_dir::Autosave;
 
 /// What a typed path is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,17 +74,55 @@ pub fn path_prompt_ui(ctx: &egui::Context, prompt: &mut PathPrompt) -> (Vec<Acti
     (actions, finished)
 }
 
-/// Draws the autosave offer.
-pub fn autosave_offer_ui(ctx: &egui::Context, peaks: usize) -> Vec<Action> {
+/// Draws the autosave offer: what was autosaved and when, in a modal window that blocks the rest of the app
+/// until the user answers.
+pub fn autosave_offer_ui(ctx: &egui::Context, offer: &Autosave) -> Vec<Action> {
     let mut actions = Vec::new();
-    egui::Window::new("Restore unsaved session?").collapsible(false).resizable(false).show(ctx, |ui| {
-        ui.label(format!("Elute did not close cleanly last time. An autosaved session with {peaks} peaks was found."));
+    egui::Modal::new(egui::Id::unique("autosave-offer")).show(ctx, |ui| {
+        ui.heading("Restore unsaved work?");
+        ui.label(format!(
+            "Elute did not close cleanly last time. The {} was autosaved {} with {} peaks.",
+            offer.describe(),
+            offer.age(),
+            offer.session.peaks.len()
+        ));
+        ui.label(format!("The copy is at {}.", offer.path.display()));
         ui.horizontal(|ui| {
             if ui.button("Restore").clicked() {
                 actions.push(Action::RestoreAutosave);
             }
             if ui.button("Discard").clicked() {
                 actions.push(Action::DiscardAutosave);
+            }
+        });
+    });
+    actions
+}
+
+/// Asks what to do with unsaved changes before `waiting` discards them: Save, Discard or Cancel, in a modal.
+pub fn unsaved_changes_ui(ctx: &egui::Context, waiting: &Discarding, session_file: Option<&Path>) -> Vec<Action> {
+    let mut actions = Vec::new();
+    let what = match waiting {
+        Discarding::Quit => "Quitting".to_string(),
+        Discarding::Open(p) => format!("Opening {}", p.display()),
+    };
+    let doc = session_file.map_or_else(
+        || "The session has never been saved".to_string(),
+        |p| format!("The session {} has unsaved changes", p.display()),
+    );
+    egui::Modal::new(egui::Id::unique("unsaved-changes")).show(ctx, |ui| {
+        ui.heading("Unsaved changes");
+        ui.label(format!("{doc}. {what} would lose them."));
+        ui.horizontal(|ui| {
+            let save = if session_file.is_some() { "Save" } else { "Save as…" };
+            if ui.button(save).clicked() {
+                actions.push(Action::ResolveUnsaved(UnsavedChoice::Save));
+            }
+            if ui.button("Discard changes").clicked() {
+                actions.push(Action::ResolveUnsaved(UnsavedChoice::Discard));
+            }
+            if ui.button("Cancel").clicked() {
+                actions.push(Action::ResolveUnsaved(UnsavedChoice::Cancel));
             }
         });
     });

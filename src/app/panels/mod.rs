@@ -4,6 +4,7 @@
 //! - [`menus`]: the menu bar, every command with its shortcut and tooltip;
 //! - [`plot`]: the chromatogram, model curves and linked residuals;
 //! - [`peak_table`]: the peak table (with lab metrics) and the selected peak's sliders;
+//! - [`sliders`]: the editor's sliders, their ranges following their values;
 //! - [`confidence`]: the selected peak's (k_a, k_d) confidence ellipse and χ² contour;
 //! - [`column`]: the column and inlet parameters with the derived t0, β, r, u(L);
 //! - [`fit`]: Fit peak / Fit all / Detect peaks, with progress and Cancel;
@@ -17,11 +18,17 @@ pub mod fit;
 pub mod menus;
 pub mod peak_table;
 pub mod plot;
+pub mod sliders;
 pub mod status;
 
 use super::state::Gesture;
 
-/// The undo grouping of a widget's change: a drag merges into one step, anything else is its own step.
+/// The undo grouping of a widget's change: a change while the pointer is held on it (from the press on, so the
+/// press's own jump and the drag after it are one step) merges into one step, anything else is its own step.
 pub fn gesture(response: &egui::Response) -> Gesture {
-    if response.dragged() { Gesture::Drag(response.id) } else { Gesture::Single }
+    if response.dragged() || response.is_pointer_button_down_on() {
+        Gesture::Drag(response.id)
+    } else {
+        Gesture::Single
+    }
 }

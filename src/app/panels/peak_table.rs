@@ -1,9 +1,12 @@
-//! The peak table (select a row; right-click or Delete removes) and the selected peak's editor: sliders for
+//! The peak table (a click anywhere on a row selects it; right-click or Delete removes) and the selected peak's editor: sliders for
 //! (k_a, k_d, area), (K, k_d, area) or (mean, σ, area), logarithmic where the range spans decades.
 
-use egui::{RichText, Slider};
+use std::ops::RangeInclusive;
+
+use egui::RichText;
 
 use super::gesture;
+use super::sliders::{log_range_around, value_slider};
 use crate::app::actions::{Action, Setting};
 use crate::app::params::ParamMode;
 use crate::app::state::Document;
@@ -31,7 +34,7 @@ pub fn peak_table_ui(
 ) -> Vec<Action> {
     let mut actions = Vec::new();
     if rows.is_empty() {
-        ui.label("No peaks. Click on the measured trace to add one, or use Detect peaks.");
+        ui.label("No peaks. Shift+click on the measured trace to add one, or use Detect peaks.");
         return actions;
     }
     egui::ScrollArea::both().id_salt("peak-table").max_height(260.0).show(ui, |ui| {
@@ -54,27 +57,33 @@ pub fn peak_table_ui(
             }
             ui.end_row();
             for (i, row) in rows.iter().enumerate() {
-                let r = ui.selectable_label(selected == Some(i), &row.peak);
-                if r.clicked() {
-                    actions.push(Action::Select(Some(i)));
-                }
-                r.context_menu(|ui| {
-                    if ui.button("Delete peak").clicked() {
-                        actions.push(Action::RemovePeak(i));
-                        ui.close();
+                let cells = [
+                    row.peak.clone(),
+                    format!("{:.2}", row.retention_time_s),
+                    format!("{:.4e}", row.area),
+                    fmt_opt(row.height, 2),
+                    fmt_se(row.ka_per_s, row.ka_se_per_s),
+                    fmt_se(row.kd_per_s, row.kd_se_per_s),
+                    fmt_opt(row.r2, 4),
+                    fmt_opt(row.w50_s, 3),
+                    fmt_opt(row.tailing_usp, 2),
+                    fmt_opt(row.asymmetry_10, 2),
+                    fmt_opt(row.plates_half_height, 0),
+                    fmt_opt(resolution.get(i).copied().flatten(), 2),
+                ];
+                // Every cell of the row selects it, and offers Delete on a right-click.
+                for text in cells {
+                    let r = ui.selectable_label(selected == Some(i), text);
+                    if r.clicked() {
+                        actions.push(Action::Select(Some(i)));
                     }
-                });
-                ui.label(format!("{:.2}", row.retention_time_s));
-                ui.label(format!("{:.4e}", row.area));
-                ui.label(fmt_opt(row.height, 2));
-                ui.label(fmt_se(row.ka_per_s, row.ka_se_per_s));
-                ui.label(fmt_se(row.kd_per_s, row.kd_se_per_s));
-                ui.label(fmt_opt(row.r2, 4));
-                ui.label(fmt_opt(row.w50_s, 3));
-                ui.label(fmt_opt(row.tailing_usp, 2));
-                ui.label(fmt_opt(row.asymmetry_10, 2));
-                ui.label(fmt_opt(row.plates_half_height, 0));
-                ui.label(fmt_opt(resolution.get(i).copied().flatten(), 2));
+                    r.context_menu(|ui| {
+                        if ui.button("Delete peak").clicked() {
+                            actions.push(Action::RemovePeak(i));
+                            ui.close();
+                        }
+                    });
+                }
                 ui.end_row();
             }
         });
@@ -82,18 +91,26 @@ pub fn peak_table_ui(
     actions
 }
 
-/// Upper end of the area slider: ten times the largest |area|, rounded up to a power of ten (so the range
-/// does not move during a drag).
-fn area_ceiling(doc: &Document) -> f64 {
-    let max = doc.session.peaks.iter().map(|p| p.area.abs()).fold(1e-12_f64, f64::max);
-    10f64.powf(max.log10().ceil() + 1.0)
+/// The line under the sliders, the same in every slider mode: adsorptions, retention factor, mean and σ.
+pub fn readout(column: &crate::model::Column, peak: &crate::model::Peak) -> String {
+    let m = crate::model::moments(column, peak);
+    format!(
+        "μ = {:.4} adsorptions, k' = {:.4}, mean {:.3} s, σ {:.3} s",
+        column.mu(peak.ka_per_s),
+        column.alpha() * peak.ka_per_s / peak.kd_per_s,
+        m.mean_s,
+        m.variance_s2.sqrt()
+    )
 }
 
-/// The editor of peak `index`: name, parameter mode and sliders. Returns the edits.
+/// The editor of peak `index`: name, parameter mode and sliders. Returns the edits. Only the value the user moved
+/// changes (with what the mode derives from it): every slider's range follows its value (see
+/// [`value_slider`]), so no other value is clamped.
 pub fn peak_editor_ui(ui: &mut egui::Ui, doc: &Document, index: usize, mode: ParamMode) -> Vec<Action> {
     let mut actions = Vec::new();
     let Some(peak) = doc.session.peaks.get(index) else { return actions };
     let column = &doc.session.column;
+    let peak_id = doc.ids.get(index).copied().unwrap_or_default();
     ui.spacing_mut().slider_width = 220.0;
     let mut edited = peak.clone();
     let mut gesture_of_edit = None;
@@ -112,36 +129,55 @@ pub fn peak_editor_ui(ui: &mut egui::Ui, doc: &Document, index: usize, mode: Par
             }
         }
     });
-    let mut slider =
-        |ui: &mut egui::Ui, value: &mut f64, range: std::ops::RangeInclusive<f64>, text: &str, tip: &str| {
-            let log = *range.start() > 0.0 && range.end() / range.start() > 100.0;
-            let r = ui.add(Slider::new(value, range).logarithmic(log).text(text).smart_aim(false)).on_hover_text(tip);
-            if r.changed() {
-                gesture_of_edit = Some(gesture(&r));
-            }
-            r.changed()
-        };
+    let mut slider = |ui: &mut egui::Ui, value: &mut f64, range: RangeInclusive<f64>, text: &str, tip: &str| {
+        let key = egui::Id::unique(("peak-slider", peak_id, text));
+        let g = value_slider(ui, key, value, range, text, tip);
+        if g.is_some() {
+            gesture_of_edit = g;
+        }
+        g.is_some()
+    };
+    let around = |v: f64| log_range_around(v).unwrap_or(1e-3..=1e3);
     match mode {
         ParamMode::Rates => {
-            slider(ui, &mut edited.ka_per_s, 1e-3..=1e7, "k_a (1/s)", "Adsorption rate k_a in 1/s (log scale)");
-            slider(ui, &mut edited.kd_per_s, 1e-3..=1e4, "k_d (1/s)", "Desorption rate k_d in 1/s (log scale)");
+            slider(
+                ui,
+                &mut edited.ka_per_s,
+                around(peak.ka_per_s),
+                "k_a (1/s)",
+                "Adsorption rate k_a in 1/s (log scale)",
+            );
+            slider(
+                ui,
+                &mut edited.kd_per_s,
+                around(peak.kd_per_s),
+                "k_d (1/s)",
+                "Desorption rate k_d in 1/s (log scale)",
+            );
         }
         ParamMode::Partition => {
             let mut k = peak.partition_constant();
-            if slider(ui, &mut k, 1e-3..=1e6, "K = k_a/k_d", "Partition constant K, dimensionless (log scale)") {
+            let k_range = around(k);
+            if slider(ui, &mut k, k_range, "K = k_a/k_d", "Partition constant K, dimensionless (log scale)") {
                 edited.ka_per_s = k * edited.kd_per_s;
             }
-            if slider(ui, &mut edited.kd_per_s, 1e-3..=1e4, "k_d (1/s)", "Desorption rate k_d in 1/s (log scale)") {
+            if slider(
+                ui,
+                &mut edited.kd_per_s,
+                around(peak.kd_per_s),
+                "k_d (1/s)",
+                "Desorption rate k_d in 1/s (log scale)",
+            ) {
                 edited.ka_per_s = k * edited.kd_per_s;
             }
         }
         ParamMode::Moments => {
-            let (mut mean, mut sigma) =
-                (crate::model::moments(column, peak).mean_s, crate::model::moments(column, peak).variance_s2.sqrt());
+            let m = crate::model::moments(column, peak);
+            let (mut mean, mut sigma) = (m.mean_s, m.variance_s2.sqrt());
             let lo_mean = unretained_mean_s(column) * 1.0001 + 1e-6;
-            let hi_mean = lo_mean.max(mean) * 4.0;
+            let hi_mean = lo_mean.max(mean) * 2.0;
             let lo_sigma = inlet_sd_s(column) * 1.0001 + 1e-6;
-            let hi_sigma = (lo_sigma * 1000.0).max(sigma * 2.0);
+            let hi_sigma = (lo_sigma * 1000.0).max(sigma * 10.0);
             let a = slider(ui, &mut mean, lo_mean..=hi_mean, "mean (s)", "Mean retention time (first moment) in s");
             let b = slider(ui, &mut sigma, lo_sigma..=hi_sigma, "σ (s)", "Standard deviation of the peak in s");
             if (a || b)
@@ -153,8 +189,7 @@ pub fn peak_editor_ui(ui: &mut egui::Ui, doc: &Document, index: usize, mode: Par
         }
     }
     if edited.area > 0.0 {
-        let top = area_ceiling(doc);
-        slider(ui, &mut edited.area, top * 1e-6..=top, "area", "Peak area in signal units × s (log scale)");
+        slider(ui, &mut edited.area, around(peak.area), "area", "Peak area in signal units × s (log scale)");
     } else {
         ui.horizontal(|ui| {
             let r = ui.add(egui::DragValue::new(&mut edited.area).speed(1.0)).on_hover_text("Peak area, signal × s");
@@ -164,13 +199,7 @@ pub fn peak_editor_ui(ui: &mut egui::Ui, doc: &Document, index: usize, mode: Par
             }
         });
     }
-    ui.label(format!(
-        "μ = {:.4} adsorptions, k' = {:.4}, mean {:.3} s, σ {:.3} s",
-        column.mu(edited.ka_per_s),
-        column.alpha() * edited.ka_per_s / edited.kd_per_s,
-        crate::model::moments(column, &edited).mean_s,
-        crate::model::moments(column, &edited).variance_s2.sqrt()
-    ));
+    ui.label(readout(column, &edited));
     if ui.button("Delete peak").on_hover_text("Remove this peak (Delete)").clicked() {
         actions.push(Action::RemovePeak(index));
     }

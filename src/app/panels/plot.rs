@@ -1,12 +1,13 @@
 //! The central plot: measured trace, each peak's model curve, their sum plus baseline, and the residuals in a
 //! linked plot below. Zoom (wheel), pan (drag), box zoom (right drag), reset (double click or Ctrl+R).
-//! Click the trace to add a peak, click a curve to select it, right-click a curve to remove it.
+//! Click a curve to select it (hovering shows its name, t_R and area), Shift+click to add a peak there,
+//! right-click a curve to remove it.
 
 use egui::{Color32, Id, Pos2};
 use egui_plot::{ItemId, Legend, Line, MarkerShape, Plot, PlotPoint, PlotPoints, Points, VLine};
 
 use crate::app::actions::Action;
-use crate::app::state::{Curves, Document, Gesture};
+use crate::app::state::{Curves, Document, Gesture, PeakId};
 use crate::model::Peak;
 use crate::model::moments::{inlet_sd_s, rates_from_moments};
 
@@ -18,6 +19,9 @@ pub enum Handle {
     /// The width handle at apex + σ: dragging it sideways widens the peak (changes k_d, keeps K).
     Width,
 }
+
+/// Least distance (points) of the width handle from the apex line, so the two can be told apart and grabbed.
+const WIDTH_HANDLE_MIN_PX: f32 = 30.0;
 
 /// Pointer distance (points) within which a press grabs a handle.
 const GRAB_RADIUS: f32 = 10.0;
@@ -51,6 +55,13 @@ pub fn drag_peak(doc: &Document, index: usize, apex_s: f64, handle: Handle, to_s
     Some(out)
 }
 
+impl PlotView {
+    /// Where `handle` of the selected peak was drawn last frame (screen points).
+    pub fn handle_on_screen(&self, handle: Handle) -> Option<Pos2> {
+        self.handles.iter().find(|h| h.0 == handle).map(|h| h.1)
+    }
+}
+
 /// Purely visual plot state, kept by the app between frames.
 #[derive(Debug, Default)]
 pub struct PlotView {
@@ -64,6 +75,12 @@ pub struct PlotView {
     handles: Vec<(Handle, Pos2)>,
     /// The handle being dragged.
     active: Option<Handle>,
+    /// How far the width handle sits from the apex line, in σ (≥ 1), as last drawn.
+    width_spread: Option<f64>,
+    /// The peak whose curve the pointer is on (for the status bar and tests).
+    pub hovered: Option<usize>,
+    /// The main plot's transform as last drawn (plot values ↔ screen points).
+    pub transform: Option<egui_plot::PlotTransform>,
     cache: Option<PlotData>,
 }
 
@@ -143,19 +160,57 @@ impl PlotData {
     }
 }
 
-/// A distinct colour per peak.
-pub fn peak_color(index: usize) -> Color32 {
-    const PALETTE: [Color32; 8] = [
-        Color32::from_rgb(31, 119, 180),
-        Color32::from_rgb(255, 127, 14),
-        Color32::from_rgb(44, 160, 44),
-        Color32::from_rgb(214, 39, 40),
-        Color32::from_rgb(148, 103, 189),
-        Color32::from_rgb(140, 86, 75),
-        Color32::from_rgb(227, 119, 194),
-        Color32::from_rgb(23, 190, 207),
-    ];
-    PALETTE[index % PALETTE.len()]
+/// A peak's colour, from its id: kept for the peak's whole life (not its place in the list, so deleting another
+/// peak shifts no colour), and distinct from its neighbours' (hues a golden angle apart never repeat exactly).
+pub fn peak_color(id: PeakId) -> Color32 {
+    const GOLDEN_TURN: f64 = 0.618_033_988_749_894_9;
+    let hue = ((id as f64) * GOLDEN_TURN).fract() as f32;
+    // Three lightness steps, so hues that come close again differ in value too.
+    let value = [0.80, 0.62, 0.95][(id % 3) as usize];
+    egui::ecolor::Hsva::new(hue, 0.75, value, 1.0).into()
+}
+
+/// Pointer distance (points) within which a curve counts as pointed at.
+const CURVE_PICK_RADIUS: f32 = 8.0;
+
+/// The peak whose curve passes nearest the pointer (within [`CURVE_PICK_RADIUS`] points, vertically, on the
+/// curve's visible part), if any.
+fn peak_under_pointer(
+    doc: &Document,
+    curves: &Curves,
+    transform: &egui_plot::PlotTransform,
+    pointer: Pos2,
+    x_scale: f64,
+) -> Option<usize> {
+    let t_s = transform.value_from_position(pointer).x * x_scale;
+    let k = curves.time_s.partition_point(|&t| t < t_s).min(curves.time_s.len().checked_sub(1)?);
+    let base = doc.session.baseline.as_ref().map_or(0.0, |b| b.value_at(curves.time_s[k]));
+    (0..curves.peaks.len())
+        .filter_map(|i| {
+            let y = *curves.peaks[i].get(k)?;
+            let height = curves.apex.get(i).copied().flatten()?.1.abs();
+            // Off the peak, its curve lies on the baseline with every other peak's: not pointing at it.
+            if y.abs() < 0.02 * height {
+                return None;
+            }
+            let dy = (transform.position_from_point(&PlotPoint::new(t_s / x_scale, base + y)).y - pointer.y).abs();
+            (dy <= CURVE_PICK_RADIUS).then_some((i, dy))
+        })
+        .min_by(|a, b| a.1.total_cmp(&b.1))
+        .map(|(i, _)| i)
+}
+
+/// The hover text of peak `i`: name, retention time in the axis unit, area.
+fn hover_text(doc: &Document, curves: &Curves, i: usize, minutes: bool) -> String {
+    let name = doc.session.peaks.get(i).map_or("", |p| p.name.as_str());
+    let t_r = curves.metrics.get(i).and_then(Option::as_ref).map(|m| m.retention_time_s);
+    let area = doc.session.peaks.get(i).map_or(f64::NAN, |p| p.area);
+    let t_r = match (t_r, minutes) {
+        (Some(t), true) => format!("t_R {:.3} min", t / 60.0),
+        (Some(t), false) => format!("t_R {t:.2} s"),
+        (None, _) => "t_R –".into(),
+    };
+    format!("{name}\n{t_r}\narea {area:.4e}")
 }
 
 fn peak_item_id(index: usize) -> ItemId {
@@ -174,6 +229,7 @@ pub fn plot_ui(
     view: &mut PlotView,
 ) -> Vec<Action> {
     let mut actions = Vec::new();
+    let id_of = |i: usize| doc.ids.get(i).copied().unwrap_or(i as PeakId);
     if view.cache.as_ref().is_none_or(|c| c.revision != revision || c.minutes != view.minutes) {
         view.cache = Some(PlotData::build(doc, curves, revision, view.minutes));
     }
@@ -218,12 +274,12 @@ pub fn plot_ui(
         }
         plot.line(Line::new("model (sum + baseline)", PlotPoints::Borrowed(&data.total)).color(total_color).width(2.0));
         for (i, pts) in data.peaks.iter().enumerate() {
-            let name = doc.session.peaks.get(i).map_or_else(|| format!("peak {}", i + 1), |p| p.name.clone());
+            // Unnamed, so the legend keeps to measured and model (hovering a curve names it).
             let selected = selected == Some(i);
             plot.line(
-                Line::new(name, PlotPoints::Borrowed(pts))
+                Line::new("", PlotPoints::Borrowed(pts))
                     .id(peak_item_id(i))
-                    .color(peak_color(i))
+                    .color(peak_color(id_of(i)))
                     .width(if selected { 2.5 } else { 1.2 })
                     .highlight(selected),
             );
@@ -233,13 +289,19 @@ pub fn plot_ui(
             && let (Some(p), Some(Some((t, h)))) = (doc.session.peaks.get(i), curves.apex.get(i))
         {
             // Unnamed: the apex line and handles stay out of the legend.
-            plot.add(VLine::new("", t / x_scale).color(peak_color(i)));
+            plot.add(VLine::new("", t / x_scale).color(peak_color(id_of(i))));
             let base = doc.session.baseline.as_ref().map_or(0.0, |b| b.value_at(*t));
             let apex = PlotPoint::new(t / x_scale, base + h);
-            let width = PlotPoint::new(
-                (t + crate::model::moments(&doc.session.column, p).variance_s2.sqrt()) / x_scale,
-                base + 0.6 * h,
-            );
+            // The width handle sits σ·spread right of the apex, at least WIDTH_HANDLE_MIN_PX away from its line;
+            // the spread is fixed while the handle is dragged, so the pointer moves σ by 1/spread of its travel.
+            let sigma_s = crate::model::moments(&doc.session.column, p).variance_s2.sqrt();
+            let px_per_s = plot.transform().dpos_dvalue_x() / x_scale;
+            let spread = match (active, view.width_spread) {
+                (Some(Handle::Width), Some(f)) => f,
+                _ => (f64::from(WIDTH_HANDLE_MIN_PX) / (sigma_s * px_per_s).max(1e-9)).max(1.0),
+            };
+            view.width_spread = Some(spread);
+            let width = PlotPoint::new((t + sigma_s * spread) / x_scale, base + 0.6 * h);
             for (handle, at, shape) in
                 [(Handle::Apex, apex, MarkerShape::Circle), (Handle::Width, width, MarkerShape::Diamond)]
             {
@@ -250,18 +312,23 @@ pub fn plot_ui(
                         .shape(shape)
                         .radius(6.0)
                         .filled(true)
-                        .color(peak_color(i))
+                        .color(peak_color(id_of(i)))
                         .allow_hover(false),
                 );
             }
             if let (Some(handle), Some(pointer)) = (active, plot.pointer_coordinate()) {
-                drag = drag_peak(doc, i, *t, handle, pointer.x * x_scale).map(|peak| (i, peak));
+                let to_s = match handle {
+                    Handle::Apex => pointer.x * x_scale,
+                    Handle::Width => t + (pointer.x * x_scale - t) / spread,
+                };
+                drag = drag_peak(doc, i, *t, handle, to_s).map(|peak| (i, peak));
             }
         }
         let bounds = plot.plot_bounds();
         (plot.pointer_coordinate(), (bounds.min()[0] * x_scale, bounds.max()[0] * x_scale), drag)
     });
     view.visible_s = Some(response.inner.1);
+    view.transform = Some(response.transform);
     view.handles = handles;
     if let Some((index, peak)) = response.inner.2
         && doc.session.peaks.get(index) != Some(&peak)
@@ -269,19 +336,34 @@ pub fn plot_ui(
         let gesture = Gesture::Drag(Id::unique(("peak-handle", index)));
         actions.push(Action::SetPeak { index, peak, gesture });
     }
-    let hovered_peak =
-        response.hovered_plot_item.and_then(|id| (0..doc.session.peaks.len()).find(|&i| peak_item_id(i) == id));
+    let pointer = response.response.hover_pos();
+    let hovered_peak = response
+        .hovered_plot_item
+        .and_then(|id| (0..doc.session.peaks.len()).find(|&i| peak_item_id(i) == id))
+        .or_else(|| pointer.and_then(|p| peak_under_pointer(doc, curves, &response.transform, p, x_scale)));
+    view.hovered = hovered_peak;
+    // Held now, or held when the button went down or up (events of this frame).
+    let shift = ui.input(|i| {
+        i.modifiers.shift
+            || i.events.iter().any(|e| matches!(e, egui::Event::PointerButton { modifiers, .. } if modifiers.shift))
+    });
     if response.response.clicked() && active.is_none() {
+        // A click selects what it points at; Shift+click adds a peak there (never a duplicate by accident).
         match (hovered_peak, response.inner.0) {
+            (_, Some(p)) if shift && doc.run.is_some() => actions.push(Action::AddPeakAt { time_s: p.x * x_scale }),
             (Some(i), _) => actions.push(Action::Select(Some(i))),
-            (None, Some(p)) if doc.run.is_some() => actions.push(Action::AddPeakAt { time_s: p.x * x_scale }),
-            _ => {}
+            (None, _) => actions.push(Action::Select(None)),
         }
     }
     if response.response.secondary_clicked()
         && let Some(i) = hovered_peak
     {
         actions.push(Action::RemovePeak(i));
+    }
+    if let Some(i) = hovered_peak
+        && active.is_none()
+    {
+        response.response.clone().on_hover_text_at_pointer(hover_text(doc, curves, i, view.minutes));
     }
 
     if has_residual {

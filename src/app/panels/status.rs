@@ -19,6 +19,10 @@ pub struct StatusInfo<'a> {
     pub model_ms: f64,
 }
 
+/// What the pointer does on the plot, always shown in the status bar.
+pub const POINTER_HINT: &str = "Plot: click a curve to select it, Shift+click to add a peak, right-click a curve to \
+                                delete it";
+
 /// Draws the status bar; returns a channel switch when the run has several channels.
 pub fn status_ui(ui: &mut egui::Ui, doc: &Document, info: &StatusInfo<'_>) -> Vec<Action> {
     let mut actions = Vec::new();
@@ -29,13 +33,17 @@ pub fn status_ui(ui: &mut egui::Ui, doc: &Document, info: &StatusInfo<'_>) -> Ve
                 ui.separator();
                 if run.channels.len() > 1 {
                     let mut channel = run.channel;
+                    let label = ui.label("Channel");
                     egui::ComboBox::from_id_salt("channel")
                         .selected_text(format!("Channel {}: {}", channel + 1, run.chromatogram().channel))
                         .show_ui(ui, |ui| {
                             for (i, c) in run.channels.iter().enumerate() {
                                 ui.selectable_value(&mut channel, i, format!("{}: {}", i + 1, c.channel));
                             }
-                        });
+                        })
+                        .response
+                        .labelled_by(label.id)
+                        .on_hover_text("Another channel: its peaks are detected and fitted afresh");
                     if channel != run.channel {
                         actions.push(Action::SelectChannel(channel));
                     }
@@ -56,6 +64,8 @@ pub fn status_ui(ui: &mut egui::Ui, doc: &Document, info: &StatusInfo<'_>) -> Ve
         ui.label(format!("{session}{}", if info.dirty { " *" } else { "" }));
         ui.separator();
         ui.label(format!("model {:.2} ms", info.model_ms)).on_hover_text("Time to recompute every curve");
+        ui.separator();
+        ui.label(POINTER_HINT).on_hover_text("What a click on the plot does");
         if !info.message.is_empty() {
             ui.separator();
             ui.label(info.message);
