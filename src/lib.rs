@@ -4,6 +4,9 @@
 //! [`chromatogram`] (plain data) → [`model`] (the physics) → [`fit`] / [`io`] / [`session`] → `app` / [`cli`].
 //! Only `app` (feature `gui`) knows egui; `cargo build --no-default-features` builds everything else.
 
+// Elute's own code has no unsafe; only the fuzzing harness's counting allocator (an example) needs it.
+#![forbid(unsafe_code)]
+
 pub mod chromatogram;
 pub mod cli;
 pub mod fit;

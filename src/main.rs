@@ -1,5 +1,8 @@
 //! The `elute` binary: a subcommand runs the batch CLI; no subcommand opens the app.
 
+// Elute's own code has no unsafe; only the fuzzing harness's counting allocator (an example) needs it.
+#![forbid(unsafe_code)]
+
 use std::process::ExitCode;
 
 use clap::Parser;

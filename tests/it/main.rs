@@ -12,6 +12,11 @@ mod fit_model;
 mod fit_nist;
 mod fit_peaks_corpus;
 mod fit_template;
+#[path = "../../examples/fuzz/mutate.rs"]
+mod fuzz_mutate;
+mod fuzz_short;
+#[path = "../../examples/fuzz/targets.rs"]
+mod fuzz_targets;
 mod model_domain;
 mod model_pde;
 mod model_quadrature;

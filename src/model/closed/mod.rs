@@ -67,7 +67,8 @@ pub(crate) fn grid_shift(times_s: &[f64], t0: f64, t1: f64) -> Option<usize> {
     }
     let m = (t1 / dt).round();
     let tol = 256.0 * f64::EPSILON * first.abs().max(last.abs()).max(t1);
-    if m.is_nan() || m < 1.0 || (m * dt - t1).abs() > tol {
+    // A shift as long as the grid reuses nothing (and would overflow index arithmetic for an absurd t1).
+    if m.is_nan() || m < 1.0 || m >= n as f64 || (m * dt - t1).abs() > tol {
         return None;
     }
     // Eight independent lanes without early exit inside a chunk, so that the check vectorises.
