@@ -97,7 +97,10 @@ pub fn read(bytes: &[u8], path: &Path) -> Result<Vec<Chromatogram>, IoError> {
         peaks: Vec::new(),
         extra,
     };
-    Ok(vec![Chromatogram { time_s, signal, signal_unit: meta.unit.unwrap_or_default(), channel, metadata }])
+    let chromatogram = Chromatogram { time_s, signal, signal_unit: meta.unit.unwrap_or_default(), channel, metadata };
+    let point_size = if layout.encoding == header::Encoding::LittleEndianF64 { 8 } else { 0 };
+    let locate = |i: usize| Location::Byte((layout.data_offset + i * point_size) as u64);
+    Ok(vec![crate::io::series::check(FORMAT, chromatogram, path, &locate)?])
 }
 
 /// Channel name when the header has none: the part of the file name that starts with a detector type

@@ -92,3 +92,31 @@ fn chemstation_eight_byte_179_cut_to_60_percent_reads_truncated_at_the_header_co
     let w = warning(&c).expect("warning");
     assert!(w.contains(&format!("{missing} of the header's 10197 points are missing")), "{w}");
 }
+
+#[test]
+fn implausible_chemstation_end_time_and_signal_are_refused() {
+    let bytes = std::fs::read(data_path("chemstation_179_asterix.ch")).unwrap();
+    // End time 3.4e38 ms (the largest f32) with an unchanged data area.
+    let mut huge_end = bytes.clone();
+    huge_end[286..290].copy_from_slice(&f32::MAX.to_be_bytes());
+    assert!(io::read_bytes(&huge_end, Path::new("end.ch")).is_err());
+    // One value of about 1e250 in the data area, with a zero low word as in the rest of this 4-byte-flavour file.
+    let mut huge_value = bytes.clone();
+    let value = f64::from_bits(1e250f64.to_bits() & !0xFFFF_FFFF);
+    huge_value[6144 + 800..6144 + 808].copy_from_slice(&value.to_le_bytes());
+    match io::read_bytes(&huge_value, Path::new("value.ch")) {
+        Err(e @ IoError::Corrupt { .. }) => assert!(e.to_string().contains("plausible"), "{e}"),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn implausible_text_values_are_refused() {
+    let csv = "time,signal\n0,1\n1,2e250\n2,3\n";
+    match io::read_bytes(csv.as_bytes(), Path::new("big.csv")) {
+        Err(e @ IoError::Corrupt { .. }) => assert!(e.to_string().contains("line 3"), "{e}"),
+        other => panic!("{other:?}"),
+    }
+    let csv = "time,signal\n0,1\n1e300,2\n";
+    assert!(io::read_bytes(csv.as_bytes(), Path::new("late.csv")).is_err());
+}
