@@ -26,6 +26,7 @@ use crate::io::{IoError, Location, MAX_POINTS};
 
 mod decode;
 mod header;
+mod span;
 
 use header::Layout;
 
@@ -59,7 +60,13 @@ pub fn read(bytes: &[u8], path: &Path) -> Result<Vec<Chromatogram>, IoError> {
         return Err(IoError::NoData { format: FORMAT, path: path.to_path_buf() });
     }
     let signal = scale(&raw, &layout, &err)?;
-    let time_s = time_axis(&layout, signal.len(), &err)?;
+    let header_count = eight_byte_point_count(bytes, &layout);
+    let (time_s, warning) = if signal.len() == 1 {
+        (vec![layout.start_ms / 1000.0], None)
+    } else {
+        let sampling = span::sampling(&layout, signal.len(), header_count, &err)?;
+        (time_axis(&layout, sampling.step_ms, signal.len(), &err)?, sampling.warning)
+    };
 
     let meta = header::metadata(bytes, &layout);
     let channel = match meta.signal.as_deref() {
@@ -70,6 +77,9 @@ pub fn read(bytes: &[u8], path: &Path) -> Result<Vec<Chromatogram>, IoError> {
         ("ChemStation file version".to_string(), version.to_string()),
         ("scaling factor".to_string(), layout.scale.to_string()),
     ];
+    if let Some(warning) = warning {
+        extra.push(("warning".to_string(), warning));
+    }
     if layout.intercept != 0.0 {
         extra.push(("intercept".to_string(), layout.intercept.to_string()));
     }
@@ -87,7 +97,10 @@ pub fn read(bytes: &[u8], path: &Path) -> Result<Vec<Chromatogram>, IoError> {
         peaks: Vec::new(),
         extra,
     };
-    Ok(vec![Chromatogram { time_s, signal, signal_unit: meta.unit.unwrap_or_default(), channel, metadata }])
+    let chromatogram = Chromatogram { time_s, signal, signal_unit: meta.unit.unwrap_or_default(), channel, metadata };
+    let point_size = if layout.encoding == header::Encoding::LittleEndianF64 { 8 } else { 0 };
+    let locate = |i: usize| Location::Byte((layout.data_offset + i * point_size) as u64);
+    Ok(vec![crate::io::series::check(FORMAT, chromatogram, path, &locate)?])
 }
 
 /// Channel name when the header has none: the part of the file name that starts with a detector type
@@ -131,12 +144,24 @@ fn scale(raw: &[f64], layout: &Layout, err: &Errors) -> Result<Vec<f64>, IoError
         .collect()
 }
 
-/// Evenly spaced times in seconds from the header's start/end fields (milliseconds).
-fn time_axis(layout: &Layout, n: usize, err: &Errors) -> Result<Vec<f64>, IoError> {
-    let (start_ms, end_ms) = (layout.start_ms, layout.end_ms);
-    if n == 1 {
-        return Ok(vec![start_ms / 1000.0]);
+/// The 8-byte v179 flavour's point count (byte 278). That flavour is told from the 4-byte one by its data: the
+/// 4-byte flavour's values have a zero low word, so any nonzero low word marks the 8-byte flavour.
+fn eight_byte_point_count(bytes: &[u8], layout: &Layout) -> Option<usize> {
+    if layout.encoding != header::Encoding::LittleEndianF64 {
+        return None;
     }
+    let data = bytes.get(layout.data_offset..)?;
+    if !data.chunks_exact(8).any(|c| c[..4] != [0; 4]) {
+        return None;
+    }
+    let field = bytes.get(span::POINT_COUNT_AT..span::POINT_COUNT_AT + 4)?;
+    let count = u32::from_be_bytes(field.try_into().ok()?) as usize;
+    (count <= MAX_POINTS).then_some(count)
+}
+
+/// Evenly spaced times in seconds from the header's start time (milliseconds) at `step_ms`.
+fn time_axis(layout: &Layout, step_ms: f64, n: usize, err: &Errors) -> Result<Vec<f64>, IoError> {
+    let (start_ms, end_ms) = (layout.start_ms, layout.end_ms);
     if end_ms <= start_ms {
         return Err(IoError::NotMonotonic {
             format: FORMAT,
@@ -144,8 +169,6 @@ fn time_axis(layout: &Layout, n: usize, err: &Errors) -> Result<Vec<f64>, IoErro
             path: err.path(),
         });
     }
-    let intervals = if layout.end_is_last_point { n - 1 } else { n };
-    let step_ms = (end_ms - start_ms) / intervals as f64;
     let time_s: Vec<f64> = (0..n).map(|i| (start_ms + step_ms * i as f64) / 1000.0).collect();
     if time_s.windows(2).any(|w| w[1] <= w[0]) {
         // A step below the resolution of f64 at this start time.

@@ -36,6 +36,13 @@ pub mod text;
 /// that claim billions of points).
 pub const MAX_POINTS: usize = 50_000_000;
 
+/// Largest magnitude of a signal value any reader accepts: past it a value is corrupt, not a detector reading
+/// (and squares of it overflow in the fit).
+pub const MAX_ABS_SIGNAL: f64 = 1e100;
+
+/// Largest magnitude of a time (seconds) any reader accepts: 1e6 s is 11.6 days, far beyond any GC run.
+pub const MAX_ABS_TIME_S: f64 = 1e6;
+
 /// Where in a file a problem was found.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Location {

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use super::{IoError, Location, MAX_POINTS};
+use super::{IoError, Location, MAX_ABS_SIGNAL, MAX_ABS_TIME_S, MAX_POINTS};
 use crate::chromatogram::Chromatogram;
 
 /// Fails with [`IoError::TooLarge`] when a count a file claims (or a count of rows found) exceeds [`MAX_POINTS`].
@@ -20,7 +20,7 @@ pub fn check_count(format: &'static str, claimed: u64, at: Location, path: &Path
 /// `time_s` must strictly increase and, like `signal`, be finite; `locate` maps a sample index to where it sits
 /// in the file (a line, a byte, a field) for the error. Fails with [`IoError::NoData`] when there are no samples,
 /// [`IoError::Corrupt`] when the two lengths differ, [`IoError::NonFinite`] or [`IoError::NotMonotonic`] at the
-/// first offending sample.
+/// first offending sample, [`IoError::Corrupt`] for a time or value past [`MAX_ABS_TIME_S`] / [`MAX_ABS_SIGNAL`].
 pub fn check(
     format: &'static str,
     chromatogram: Chromatogram,
@@ -43,6 +43,14 @@ pub fn check(
     check_count(format, time_s.len() as u64, Location::Field(chromatogram.channel.clone()), path)?;
     if let Some(i) = time_s.iter().zip(signal).position(|(t, y)| !t.is_finite() || !y.is_finite()) {
         return Err(IoError::NonFinite { format, at: locate(i), path: path_buf() });
+    }
+    if let Some(i) = time_s.iter().position(|t| t.abs() > MAX_ABS_TIME_S) {
+        let what = format!("time {:e} s is beyond the plausible ±{MAX_ABS_TIME_S:e} s", time_s[i]);
+        return Err(IoError::Corrupt { format, at: locate(i), what, path: path_buf() });
+    }
+    if let Some(i) = signal.iter().position(|y| y.abs() > MAX_ABS_SIGNAL) {
+        let what = format!("signal value {:e} is beyond the plausible ±{MAX_ABS_SIGNAL:e}", signal[i]);
+        return Err(IoError::Corrupt { format, at: locate(i), what, path: path_buf() });
     }
     if let Some(i) = time_s.windows(2).position(|w| w[1] <= w[0]) {
         return Err(IoError::NotMonotonic { format, at: locate(i + 1), path: path_buf() });

@@ -23,4 +23,5 @@ mod model_quadrature;
 mod model_reference;
 mod readers_binary;
 mod readers_text;
+mod robust_inputs;
 mod sample_runs;
