@@ -81,6 +81,19 @@ fn positive(field: &'static str, v: Option<f64>) -> Result<f64, ModelError> {
     check_positive(field, v)
 }
 
+/// The shortest injection time t1 the engine takes, s: the peak heights scale as 1/t1, and a subnormal t1 overflows
+/// them to infinity. Far below any real injector (the fit's own lower bound is 1e-3 s), and the model has long
+/// reached its delta-injection limit there.
+pub const MIN_INJECTION_S: f64 = 1e-6;
+
+fn check_injection(v: f64) -> Result<f64, ModelError> {
+    if v >= MIN_INJECTION_S {
+        Ok(v)
+    } else {
+        Err(ModelError::InvalidField { field: "injection_s", value: v, reason: "must be at least 1e-6 s" })
+    }
+}
+
 fn check_positive(field: &'static str, v: f64) -> Result<f64, ModelError> {
     if v.is_finite() && v > 0.0 {
         Ok(v)
@@ -153,7 +166,7 @@ impl TryFrom<RawColumn> for Column {
                 inlet_velocity_m_s,
             }
         };
-        let injection_s = positive("injection_s", raw.injection_s)?;
+        let injection_s = check_injection(positive("injection_s", raw.injection_s)?)?;
         let inlet_tail_s = non_negative("inlet_tail_s", raw.inlet_tail_s.unwrap_or(0.0))?;
         let diffusion_m2_s = non_negative("diffusion_m2_s", raw.diffusion_m2_s.unwrap_or(DEFAULT_DIFFUSION_M2_S))?;
         Ok(Column { setup, injection_s, inlet_tail_s, diffusion_m2_s })
@@ -359,7 +372,7 @@ impl Column {
 
     /// A copy with another injection time t1 (s); validated.
     pub fn with_injection_s(mut self, injection_s: f64) -> Result<Column, ModelError> {
-        self.injection_s = check_positive("injection_s", injection_s)?;
+        self.injection_s = check_injection(check_positive("injection_s", injection_s)?)?;
         Ok(self)
     }
 
@@ -391,6 +404,19 @@ impl Column {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_subnormal_injection_time_is_refused_and_the_shortest_allowed_computes() {
+        for t1 in [1e-310, 5e-324, 1e-300, 0.99e-6] {
+            assert!(Column::paper_btex().with_injection_s(t1).is_err(), "{t1}");
+        }
+        let c = Column::paper_btex().with_injection_s(MIN_INJECTION_S).unwrap();
+        let times_s: Vec<f64> = (0..4000).map(|i| i as f64 * 0.25).collect();
+        for p in crate::model::Peak::paper_btex() {
+            let y = crate::model::peak_signal(&c, &p, &times_s, crate::model::Method::Closed).unwrap();
+            assert!(y.iter().all(|v| v.is_finite()) && y.iter().any(|v| *v > 0.0), "{}", p.name);
+        }
+    }
 
     #[test]
     fn btex_derived_values_match_the_reference_cases() {
