@@ -148,6 +148,11 @@ fn main() {
             save(&args.save, kind, name, &input);
         }
     }
+    // The file an over-cap input would have been written to is left only when one was.
+    let crash_file = args.save.join("over-allocation-cap.bin");
+    if std::fs::metadata(&crash_file).is_ok_and(|m| m.len() == 0) {
+        let _ = std::fs::remove_file(&crash_file);
+    }
     println!(
         "fuzz {:?}: {inputs} inputs in {:.0} s from {} seeds; {refused} refused; {panics} panics; {garbage} garbage; \
          {slow} over {} s; 0 hangs; peak memory per input {:.1} MB",

@@ -82,6 +82,15 @@ pub fn run(args: &SimulateArgs) -> anyhow::Result<ExitCode> {
     let sim = session
         .simulate(&times, args.method.into())
         .with_context(|| format!("cannot simulate {}", args.session.display()))?;
+    if let Some(i) = sim.signal.iter().position(|v| !v.is_finite()) {
+        let peak = sim.peaks.iter().position(|p| !p[i].is_finite()).map(|k| &session.peaks[k].name);
+        bail!(
+            "{}: the simulation is not finite at {} s{} (values too large for the grid); nothing was written",
+            args.session.display(),
+            times[i],
+            peak.map(|n| format!(" (peak {n})")).unwrap_or_default()
+        );
+    }
     let mut out = Vec::with_capacity(times.len() * 24 * (2 + sim.peaks.len()));
     write_csv(&mut out, &session, &sim)?;
     match &args.out {

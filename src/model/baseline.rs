@@ -31,7 +31,8 @@ impl Baseline {
         Baseline { kind: BaselineKind::Constant, coefficients: vec![value] }
     }
 
-    /// Checks the coefficient count against the kind and that every coefficient is finite.
+    /// Checks the coefficient count against the kind and that every coefficient is finite and at most 1e150 in
+    /// magnitude (past any detector; larger ones overflow the simulated sum).
     pub fn validate(&self) -> Result<(), String> {
         let n = self.coefficients.len();
         let ok = match self.kind {
@@ -42,8 +43,8 @@ impl Baseline {
         if !ok {
             return Err(format!("baseline: {n} coefficients do not fit kind {:?}", self.kind));
         }
-        if self.coefficients.iter().any(|c| !c.is_finite()) {
-            return Err("baseline: coefficients must be finite".into());
+        if self.coefficients.iter().any(|c| !(c.is_finite() && c.abs() <= 1e150)) {
+            return Err("baseline: coefficients must be finite, at most 1e150 in magnitude".into());
         }
         Ok(())
     }

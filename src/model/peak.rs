@@ -18,13 +18,17 @@ pub struct Peak {
     pub area: f64,
 }
 
+/// The largest |area| a peak may have: far past any detector, and small enough that curves and their sums stay
+/// finite (a session with an area of 1e300 on a baseline of 1e308 simulated to infinity).
+pub const MAX_ABS_AREA: f64 = 1e150;
+
 impl Peak {
     /// A new peak; not validated (see [`Peak::validate`]).
     pub fn new(name: impl Into<String>, ka_per_s: f64, kd_per_s: f64, area: f64) -> Peak {
         Peak { name: name.into(), ka_per_s, kd_per_s, area }
     }
 
-    /// Checks that every number is finite, k_a ≥ 0 and k_d > 0.
+    /// Checks that every number is finite, k_a ≥ 0, k_d > 0 and |area| ≤ [`MAX_ABS_AREA`].
     pub fn validate(&self) -> Result<(), ModelError> {
         if !(self.ka_per_s.is_finite() && self.ka_per_s >= 0.0) {
             return Err(ModelError::InvalidField {
@@ -40,8 +44,12 @@ impl Peak {
                 reason: "must be a finite number greater than 0",
             });
         }
-        if !self.area.is_finite() {
-            return Err(ModelError::InvalidField { field: "area", value: self.area, reason: "must be finite" });
+        if !(self.area.is_finite() && self.area.abs() <= MAX_ABS_AREA) {
+            return Err(ModelError::InvalidField {
+                field: "area",
+                value: self.area,
+                reason: "must be finite, at most 1e150 in magnitude",
+            });
         }
         Ok(())
     }
