@@ -12,6 +12,8 @@ use elute::app::state::{Document, Gesture};
 use elute::app::{App, AppConfig};
 use elute::session::Session;
 
+use crate::app_workflows::synthetic_run;
+
 fn harness(app: App) -> Harness<'static, App> {
     Harness::builder().with_size(egui::vec2(1400.0, 1000.0)).build_ui_state(|ui, app: &mut App| app.ui(ui), app)
 }
@@ -102,28 +104,6 @@ fn wait_for_job(h: &mut Harness<'_, App>) {
         h.step();
     }
     h.step();
-}
-
-/// Two Gaussian peaks (60 s, σ 2 s, area 500; 120 s, σ 3 s, area 900) on a baseline of 100, 0.1 s steps.
-fn synthetic_run() -> elute::chromatogram::Chromatogram {
-    let gauss = |t: f64, m: f64, s: f64, a: f64| {
-        a / (s * (2.0 * std::f64::consts::PI).sqrt()) * (-(t - m).powi(2) / (2.0 * s * s)).exp()
-    };
-    let time_s: Vec<f64> = (0..2000).map(|i| i as f64 * 0.1).collect();
-    let signal = time_s
-        .iter()
-        .enumerate()
-        .map(|(i, &t)| {
-            100.0 + gauss(t, 60.0, 2.0, 500.0) + gauss(t, 120.0, 3.0, 900.0) + 0.05 * ((i * 7919 % 13) as f64 - 6.0)
-        })
-        .collect();
-    elute::chromatogram::Chromatogram {
-        time_s,
-        signal,
-        signal_unit: "pA".into(),
-        channel: "FID1A".into(),
-        ..Default::default()
-    }
 }
 
 fn run_app() -> App {
@@ -230,6 +210,18 @@ fn changing_channel_detects_and_fits_the_new_channels_peaks() {
     assert_eq!(h.state().document(), &on_first, "the switch and its detection are one undo step");
 }
 
+/// The BTEX document with its data folder in `dir` and one unsaved edit (the first peak's area set to 4321).
+fn edited_btex(dir: &std::path::Path) -> Harness<'static, App> {
+    let config = AppConfig { data_dir: Some(data_dir(dir)), native_dialogs: false };
+    let mut h = harness(App::new(Document::new(Session::paper_btex()), config));
+    h.run();
+    let mut p = h.state().document().session.peaks[0].clone();
+    p.area = 4321.0;
+    h.state_mut().apply(Action::SetPeak { index: 0, peak: p, gesture: Gesture::Single });
+    h.run();
+    h
+}
+
 fn data_dir(dir: &std::path::Path) -> elute::app::data_dir::DataDir {
     elute::app::data_dir::DataDir::new(dir.join("data"))
 }
@@ -289,13 +281,7 @@ fn lost_work_ctrl_q_and_open_ask_before_discarding_unsaved_changes() {
     let dir = tempfile::tempdir().unwrap();
     let other = dir.path().join("other.elute.json");
     elute::session::save(&Session::new(elute::model::Column::default_preset(), Vec::new()), &other).unwrap();
-    let config = AppConfig { data_dir: Some(data_dir(dir.path())), native_dialogs: false };
-    let mut h = harness(App::new(Document::new(Session::paper_btex()), config));
-    h.run();
-    let mut p = h.state().document().session.peaks[0].clone();
-    p.area = 4321.0;
-    h.state_mut().apply(Action::SetPeak { index: 0, peak: p, gesture: Gesture::Single });
-    h.run();
+    let mut h = edited_btex(dir.path());
     let edited = h.state().document().clone();
 
     // Ctrl+Q asks; Cancel stays.
@@ -336,13 +322,7 @@ fn lost_work_ctrl_q_and_open_ask_before_discarding_unsaved_changes() {
 #[test]
 fn lost_work_discarding_on_quit_leaves_no_crash_offer() {
     let dir = tempfile::tempdir().unwrap();
-    let config = AppConfig { data_dir: Some(data_dir(dir.path())), native_dialogs: false };
-    let mut h = harness(App::new(Document::new(Session::paper_btex()), config));
-    h.run();
-    let mut p = h.state().document().session.peaks[0].clone();
-    p.area = 4321.0;
-    h.state_mut().apply(Action::SetPeak { index: 0, peak: p, gesture: Gesture::Single });
-    h.run();
+    let mut h = edited_btex(dir.path());
     assert!(data_dir(dir.path()).read_autosave().is_some(), "autosaved meanwhile");
     h.state_mut().apply(Action::Command(Command::Quit));
     h.run();

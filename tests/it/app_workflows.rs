@@ -27,7 +27,7 @@ fn btex_app() -> App {
 
 /// Two Gaussian peaks (60 s, σ 2 s, area 500; 120 s, σ 3 s, area 900) on a baseline of 100, 0.1 s steps,
 /// with a small deterministic ripple as noise.
-fn synthetic_run() -> Chromatogram {
+pub fn synthetic_run() -> Chromatogram {
     let gauss = |t: f64, m: f64, s: f64, a: f64| {
         a / (s * (2.0 * std::f64::consts::PI).sqrt()) * (-(t - m).powi(2) / (2.0 * s * s)).exp()
     };
