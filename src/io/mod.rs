@@ -10,9 +10,12 @@
 //! | INFICON Fusion micro-GC JSON (`.fusion-data`) | [`fusion`] | JSON object with `detectors` + `runTimeStamp` |
 //! | GAML XML (`.gaml`) | [`gaml`] | `<GAML` root element |
 //! | EZChrom ASCII export (`.dat.asc`) | [`ezchrom`] | `Sampling Rate:` / `Y Axis Multiplier:` header |
+//! | Shimadzu GCsolution / LabSolutions `.gcd` | [`gcd`] | OLE2 magic + `LSS Raw Data/Chromatogram Ch1` stream |
+//! | EZChrom Elite binary `.dat` | [`ezchrom_dat`] | OLE2 magic + `Detector Data/Detector N Trace` streams |
+//! | SRI PeakSimple `.CHR` / `.ASC` (+ `.RES` beside them) | [`peaksimple`] | `<RATE>=` / `<SIZE>=` header lines |
 //! | delimited text: CSV, TSV, `;`, whitespace; MassHunter and Chromeleon exports; `.xy`/`.dat` | [`delimited`] | anything else that is text |
 //!
-//! Shared pieces: [`text`] (byte-order marks, latin-1 fallback, numbers with comma decimals) and [`series`]
+//! Shared pieces: [`ole`] (the OLE2 container, with a stream-size cap), [`text`] (byte-order marks, latin-1 fallback, numbers with comma decimals) and [`series`]
 //! (the checks every reader applies: finite values, increasing time, the [`MAX_POINTS`] limit).
 //! [`info`] turns what was read into the `elute info` summary.
 
@@ -24,10 +27,14 @@ pub mod andi;
 pub mod chemstation;
 pub mod delimited;
 pub mod ezchrom;
+pub mod ezchrom_dat;
 pub mod fusion;
 pub mod gaml;
+pub mod gcd;
 pub mod info;
 mod number;
+pub mod ole;
+pub mod peaksimple;
 mod preamble;
 pub mod series;
 pub mod text;
@@ -101,14 +108,25 @@ pub enum Format {
     Gaml,
     /// EZChrom Elite ASCII export.
     EzChrom,
+    /// Shimadzu GCsolution / LabSolutions `.gcd` (OLE2).
+    ShimadzuGcd,
+    /// EZChrom Elite binary `.dat` (OLE2).
+    EzChromDat,
+    /// SRI PeakSimple `.CHR` (binary) or its `.ASC` export.
+    PeakSimple,
     /// Any delimited or whitespace-separated text (CSV, TSV, MassHunter, Chromeleon, `.xy`).
     Delimited,
 }
 
-/// Reads a file and returns every chromatogram in it (one per channel or per run).
+/// Reads a file and returns every chromatogram in it (one per channel or per run). For a PeakSimple run the
+/// `.RES` results file beside it, when there is one, is read too.
 pub fn read_file(path: &Path) -> Result<Vec<Chromatogram>, IoError> {
     let bytes = std::fs::read(path).map_err(|source| IoError::Open { path: path.to_path_buf(), source })?;
-    read_bytes(&bytes, path)
+    let mut chromatograms = read_bytes(&bytes, path)?;
+    if peaksimple::looks_like(&bytes[..bytes.len().min(4096)]) {
+        peaksimple::attach_results(&mut chromatograms, path);
+    }
+    Ok(chromatograms)
 }
 
 /// Reads chromatograms from bytes already in memory; `path` names the source in errors and is used only as a
@@ -134,6 +152,9 @@ pub fn read_bytes(bytes: &[u8], path: &Path) -> Result<Vec<Chromatogram>, IoErro
         Some(Format::Fusion) => fusion::read(bytes, path),
         Some(Format::Gaml) => gaml::read(bytes, path),
         Some(Format::EzChrom) => ezchrom::read(bytes, path),
+        Some(Format::ShimadzuGcd) => gcd::read(bytes, path),
+        Some(Format::EzChromDat) => ezchrom_dat::read(bytes, path),
+        Some(Format::PeakSimple) => peaksimple::read(bytes, path),
         Some(Format::Delimited) => delimited::read(bytes, path),
         None => Err(IoError::UnknownFormat { path: path.to_path_buf() }),
     }
@@ -149,11 +170,17 @@ pub fn sniff(bytes: &[u8], path: &Path) -> Option<Format> {
     if chemstation::looks_like(bytes) {
         return Some(Format::ChemStation);
     }
+    if ole::is_ole(bytes) {
+        return sniff_ole(bytes, path);
+    }
     let head = text::strip_bom(&bytes[..bytes.len().min(4096)]);
     let first = head.iter().copied().find(|b| !b.is_ascii_whitespace());
     let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
     if first == Some(b'{') && (fusion::looks_like(bytes) || ext == "fusion-data" || ext == "json") {
         return Some(Format::Fusion);
+    }
+    if peaksimple::looks_like(head) {
+        return Some(Format::PeakSimple);
     }
     if first == Some(b'<') {
         return gaml::looks_like(head).then_some(Format::Gaml);
@@ -165,4 +192,24 @@ pub fn sniff(bytes: &[u8], path: &Path) -> Option<Format> {
         return Some(Format::Delimited);
     }
     None
+}
+
+/// Which OLE2 format a compound file is, by the streams it holds; `None` for other compound files. A container
+/// too corrupt to open goes by its extension (`.gcd`, `.dat`) to the reader, which then says what is wrong.
+fn sniff_ole(bytes: &[u8], path: &Path) -> Option<Format> {
+    let Ok(file) = ole::Ole::open(bytes, "OLE2", path) else {
+        let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+        return match ext.as_str() {
+            "gcd" => Some(Format::ShimadzuGcd),
+            "dat" => Some(Format::EzChromDat),
+            _ => None,
+        };
+    };
+    if gcd::looks_like(&file) {
+        Some(Format::ShimadzuGcd)
+    } else if ezchrom_dat::looks_like(&file) {
+        Some(Format::EzChromDat)
+    } else {
+        None
+    }
 }
