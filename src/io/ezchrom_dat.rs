@@ -6,8 +6,8 @@
 //! | `Detector Trace Handler` | MFC archive of Pascal (u8-length) strings: per trace its position ("0", "100"), u32, name ("Front Signal"), f32 x_mul, unit ("pA", latin-1 "25 µV"), f32 y_mul |
 //! | `Chrom Header` | +8 f64 OLE date of the acquisition (days since 1899-12-30, local time of the instrument, no zone) |
 //!
-//! The signal is raw × y_mul in the handler's unit; point i is at i × x_mul seconds (first point at 0, as the
-//! ASCII export's `i / sampling rate`). The handler is walked string by string, never at fixed offsets: the unit's
+//! The signal is raw × y_mul in the handler's unit; point i is at i × x_mul seconds, computed as i / (1 / x_mul)
+//! with the rate snapped to a whole number of Hz (first point at 0, the ASCII export's `i / sampling rate`). The handler is walked string by string, never at fixed offsets: the unit's
 //! length moves everything after it. A handler that disagrees with the trace's trailer multipliers gets a warning
 //! (the trailer, stored with the values, is used).
 
@@ -108,7 +108,8 @@ fn read_trace(
         .chunks_exact(4)
         .map(|c| i32::from_le_bytes([c[0], c[1], c[2], c[3]]) as f64 * y_mul as f64)
         .collect();
-    let time_s = (0..count).map(|i| i as f64 * x_mul_s as f64).collect();
+    let rate_hz = rate_hz(x_mul_s);
+    let time_s = (0..count).map(|i| i as f64 / rate_hz).collect();
     let mut metadata = Metadata { format: FORMAT.to_string(), ..Default::default() };
     metadata.extra.push(("Y Axis Multiplier".to_string(), y_mul.to_string()));
     metadata.extra.push(("seconds per point".to_string(), x_mul_s.to_string()));
@@ -126,6 +127,14 @@ fn read_trace(
     let c = Chromatogram { time_s, signal, signal_unit: unit, channel, metadata };
     let locate = |i: usize| Location::Field(format!("{stream_path} +{}", TRACE_HEADER_BYTES + 4 * i));
     series::check(FORMAT, c, path, &locate)
+}
+
+/// Points per second from the f32 step: the step's shortest decimal (0.1, not 0.100000001), inverted, and
+/// snapped to a whole rate within 1e-6 Hz, so times equal the ASCII export's `i / sampling rate`.
+fn rate_hz(x_mul_s: f32) -> f64 {
+    let step_s: f64 = x_mul_s.to_string().parse().unwrap_or(x_mul_s as f64);
+    let rate_hz = 1.0 / step_s;
+    if (rate_hz - rate_hz.round()).abs() < 1e-6 { rate_hz.round() } else { rate_hz }
 }
 
 /// A u8-length string at `at` (latin-1) and the offset after it.

@@ -22,6 +22,8 @@ mod model_pde;
 mod model_quadrature;
 mod model_reference;
 mod readers_binary;
+mod readers_ole;
+mod readers_sri;
 mod readers_text;
 mod robust_inputs;
 mod sample_runs;
