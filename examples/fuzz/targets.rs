@@ -75,7 +75,7 @@ pub fn seeds(target: Target, repo: &Path) -> Vec<(String, Vec<u8>)> {
     let mut out = Vec::new();
     match target {
         Target::Readers => {
-            for dir in ["tests/data", "sample_runs"] {
+            for dir in ["tests/data", "tests/data/catalight_series", "sample_runs"] {
                 let Ok(entries) = std::fs::read_dir(repo.join(dir)) else { continue };
                 let mut paths: Vec<_> = entries.flatten().map(|e| e.path()).collect();
                 paths.sort();

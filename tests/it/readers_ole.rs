@@ -19,8 +19,11 @@ fn range(v: &[f64]) -> (f64, f64) {
     v.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &x| (lo.min(x), hi.max(x)))
 }
 
+/// (time min, intensity) rows and (RT min, area, height) peaks.
+type Export = (Vec<(f64, f64)>, Vec<(f64, f64, f64)>);
+
 /// The `[Chromatogram (Ch1)]` rows and the `[Peak Table(Ch1)]` (RT min, area, height) of LabSolutions' export.
-fn ladder() -> (Vec<(f64, f64)>, Vec<(f64, f64, f64)>) {
+fn ladder() -> Export {
     let text = std::fs::read_to_string(data_path("chromConverter_ladder.txt")).expect("ladder.txt");
     let mut section = "";
     let (mut rows, mut peaks) = (Vec::new(), Vec::new());
@@ -164,7 +167,7 @@ fn flipped_bytes_in_ole_files_never_panic() {
                 state ^= state >> 7;
                 state ^= state << 17;
                 // Half the flips land in the first 4 KiB (header, directory, FAT), the rest anywhere.
-                let span = if state % 2 == 0 { 4096.min(copy.len()) } else { copy.len() };
+                let span = if state.is_multiple_of(2) { 4096.min(copy.len()) } else { copy.len() };
                 let at = (state >> 8) as usize % span;
                 copy[at] ^= (state >> 40) as u8 | 1;
             }
