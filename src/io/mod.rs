@@ -12,6 +12,7 @@
 //! | EZChrom ASCII export (`.dat.asc`) | [`ezchrom`] | `Sampling Rate:` / `Y Axis Multiplier:` header |
 //! | Shimadzu GCsolution / LabSolutions `.gcd` | [`gcd`] | OLE2 magic + `LSS Raw Data/Chromatogram Ch1` stream |
 //! | EZChrom Elite binary `.dat` | [`ezchrom_dat`] | OLE2 magic + `Detector Data/Detector N Trace` streams |
+//! | Shimadzu LabSolutions ASCII export (`.txt`) | [`labsolutions`] | `[Header]` naming LabSolutions |
 //! | SRI PeakSimple `.CHR` / `.ASC` (+ `.RES` beside them) | [`peaksimple`] | `<RATE>=` / `<SIZE>=` header lines |
 //! | delimited text: CSV, TSV, `;`, whitespace; MassHunter and Chromeleon exports; `.xy`/`.dat` | [`delimited`] | anything else that is text |
 //!
@@ -32,6 +33,7 @@ pub mod fusion;
 pub mod gaml;
 pub mod gcd;
 pub mod info;
+pub mod labsolutions;
 mod number;
 pub mod ole;
 pub mod peaksimple;
@@ -114,6 +116,8 @@ pub enum Format {
     EzChromDat,
     /// SRI PeakSimple `.CHR` (binary) or its `.ASC` export.
     PeakSimple,
+    /// Shimadzu LabSolutions ASCII export.
+    LabSolutions,
     /// Any delimited or whitespace-separated text (CSV, TSV, MassHunter, Chromeleon, `.xy`).
     Delimited,
 }
@@ -155,6 +159,7 @@ pub fn read_bytes(bytes: &[u8], path: &Path) -> Result<Vec<Chromatogram>, IoErro
         Some(Format::ShimadzuGcd) => gcd::read(bytes, path),
         Some(Format::EzChromDat) => ezchrom_dat::read(bytes, path),
         Some(Format::PeakSimple) => peaksimple::read(bytes, path),
+        Some(Format::LabSolutions) => labsolutions::read(bytes, path),
         Some(Format::Delimited) => delimited::read(bytes, path),
         None => Err(IoError::UnknownFormat { path: path.to_path_buf() }),
     }
@@ -184,6 +189,9 @@ pub fn sniff(bytes: &[u8], path: &Path) -> Option<Format> {
     }
     if first == Some(b'<') {
         return gaml::looks_like(head).then_some(Format::Gaml);
+    }
+    if labsolutions::looks_like(head) {
+        return Some(Format::LabSolutions);
     }
     if ezchrom::looks_like(head) {
         return Some(Format::EzChrom);

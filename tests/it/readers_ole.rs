@@ -175,3 +175,22 @@ fn flipped_bytes_in_ole_files_never_panic() {
         }
     }
 }
+
+#[test]
+fn labsolutions_export_reads_as_the_gcd_it_came_from() {
+    let (text, binary) = (read("chromConverter_ladder.txt"), read("ccet_FS19_214.gcd"));
+    assert_eq!(text.len(), 1);
+    let (t, b) = (&text[0], &binary[0]);
+    assert_eq!(t.metadata.format, "LabSolutions ASCII export", "not the delimited reader");
+    assert_eq!(t.time_s, b.time_s, "the export's rounded times snap to the .gcd's DLT + i × interval");
+    assert!(t.signal.iter().zip(&b.signal).all(|(x, y)| (x - y).abs() <= 0.5 + 1e-9));
+    assert_eq!(t.metadata.peaks.len(), 83);
+    assert_eq!(t.metadata.sample_name.as_deref(), Some("FS19_214"));
+    let bytes = std::fs::read(data_path("chromConverter_ladder.txt")).unwrap();
+    for cut in [200, 5_000, 20_000, bytes.len() / 2, bytes.len() - 10] {
+        match io::read_bytes(&bytes[..cut], &data_path("chromConverter_ladder.txt")) {
+            Err(e) => assert!(matches!(e, IoError::Corrupt { .. } | IoError::NoData { .. }), "cut {cut}: {e:?}"),
+            Ok(runs) => panic!("cut {cut} read {} points of a truncated export", runs[0].len()),
+        }
+    }
+}
