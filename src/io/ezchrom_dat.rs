@@ -6,10 +6,10 @@
 //! | `Detector Trace Handler` | MFC archive of Pascal (u8-length) strings: per trace its position ("0", "100"), u32, name ("Front Signal"), f32 x_mul, unit ("pA", latin-1 "25 µV"), f32 y_mul |
 //! | `Chrom Header` | +8 f64 OLE date of the acquisition (days since 1899-12-30, local time of the instrument, no zone) |
 //!
-//! The signal is raw × y_mul in the handler's unit; point i is at i × x_mul seconds, computed as i / (1 / x_mul)
-//! with the rate snapped to a whole number of Hz (first point at 0, the ASCII export's `i / sampling rate`). The handler is walked string by string, never at fixed offsets: the unit's
-//! length moves everything after it. A handler that disagrees with the trace's trailer multipliers gets a warning
-//! (the trailer, stored with the values, is used).
+//! The signal is raw × y_mul in the handler's unit; point i is at i × x_mul seconds, computed as i / (1 / x_mul) with
+//! the rate snapped to a whole number of Hz (first point at 0, the ASCII export's `i / sampling rate`). The handler is
+//! walked string by string, never at fixed offsets: the unit's length moves everything after it. A handler that
+//! disagrees with the trace's trailer multipliers gets a warning (the trailer, stored with the values, is used).
 
 use std::path::Path;
 

@@ -6,10 +6,11 @@
 //! | `[Peak Table(ChN)]` | `# of Peaks`, a header row (`Peak#`, `R.Time`, …, `Area`, `Height`, …, `Name`), one row per peak; R.Time in minutes |
 //! | `[Chromatogram (ChN)]` | `Interval(msec)`, `# of Points`, start/end, the header `R.Time (min)\tIntensity`, then the rows |
 //!
-//! The rows carry their own times, rounded to 1e-5 min (the first at half an interval: 0.00033 min at 40 ms).
-//! When every row lies within that rounding of `first row (to the ms) + i × Interval(msec)`, that exact axis is
-//! used (0.020 s + i × 0.040 s for the corpus file, the `.gcd`'s own axis); otherwise the rows as written. `# of Points` must match the rows found, else the block is refused (a truncated export). The files
-//! state no unit: the `.gcd` they come from says uV, this text does not, so the unit is left empty.
+//! The rows carry their own times, rounded to 1e-5 min (the first at half an interval: 0.00033 min at 40 ms). When
+//! every row lies within that rounding of `first row (to the ms) + i × Interval(msec)`, that exact axis is used (0.020
+//! s + i × 0.040 s for the corpus file, the `.gcd`'s own axis); otherwise the rows as written. `# of Points` must match
+//! the rows found, else the block is refused (a truncated export). The files state no unit: the `.gcd` they come from
+//! says uV, this text does not, so the unit is left empty.
 
 use std::path::Path;
 
