@@ -346,8 +346,13 @@ pub fn session_file_name(file: &Path, channel: Option<u32>) -> String {
 }
 
 fn load_jobs(file: &Path, channel: Option<&str>) -> anyhow::Result<Vec<Job>> {
-    let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
-    let runs = crate::io::read_bytes(&bytes, file)?;
+    let (bytes, runs) = if file.is_dir() {
+        (crate::io::agilent_d::identity_bytes(file)?, crate::io::read_path(file)?)
+    } else {
+        let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+        let runs = crate::io::read_bytes(&bytes, file)?;
+        (bytes, runs)
+    };
     let sha256 = session::sha256_hex(&bytes);
     let multi = runs.len() > 1;
     let mut jobs: Vec<Job> = runs

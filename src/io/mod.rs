@@ -1,12 +1,16 @@
 //! Readers: every chromatogram format a lab hands you, detected from content, with typed errors.
 //!
-//! [`read_file`] / [`read_bytes`] sniff the format ([`sniff`]) and return one [`Chromatogram`] per channel or run.
-//! Each format lives in its own file. Errors name the file and say what is wrong and where.
+//! [`read_file`] / [`read_bytes`] sniff the format ([`sniff`]) and return one [`Chromatogram`] per channel or run;
+//! [`read_path`] also opens an Agilent `.D` run folder ([`agilent_d`]). Each format lives in its own file. Errors
+//! name the file and say what is wrong and where.
 //!
 //! | format | module | detected by |
 //! |---|---|---|
 //! | ANDI/AIA netCDF (`.cdf`) | [`andi`] | `CDF\x01` / `CDF\x02` magic |
 //! | Agilent ChemStation `.ch` | [`chemstation`] | its binary header magic |
+//! | Agilent MSD ChemStation GC-MS `data.ms` (TIC) | [`msd`] | `01 32 00 00` + Pascal `GC / MS Data File` |
+//! | Agilent OpenLab CDS `.dx` (ZIP of `.ch` traces) | [`openlab_dx`] | `PK\x03\x04` + an `injection.acmd` entry |
+//! | Agilent `.D` folder (its `.ch`, `data.ms`, `Result.xml`) | [`agilent_d`], [`agilent_result`] | a directory named `*.D` ([`read_path`]) |
 //! | INFICON Fusion micro-GC JSON (`.fusion-data`) | [`fusion`] | JSON object with `detectors` + `runTimeStamp` |
 //! | GAML XML (`.gaml`) | [`gaml`] | `<GAML` root element |
 //! | EZChrom ASCII export (`.dat.asc`) | [`ezchrom`] | `Sampling Rate:` / `Y Axis Multiplier:` header |
@@ -20,6 +24,8 @@ use std::path::{Path, PathBuf};
 
 use crate::chromatogram::Chromatogram;
 
+pub mod agilent_d;
+pub mod agilent_result;
 pub mod andi;
 pub mod chemstation;
 pub mod delimited;
@@ -27,7 +33,9 @@ pub mod ezchrom;
 pub mod fusion;
 pub mod gaml;
 pub mod info;
+pub mod msd;
 mod number;
+pub mod openlab_dx;
 mod preamble;
 pub mod series;
 pub mod text;
@@ -86,6 +94,8 @@ pub enum IoError {
     TooLarge { format: &'static str, at: Location, claimed: u64, limit: usize, path: PathBuf },
     #[error("{format}: no data found ({path})")]
     NoData { format: &'static str, path: PathBuf },
+    #[error("a folder, not a run file; only Agilent .D folders are read as a run ({path})")]
+    NotRunFolder { path: PathBuf },
 }
 
 /// A file format [`sniff`] can recognise.
@@ -95,6 +105,10 @@ pub enum Format {
     Andi,
     /// Agilent ChemStation `.ch` (binary).
     ChemStation,
+    /// Agilent MSD ChemStation GC-MS `data.ms` (binary).
+    AgilentMs,
+    /// Agilent OpenLab CDS `.dx` (ZIP package).
+    OpenLabDx,
     /// INFICON Fusion micro-GC run JSON.
     Fusion,
     /// GAML XML.
@@ -105,8 +119,21 @@ pub enum Format {
     Delimited,
 }
 
-/// Reads a file and returns every chromatogram in it (one per channel or per run).
+/// Reads a file, or an Agilent `.D` folder ([`agilent_d::read`]), and returns every chromatogram in it. Any other
+/// directory is [`IoError::NotRunFolder`]; on a plain file this is [`read_file`].
+pub fn read_path(path: &Path) -> Result<Vec<Chromatogram>, IoError> {
+    if path.is_dir() {
+        return agilent_d::read(path);
+    }
+    read_file(path)
+}
+
+/// Reads a file and returns every chromatogram in it (one per channel or per run). A directory is refused with
+/// [`IoError::NotRunFolder`] (use [`read_path`] to open `.D` folders).
 pub fn read_file(path: &Path) -> Result<Vec<Chromatogram>, IoError> {
+    if path.is_dir() {
+        return Err(IoError::NotRunFolder { path: path.to_path_buf() });
+    }
     let bytes = std::fs::read(path).map_err(|source| IoError::Open { path: path.to_path_buf(), source })?;
     read_bytes(&bytes, path)
 }
@@ -131,6 +158,8 @@ pub fn read_bytes(bytes: &[u8], path: &Path) -> Result<Vec<Chromatogram>, IoErro
     match sniff(bytes, path) {
         Some(Format::Andi) => andi::read(bytes, path),
         Some(Format::ChemStation) => chemstation::read(bytes, path),
+        Some(Format::AgilentMs) => msd::read(bytes, path),
+        Some(Format::OpenLabDx) => openlab_dx::read(bytes, path),
         Some(Format::Fusion) => fusion::read(bytes, path),
         Some(Format::Gaml) => gaml::read(bytes, path),
         Some(Format::EzChrom) => ezchrom::read(bytes, path),
@@ -148,6 +177,12 @@ pub fn sniff(bytes: &[u8], path: &Path) -> Option<Format> {
     }
     if chemstation::looks_like(bytes) {
         return Some(Format::ChemStation);
+    }
+    if msd::looks_like(bytes) {
+        return Some(Format::AgilentMs);
+    }
+    if openlab_dx::looks_like(bytes) {
+        return Some(Format::OpenLabDx);
     }
     let head = text::strip_bom(&bytes[..bytes.len().min(4096)]);
     let first = head.iter().copied().find(|b| !b.is_ascii_whitespace());

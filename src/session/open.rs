@@ -77,9 +77,16 @@ pub fn looks_like_session(bytes: &[u8]) -> bool {
 
 /// Reads a run file into a [`Run`] plus the reference a session stores (absolute path, SHA-256, first channel with
 /// data).
+/// An Agilent `.D` folder is read whole ([`crate::io::read_path`]); its hash covers every file read.
 pub fn read_run(path: &Path) -> Result<(LoadedRun, RunRef), String> {
-    let bytes = std::fs::read(path).map_err(|e| format!("cannot read: {e} ({})", path.display()))?;
-    let channels = crate::io::read_bytes(&bytes, path).map_err(|e| e.to_string())?;
+    let (bytes, channels) = if path.is_dir() {
+        let bytes = crate::io::agilent_d::identity_bytes(path).map_err(|e| e.to_string())?;
+        (bytes, crate::io::read_path(path).map_err(|e| e.to_string())?)
+    } else {
+        let bytes = std::fs::read(path).map_err(|e| format!("cannot read: {e} ({})", path.display()))?;
+        let channels = crate::io::read_bytes(&bytes, path).map_err(|e| e.to_string())?;
+        (bytes, channels)
+    };
     if channels.is_empty() || channels.iter().all(|c| c.is_empty()) {
         return Err(format!("no chromatogram data in the file ({})", path.display()));
     }
@@ -96,6 +103,10 @@ pub fn read_run(path: &Path) -> Result<(LoadedRun, RunRef), String> {
 
 /// Opens a session (JSON) or a chromatogram file. The error is the reader's or the session loader's message.
 pub fn open_path(path: &Path) -> Result<Opened, String> {
+    if path.is_dir() {
+        let (run, reference) = read_run(path)?;
+        return Ok(Opened::Run { run, reference });
+    }
     let bytes = std::fs::read(path).map_err(|e| format!("cannot read: {e} ({})", path.display()))?;
     if !looks_like_session(&bytes) {
         let (run, reference) = read_run(path)?;

@@ -21,6 +21,7 @@ mod model_domain;
 mod model_pde;
 mod model_quadrature;
 mod model_reference;
+mod readers_agilent;
 mod readers_binary;
 mod readers_text;
 mod robust_inputs;
