@@ -269,3 +269,16 @@ fn elute_info_describes_data_ms_d_folders_and_dx() {
     assert!(stdout.contains("TIC") && stdout.contains("10197"), "{stdout}");
     assert!(stdout.contains("DAD1A") && stdout.contains("DAD1H"), "{stdout}");
 }
+
+#[test]
+fn the_app_opens_a_d_folder_as_one_run_with_a_stable_hash() {
+    use elute::session::open::{Opened, open_path, read_run};
+    let dir = data_path("rainbow_yellow.D");
+    let Opened::Run { run, reference } = open_path(&dir).unwrap() else { panic!("a run") };
+    assert_eq!(run.channels.len(), 2);
+    assert_eq!(run.chromatogram().len(), 10197);
+    assert_eq!(reference.sha256.len(), 64);
+    assert_eq!(read_run(&dir).unwrap().1.sha256, reference.sha256);
+    let e = open_path(&data_path("")).unwrap_err();
+    assert!(e.contains("only Agilent .D folders"), "{e}");
+}
