@@ -50,10 +50,16 @@ pub fn read(dir: &Path) -> Result<Vec<Chromatogram>, IoError> {
         return Err(IoError::NotRunFolder { path: dir.to_path_buf() });
     }
     let mut channels = Vec::new();
+    // The file stem each channel came from (`FID1A`): what `Result.xml` names when the header says "Front Signal".
+    let mut stems = Vec::new();
     let mut failures = Vec::new();
     for file in signal_files(dir)? {
         match read_member(&file) {
-            Ok(read) => channels.extend(read),
+            Ok(read) => {
+                let stem = file.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+                stems.extend(std::iter::repeat_n(stem, read.len()));
+                channels.extend(read);
+            }
             Err(e) => failures.push(e),
         }
     }
@@ -63,7 +69,7 @@ pub fn read(dir: &Path) -> Result<Vec<Chromatogram>, IoError> {
     for (i, failure) in failures.iter().enumerate() {
         channels[0].metadata.extra.push((format!("warning (member {})", i + 1), format!("not read: {failure}")));
     }
-    apply_report(dir, &mut channels);
+    apply_report(dir, &mut channels, &stems);
     for c in &mut channels {
         c.metadata.extra.push(("folder".into(), dir.display().to_string()));
     }
@@ -80,9 +86,9 @@ fn read_member(file: &Path) -> Result<Vec<Chromatogram>, IoError> {
     read_file(file)
 }
 
-/// Adds `Result.xml`'s peaks, sample name and date (where the signal files have none). A report that cannot be
-/// read is a warning.
-fn apply_report(dir: &Path, channels: &mut [Chromatogram]) {
+/// Adds `Result.xml`'s peaks, sample name and date (where the signal files have none). A peak goes to the
+/// channel whose name or file stem its signal description names. A report that cannot be read is a warning.
+fn apply_report(dir: &Path, channels: &mut [Chromatogram], stems: &[String]) {
     let Some(report_path) = find_case_insensitive(dir, "result.xml") else { return };
     let report = std::fs::read(&report_path)
         .map_err(|source| IoError::Open { path: report_path.clone(), source })
@@ -95,12 +101,15 @@ fn apply_report(dir: &Path, channels: &mut [Chromatogram]) {
         }
     };
     let single = channels.len() == 1;
-    for c in channels.iter_mut() {
+    for (c, stem) in channels.iter_mut().zip(stems) {
+        let names =
+            |desc: &str| agilent_result::signal_matches(desc, &c.channel) || agilent_result::signal_matches(desc, stem);
+        let ours: Vec<_> =
+            report.peaks.iter().filter(|(desc, _)| single || names(desc)).map(|(_, p)| p.clone()).collect();
         let meta = &mut c.metadata;
         meta.sample_name = meta.sample_name.take().or_else(|| report.sample_name.clone());
         meta.acquisition_date = meta.acquisition_date.take().or_else(|| report.acquisition_date.clone());
-        let ours = report.peaks.iter().filter(|(desc, _)| single || agilent_result::signal_matches(desc, &c.channel));
-        meta.peaks.extend(ours.map(|(_, p)| p.clone()));
+        meta.peaks.extend(ours);
     }
 }
 

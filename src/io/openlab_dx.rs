@@ -167,7 +167,8 @@ fn label(c: &mut Chromatogram, signal: &Signal, info: &InjectionInfo) {
     meta.acquisition_date = info.date.clone().or_else(|| meta.acquisition_date.take());
     meta.extra.push(("trace id".into(), signal.trace_id.clone()));
     for (key, value) in [("run operator", &info.operator), ("acquisition method", &info.method)] {
-        if let Some(v) = value {
+        // The member's own header usually repeats them (as "operator", "method").
+        if let Some(v) = value.as_ref().filter(|v| !meta.extra.iter().any(|(_, e)| e == *v)) {
             meta.extra.push((key.into(), v.clone()));
         }
     }

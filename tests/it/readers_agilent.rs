@@ -172,6 +172,12 @@ fn d_folder_takes_peaks_from_result_xml_and_reports_bad_members() {
     std::fs::create_dir(&dir).unwrap();
     std::fs::copy(data_path("ccet_chemstation_181_FID1A_blank.ch"), dir.join("FID1A.ch")).unwrap();
     std::fs::copy(data_path("ccet_chemstation_181_Result.xml"), dir.join("Result.xml")).unwrap();
+    // With a second signal the peaks still go to FID1A (named by its file, whatever its header calls it).
+    std::fs::copy(data_path("rainbow_yellow.D/data.ms"), dir.join("DATA.MS")).unwrap();
+    let v = io::read_path(&dir).unwrap();
+    assert_eq!(v.len(), 2);
+    assert_eq!((v[0].metadata.peaks.len(), v[1].metadata.peaks.len()), (36, 0));
+    std::fs::remove_file(dir.join("DATA.MS")).unwrap();
     let c = io::read_path(&dir).unwrap().remove(0);
     assert_eq!(c.len(), 5913);
     assert_eq!(c.metadata.peaks.len(), 36);
