@@ -23,5 +23,7 @@ mod model_quadrature;
 mod model_reference;
 mod readers_binary;
 mod readers_text;
+mod robust_bounded;
 mod robust_inputs;
+mod robust_outside;
 mod sample_runs;
