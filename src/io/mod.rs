@@ -18,7 +18,8 @@
 //!
 //! Shared pieces: [`text`] (byte-order marks, latin-1 fallback, numbers with comma decimals) and [`series`]
 //! (the checks every reader applies: finite values, increasing time, the [`MAX_POINTS`] limit).
-//! [`info`] turns what was read into the `elute info` summary.
+//! [`source`] gets a file's bytes safely (regular files only, at most [`MAX_FILE_BYTES`]; an Elute session given
+//! as a run is named as one). [`info`] turns what was read into the `elute info` summary.
 
 use std::path::{Path, PathBuf};
 
@@ -38,15 +39,18 @@ mod number;
 pub mod openlab_dx;
 mod preamble;
 pub mod series;
+pub mod source;
 pub mod text;
+
+pub use source::{MAX_FILE_BYTES, SESSION_FORMAT_TAG, read_source};
 
 /// Largest number of points any reader accepts in one chromatogram (guards allocations against headers
 /// that claim billions of points).
 pub const MAX_POINTS: usize = 50_000_000;
 
 /// Largest magnitude of a signal value any reader accepts: past it a value is corrupt, not a detector reading
-/// (and squares of it overflow in the fit).
-pub const MAX_ABS_SIGNAL: f64 = 1e100;
+/// (and the fit refuses it: its one home is [`crate::fit::MAX_ABS_SIGNAL`]).
+pub const MAX_ABS_SIGNAL: f64 = crate::fit::MAX_ABS_SIGNAL;
 
 /// Largest magnitude of a time (seconds) any reader accepts: 1e6 s is 11.6 days, far beyond any GC run.
 pub const MAX_ABS_TIME_S: f64 = 1e6;
@@ -69,7 +73,7 @@ impl std::fmt::Display for Location {
         match self {
             Location::Line(n) => write!(f, "line {n}"),
             Location::Byte(n) => write!(f, "byte {n}"),
-            Location::Field(name) => write!(f, "field `{name}`"),
+            Location::Field(name) => write!(f, "field `{}`", text::for_message(name)),
             Location::File => write!(f, "file"),
         }
     }
@@ -84,7 +88,7 @@ pub enum IoError {
     Empty { path: PathBuf },
     #[error("not a chromatogram format Elute knows ({path})")]
     UnknownFormat { path: PathBuf },
-    #[error("{format}: truncated or corrupt at {at}: {what} ({path})")]
+    #[error("{format}: truncated or corrupt at {at}: {} ({path})", text::for_message(.what))]
     Corrupt { format: &'static str, at: Location, what: String, path: PathBuf },
     #[error("{format}: time axis is not increasing at {at} ({path})")]
     NotMonotonic { format: &'static str, at: Location, path: PathBuf },
@@ -96,6 +100,12 @@ pub enum IoError {
     NoData { format: &'static str, path: PathBuf },
     #[error("a folder, not a run file; only Agilent .D folders are read as a run ({path})")]
     NotRunFolder { path: PathBuf },
+    #[error("not a file Elute can read: it is {kind} ({path})")]
+    NotAFile { kind: &'static str, path: PathBuf },
+    #[error("the file is {bytes} bytes, more than the limit of {limit} bytes for a run ({path})")]
+    FileTooLarge { bytes: u64, limit: u64, path: PathBuf },
+    #[error("this is an Elute session, not a run: open it in the app (`elute FILE`) or fit its run ({path})")]
+    IsSession { path: PathBuf },
 }
 
 /// A file format [`sniff`] can recognise.
@@ -128,13 +138,25 @@ pub fn read_path(path: &Path) -> Result<Vec<Chromatogram>, IoError> {
     read_file(path)
 }
 
+/// [`read_path`], with the bytes that identify the run (for its content hash): the file's bytes, or a `.D`
+/// folder's [`agilent_d::identity_bytes`].
+pub fn read_identified(path: &Path) -> Result<(Vec<u8>, Vec<Chromatogram>), IoError> {
+    if path.is_dir() {
+        return Ok((agilent_d::identity_bytes(path)?, agilent_d::read(path)?));
+    }
+    let bytes = read_source(path)?;
+    let runs = read_bytes(&bytes, path)?;
+    Ok((bytes, runs))
+}
+
 /// Reads a file and returns every chromatogram in it (one per channel or per run). A directory is refused with
-/// [`IoError::NotRunFolder`] (use [`read_path`] to open `.D` folders).
+/// [`IoError::NotRunFolder`] (use [`read_path`] to open `.D` folders). Only regular files of at most
+/// [`MAX_FILE_BYTES`] are read ([`read_source`]).
 pub fn read_file(path: &Path) -> Result<Vec<Chromatogram>, IoError> {
     if path.is_dir() {
         return Err(IoError::NotRunFolder { path: path.to_path_buf() });
     }
-    let bytes = std::fs::read(path).map_err(|source| IoError::Open { path: path.to_path_buf(), source })?;
+    let bytes = read_source(path)?;
     read_bytes(&bytes, path)
 }
 
@@ -154,6 +176,9 @@ pub fn read_bytes(bytes: &[u8], path: &Path) -> Result<Vec<Chromatogram>, IoErro
         } else {
             read_bytes(&utf8, path)
         };
+    }
+    if source::is_session(bytes) {
+        return Err(IoError::IsSession { path: path.to_path_buf() });
     }
     match sniff(bytes, path) {
         Some(Format::Andi) => andi::read(bytes, path),

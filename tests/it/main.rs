@@ -24,5 +24,7 @@ mod model_reference;
 mod readers_agilent;
 mod readers_binary;
 mod readers_text;
+mod robust_bounded;
 mod robust_inputs;
+mod robust_outside;
 mod sample_runs;
