@@ -60,7 +60,7 @@ fn step_while(h: &mut Harness<'_, App>, limit_s: u64, what: &str, busy: impl Fn(
     h.step();
 }
 
-/// Steps the harness until the background job is done (at most 20 s).
+/// Steps the harness until the background job is done.
 fn wait_for_job(h: &mut Harness<'_, App>) {
     step_while(h, 300, "job did not finish", |app| app.job_running());
 }
