@@ -78,6 +78,15 @@ pub fn seeds(target: Target, repo: &Path) -> Vec<(String, Vec<u8>)> {
             for dir in ["tests/data", "tests/data/catalight_series", "sample_runs"] {
                 let Ok(entries) = std::fs::read_dir(repo.join(dir)) else { continue };
                 let mut paths: Vec<_> = entries.flatten().map(|e| e.path()).collect();
+                // The files of run folders (`rainbow_yellow.D/data.ms`) are seeds too.
+                let folders: Vec<_> = paths
+                    .iter()
+                    .filter(|p| p.is_dir() && p.extension().is_some_and(|e| e.eq_ignore_ascii_case("d")))
+                    .cloned()
+                    .collect();
+                for folder in folders {
+                    paths.extend(std::fs::read_dir(folder).into_iter().flatten().flatten().map(|e| e.path()));
+                }
                 paths.sort();
                 for p in paths {
                     let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();

@@ -15,6 +15,8 @@ use crate::model::{Baseline, Column, Method, Peak};
 pub enum Command {
     /// Open a run or a session through the file dialog (or the path field when no dialog can appear).
     Open,
+    /// Open an Agilent `.D` run folder (every signal in it) through the folder dialog or the path field.
+    OpenFolder,
     /// Save the session to its file, asking for a path the first time.
     Save,
     /// Save the session under a new path.
@@ -58,6 +60,7 @@ impl Command {
     pub fn label(self) -> &'static str {
         match self {
             Command::Open => "Open…",
+            Command::OpenFolder => "Open folder…",
             Command::Save => "Save",
             Command::SaveAs => "Save as…",
             Command::Undo => "Undo",
@@ -83,6 +86,7 @@ impl Command {
     pub fn tooltip(self) -> &'static str {
         match self {
             Command::Open => "Open a chromatogram (netCDF, ChemStation, CSV, …) or an Elute session (.json)",
+            Command::OpenFolder => "Open an Agilent .D run folder: its .ch signals, data.ms TIC and Result.xml peaks",
             Command::Save => "Save the session as JSON (atomic: temporary file, then rename)",
             Command::SaveAs => "Save the session under a new file name",
             Command::Undo => "Undo the last change (one slider drag is one step)",
@@ -123,7 +127,8 @@ impl Command {
             Command::ResetView => KeyboardShortcut::new(cmd, Key::R),
             Command::ToggleTimeUnit => KeyboardShortcut::new(cmd, Key::M),
             Command::Quit => KeyboardShortcut::new(cmd, Key::Q),
-            Command::ExportJson
+            Command::OpenFolder
+            | Command::ExportJson
             | Command::ExportSvg
             | Command::ExportPng
             | Command::ExportReport

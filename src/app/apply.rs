@@ -104,6 +104,7 @@ impl App {
     pub(super) fn command(&mut self, c: Command) {
         match c {
             Command::Open => self.ask_path(PathPurpose::Open),
+            Command::OpenFolder => self.ask_path(PathPurpose::OpenFolder),
             Command::Save => match self.editing.session_path.clone() {
                 Some(p) => self.save_to(&p),
                 None => self.ask_path(PathPurpose::Save),

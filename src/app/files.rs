@@ -111,6 +111,7 @@ impl App {
                     .add_filter("Chromatograms and sessions", &["cdf", "ch", "csv", "txt", "json", "asc", "tsv", "xml"])
                     .add_filter("All files", &["*"])
                     .pick_file(),
+                PathPurpose::OpenFolder => dialog.pick_folder(),
                 PathPurpose::Save => dialog.set_file_name("session.elute.json").save_file(),
                 PathPurpose::ExportCsv => dialog.set_file_name("peaks.csv").save_file(),
                 PathPurpose::ExportJson => dialog.set_file_name("session.json").save_file(),

@@ -199,7 +199,8 @@ impl FitConfig {
 
 /// The column of a `--column` file: a bare column object, or a session whose column is taken.
 fn read_column(path: &Path) -> anyhow::Result<Column> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let bytes = crate::io::read_source(path)?;
+    let text = String::from_utf8(bytes).with_context(|| format!("{}: not UTF-8 text", path.display()))?;
     if let Ok(s) = session::parse(&text, path) {
         return Ok(s.column);
     }
@@ -214,6 +215,8 @@ struct Job {
     channel: u32,
     multi: bool,
     run: Chromatogram,
+    /// The session file written in the output folder (unique among the jobs: [`name_sessions`]).
+    session_name: String,
 }
 
 impl Job {
@@ -243,6 +246,9 @@ pub fn run(args: &FitArgs) -> anyhow::Result<ExitCode> {
                 super::sayln!("{}: error: {e:#}", file.display());
             }
         }
+    }
+    for note in name_sessions(&mut jobs) {
+        super::sayln!("note: {note}");
     }
     let results = fit_all(&config, jobs);
     let mut rows = Vec::new();
@@ -296,7 +302,7 @@ fn fit_all(config: &FitConfig, jobs: Vec<Job>) -> Vec<(Job, anyhow::Result<Fitte
 fn write_run(config: &FitConfig, job: &Job, result: anyhow::Result<Fitted>) -> anyhow::Result<(Vec<PeakRow>, bool)> {
     let fitted = result?;
     let fit = &fitted.fit;
-    let out = config.out.join(session_file_name(&job.file, job.multi.then_some(job.channel)));
+    let out = config.out.join(&job.session_name);
     session::save(&fitted.session, &out)?;
     let failed_peaks = fit.peaks.iter().filter(|p| p.error.is_some()).count();
     let flagged = fit.peaks.iter().filter(|p| p.quality != Quality::Ok).count() + fitted.unmatched.len();
@@ -345,15 +351,43 @@ pub fn session_file_name(file: &Path, channel: Option<u32>) -> String {
     }
 }
 
+/// Makes every job's session file name unique (case-insensitively, for Windows and macOS folders): two inputs
+/// with the same stem (`a/run.CDF`, `b/run.CDF`) would otherwise write one `run.elute.json`, the second
+/// silently replacing the first. A repeated name gets `~2`, `~3`, ... before `.elute.json`; returns a note for each.
+fn name_sessions(jobs: &mut [Job]) -> Vec<String> {
+    let mut taken = std::collections::HashSet::new();
+    let mut notes = Vec::new();
+    for job in jobs.iter_mut() {
+        let base = job.session_name.strip_suffix(".elute.json").unwrap_or(&job.session_name).to_string();
+        let mut name = job.session_name.clone();
+        let mut n = 1;
+        while !taken.insert(name.to_lowercase()) {
+            n += 1;
+            name = format!("{base}~{n}.elute.json");
+        }
+        if n > 1 {
+            notes.push(format!(
+                "{} has the same name as an earlier input; its session is written as {name}",
+                job.label()
+            ));
+            job.session_name = name;
+        }
+    }
+    notes
+}
+
 fn load_jobs(file: &Path, channel: Option<&str>) -> anyhow::Result<Vec<Job>> {
-    let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
-    let runs = crate::io::read_bytes(&bytes, file)?;
+    let (bytes, runs) = crate::io::read_identified(file)?;
     let sha256 = session::sha256_hex(&bytes);
     let multi = runs.len() > 1;
     let mut jobs: Vec<Job> = runs
         .into_iter()
         .enumerate()
-        .map(|(i, run)| Job { file: file.to_path_buf(), sha256: sha256.clone(), channel: i as u32 + 1, multi, run })
+        .map(|(i, run)| {
+            let channel = i as u32 + 1;
+            let session_name = session_file_name(file, multi.then_some(channel));
+            Job { file: file.to_path_buf(), sha256: sha256.clone(), channel, multi, run, session_name }
+        })
         .collect();
     if let Some(sel) = channel {
         jobs.retain(|j| match sel.parse::<u32>() {

@@ -11,7 +11,7 @@ use crate::io;
 /// Arguments of `elute info`.
 #[derive(Debug, Args)]
 pub struct InfoArgs {
-    /// Chromatogram files (any supported format; detected from the content).
+    /// Chromatogram files (any supported format; detected from the content) or Agilent `.D` folders.
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
 }
@@ -24,7 +24,7 @@ pub fn run(args: &InfoArgs) -> anyhow::Result<ExitCode> {
         if i > 0 {
             super::sayln!();
         }
-        match io::read_file(path) {
+        match io::read_path(path) {
             Ok(chroms) => super::say!("{}", io::info::describe(path, &chroms)),
             Err(e) => {
                 eprintln!("error: {e}");

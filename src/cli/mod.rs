@@ -6,18 +6,19 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-/// Like `print!`/`println!` on stdout, but a closed pipe (`elute fit … | head`) is not a panic: write errors
-/// on stdout are ignored (the results are in the files; stdout is a summary).
+/// Like `print!`/`println!` on stdout, but a closed pipe (`elute fit … | head`) is not a panic: the results are
+/// in the files and stdout is a summary. Any other write error (a full disk, `> /dev/full`) is remembered and
+/// makes the command fail at the end ([`run`]).
 macro_rules! say {
     ($($arg:tt)*) => {{
         use std::io::Write as _;
-        let _ = write!(std::io::stdout().lock(), $($arg)*);
+        $crate::cli::note_stdout(write!(std::io::stdout().lock(), $($arg)*));
     }};
 }
 macro_rules! sayln {
     ($($arg:tt)*) => {{
         use std::io::Write as _;
-        let _ = writeln!(std::io::stdout().lock(), $($arg)*);
+        $crate::cli::note_stdout(writeln!(std::io::stdout().lock(), $($arg)*));
     }};
 }
 pub(crate) use {say, sayln};
@@ -47,11 +48,31 @@ pub enum Command {
     Fit(fit::FitArgs),
 }
 
-/// Runs a subcommand; errors are printed by the caller. Returns the process exit code.
+/// Runs a subcommand; errors are printed by the caller. Returns the process exit code. Output that could not be
+/// written to stdout (other than into a closed pipe) is an error, so `elute info FILE > /dev/full` does not exit 0.
 pub fn run(command: Command) -> anyhow::Result<ExitCode> {
-    match command {
+    let code = match command {
         Command::Info(args) => info::run(&args),
         Command::Simulate(args) => simulate::run(&args),
         Command::Fit(args) => fit::run(&args),
+    }?;
+    use std::io::Write as _;
+    note_stdout(std::io::stdout().flush());
+    match STDOUT_ERROR.lock().map(|mut e| e.take()) {
+        Ok(Some(e)) => anyhow::bail!("cannot write to standard output: {e}"),
+        _ => Ok(code),
+    }
+}
+
+/// The first error writing stdout, other than a closed pipe.
+static STDOUT_ERROR: std::sync::Mutex<Option<std::io::Error>> = std::sync::Mutex::new(None);
+
+/// Remembers a failed write to stdout (a closed pipe is not a failure: `elute … | head`).
+pub(crate) fn note_stdout(result: std::io::Result<()>) {
+    if let Err(e) = result
+        && e.kind() != std::io::ErrorKind::BrokenPipe
+        && let Ok(mut first) = STDOUT_ERROR.lock()
+    {
+        first.get_or_insert(e);
     }
 }

@@ -13,6 +13,10 @@ use crate::session;
 /// Largest number of samples `simulate` writes (about 1 GB of CSV).
 pub const MAX_SAMPLES: usize = 20_000_000;
 
+/// Largest number of values a simulation holds in memory: samples × (peaks + 1), 400 MB of f64. The CSV is
+/// streamed to its file, so this is what bounds the memory of `simulate`.
+pub const MAX_VALUES: usize = 50_000_000;
+
 /// Arguments of `elute simulate`.
 #[derive(Debug, Args)]
 pub struct SimulateArgs {
@@ -79,6 +83,16 @@ pub fn time_grid(from_s: f64, to_s: f64, step_s: f64) -> anyhow::Result<Vec<f64>
 pub fn run(args: &SimulateArgs) -> anyhow::Result<ExitCode> {
     let session = session::load(&args.session)?;
     let times = time_grid(args.from_s, args.to_s, args.step_s)?;
+    let values = times.len().saturating_mul(session.peaks.len() + 1);
+    if values > MAX_VALUES {
+        bail!(
+            "{}: {} samples × {} peak(s) is {values} values, more than the limit of {MAX_VALUES}: use a coarser \
+             --step or a shorter --from/--to",
+            args.session.display(),
+            times.len(),
+            session.peaks.len()
+        );
+    }
     let sim = session
         .simulate(&times, args.method.into())
         .with_context(|| format!("cannot simulate {}", args.session.display()))?;
@@ -91,19 +105,27 @@ pub fn run(args: &SimulateArgs) -> anyhow::Result<ExitCode> {
             peak.map(|n| format!(" (peak {n})")).unwrap_or_default()
         );
     }
-    let mut out = Vec::with_capacity(times.len() * 24 * (2 + sim.peaks.len()));
-    write_csv(&mut out, &session, &sim)?;
     match &args.out {
-        Some(path) => {
-            session::write_atomically(path, &out).with_context(|| format!("cannot write {}", path.display()))?
+        Some(path) => session::write_atomically_with(path, |w| write_csv(w, &session, &sim))
+            .with_context(|| format!("cannot write {}", path.display()))?,
+        None => {
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            match write_csv(&mut out, &session, &sim).and_then(|()| out.flush()) {
+                // `elute simulate … | head`: the reader has what it wanted.
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+                r => r.context("cannot write to standard output")?,
+            }
         }
-        None => std::io::stdout().lock().write_all(&out).context("cannot write to standard output")?,
     }
     Ok(ExitCode::SUCCESS)
 }
 
 /// Writes the CSV: header `time_s,signal,<peak name>,...`, then one row per sample (shortest exact decimals).
-pub fn write_csv(out: &mut impl Write, session: &session::Session, sim: &session::Simulation) -> std::io::Result<()> {
+pub fn write_csv(
+    out: &mut (impl Write + ?Sized),
+    session: &session::Session,
+    sim: &session::Simulation,
+) -> std::io::Result<()> {
     let mut w = csv::Writer::from_writer(out);
     let mut header = vec!["time_s".to_string(), "signal".to_string()];
     header.extend(session.peaks.iter().map(|p| p.name.clone()));

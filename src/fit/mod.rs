@@ -28,6 +28,6 @@ pub use lsq::{
     levenberg_marquardt,
 };
 pub use run::{
-    AreaMode, BaselineChoice, PeakFit, PeakSeed, Quality, RunFit, RunFitError, RunFitOptions, RunValue, detect_seeds,
-    fit_run, match_template, template_seeds,
+    AreaMode, BaselineChoice, Detection, MAX_ABS_SIGNAL, MIN_SIGNAL_RANGE, PeakFit, PeakSeed, Quality, RunFit,
+    RunFitError, RunFitOptions, RunValue, detect_seeds, fit_run, match_template, template_seeds,
 };

@@ -115,6 +115,8 @@ pub struct PeakFindResult {
     pub threshold: f64,
     /// Number of maxima above the threshold before the cap (≥ `peaks.len()`).
     pub candidates_above_threshold: usize,
+    /// The prominence of each of those candidates, largest first (signal units).
+    pub candidate_prominences: Vec<f64>,
 }
 
 /// What prevents peak finding.
@@ -205,7 +207,13 @@ pub fn find_peaks(t_s: &[f64], y: &[f64], options: &PeakFindOptions) -> Result<P
     let range = s.iter().fold(f64::NEG_INFINITY, |a, &b| a.max(b)) - s.iter().fold(f64::INFINITY, |a, &b| a.min(b));
     // A noise-free trace would accept rounding wiggles; floor the threshold at a tiny fraction of the range.
     let threshold = (options.min_prominence_sigma * sigma).max(1e-9 * range.max(0.0));
-    let mut result = PeakFindResult { peaks: vec![], noise_sd: sigma, threshold, candidates_above_threshold: 0 };
+    let mut result = PeakFindResult {
+        peaks: vec![],
+        noise_sd: sigma,
+        threshold,
+        candidates_above_threshold: 0,
+        candidate_prominences: vec![],
+    };
     if n < 3 || options.max_peaks == 0 {
         return Ok(result);
     }
@@ -237,6 +245,8 @@ pub fn find_peaks(t_s: &[f64], y: &[f64], options: &PeakFindOptions) -> Result<P
         }
     }
     result.candidates_above_threshold = cands.len();
+    result.candidate_prominences = cands.iter().map(|c| c.1).collect();
+    result.candidate_prominences.sort_by(|a, b| b.total_cmp(a));
     if cands.len() > options.max_peaks {
         cands.select_nth_unstable_by(options.max_peaks - 1, |a, b| b.1.total_cmp(&a.1));
         cands.truncate(options.max_peaks);

@@ -48,6 +48,22 @@ pub fn looks_like(bytes: &[u8]) -> bool {
 /// scaling factors or times; [`IoError::NotMonotonic`] when the header's end time is not after its start time;
 /// [`IoError::NoData`] when the file holds no points.
 pub fn read(bytes: &[u8], path: &Path) -> Result<Vec<Chromatogram>, IoError> {
+    read_with(bytes, path, EndTime::LastPoint)
+}
+
+/// What the header's end time marks, which decides the step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EndTime {
+    /// A stand-alone `.ch` file: the time of the last point (179/181) or the end of its interval (81); the
+    /// 8-byte v179 point count is used when present. See [`span`].
+    LastPoint,
+    /// An OpenLab CDS `.dx` member: the run's stop time, a whole number of steps from time 0 (300000 ms = 750 ×
+    /// 400 ms on the corpus file, whose first point is at 62.5 ms); byte 278 is no point count there (it holds 22).
+    RunEnd,
+}
+
+/// [`read`] with the end-time convention of the container the bytes came from (`path` names them in errors).
+pub fn read_with(bytes: &[u8], path: &Path, end_time: EndTime) -> Result<Vec<Chromatogram>, IoError> {
     let err = Errors { path };
     let version = header::version(bytes).ok_or_else(|| err.corrupt(0, "no ChemStation version string"))?;
     let layout = header::layout(version, bytes, &err)?;
@@ -64,7 +80,10 @@ pub fn read(bytes: &[u8], path: &Path) -> Result<Vec<Chromatogram>, IoError> {
     let (time_s, warning) = if signal.len() == 1 {
         (vec![layout.start_ms / 1000.0], None)
     } else {
-        let sampling = span::sampling(&layout, signal.len(), header_count, &err)?;
+        let sampling = match end_time {
+            EndTime::LastPoint => span::sampling(&layout, signal.len(), header_count, &err)?,
+            EndTime::RunEnd => span::sampling_to_run_end(&layout, signal.len(), &err)?,
+        };
         (time_axis(&layout, sampling.step_ms, signal.len(), &err)?, sampling.warning)
     };
 

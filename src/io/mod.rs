@@ -1,12 +1,16 @@
 //! Readers: every chromatogram format a lab hands you, detected from content, with typed errors.
 //!
-//! [`read_file`] / [`read_bytes`] sniff the format ([`sniff`]) and return one [`Chromatogram`] per channel or run.
-//! Each format lives in its own file. Errors name the file and say what is wrong and where.
+//! [`read_file`] / [`read_bytes`] sniff the format ([`sniff`]) and return one [`Chromatogram`] per channel or run;
+//! [`read_path`] also opens an Agilent `.D` run folder ([`agilent_d`]). Each format lives in its own file. Errors
+//! name the file and say what is wrong and where.
 //!
 //! | format | module | detected by |
 //! |---|---|---|
 //! | ANDI/AIA netCDF (`.cdf`) | [`andi`] | `CDF\x01` / `CDF\x02` magic |
 //! | Agilent ChemStation `.ch` | [`chemstation`] | its binary header magic |
+//! | Agilent MSD ChemStation GC-MS `data.ms` (TIC) | [`msd`] | `01 32 00 00` + Pascal `GC / MS Data File` |
+//! | Agilent OpenLab CDS `.dx` (ZIP of `.ch` traces) | [`openlab_dx`] | `PK\x03\x04` + an `injection.acmd` entry |
+//! | Agilent `.D` folder (its `.ch`, `data.ms`, `Result.xml`) | [`agilent_d`], [`agilent_result`] | a directory named `*.D` ([`read_path`]) |
 //! | INFICON Fusion micro-GC JSON (`.fusion-data`) | [`fusion`] | JSON object with `detectors` + `runTimeStamp` |
 //! | GAML XML (`.gaml`) | [`gaml`] | `<GAML` root element |
 //! | EZChrom ASCII export (`.dat.asc`) | [`ezchrom`] | `Sampling Rate:` / `Y Axis Multiplier:` header |
@@ -16,14 +20,18 @@
 //! | SRI PeakSimple `.CHR` / `.ASC` (+ `.RES` beside them) | [`peaksimple`] | `<RATE>=` / `<SIZE>=` header lines |
 //! | delimited text: CSV, TSV, `;`, whitespace; MassHunter and Chromeleon exports; `.xy`/`.dat` | [`delimited`] | anything else that is text |
 //!
-//! Shared pieces: [`ole`] (the OLE2 container, with a stream-size cap), [`text`] (byte-order marks, latin-1 fallback, numbers with comma decimals) and [`series`]
-//! (the checks every reader applies: finite values, increasing time, the [`MAX_POINTS`] limit).
-//! [`info`] turns what was read into the `elute info` summary.
+//! Shared pieces: [`ole`] (the OLE2 container, with a stream-size cap), [`text`] (byte-order marks, latin-1
+//! fallback, numbers with comma decimals) and [`series`] (the checks every reader applies: finite values,
+//! increasing time, the [`MAX_POINTS`] limit).
+//! [`source`] gets a file's bytes safely (regular files only, at most [`MAX_FILE_BYTES`]; an Elute session given
+//! as a run is named as one). [`info`] turns what was read into the `elute info` summary.
 
 use std::path::{Path, PathBuf};
 
 use crate::chromatogram::Chromatogram;
 
+pub mod agilent_d;
+pub mod agilent_result;
 pub mod andi;
 pub mod chemstation;
 pub mod delimited;
@@ -34,20 +42,25 @@ pub mod gaml;
 pub mod gcd;
 pub mod info;
 pub mod labsolutions;
+pub mod msd;
 mod number;
 pub mod ole;
+pub mod openlab_dx;
 pub mod peaksimple;
 mod preamble;
 pub mod series;
+pub mod source;
 pub mod text;
+
+pub use source::{MAX_FILE_BYTES, SESSION_FORMAT_TAG, read_source};
 
 /// Largest number of points any reader accepts in one chromatogram (guards allocations against headers
 /// that claim billions of points).
 pub const MAX_POINTS: usize = 50_000_000;
 
 /// Largest magnitude of a signal value any reader accepts: past it a value is corrupt, not a detector reading
-/// (and squares of it overflow in the fit).
-pub const MAX_ABS_SIGNAL: f64 = 1e100;
+/// (and the fit refuses it: its one home is [`crate::fit::MAX_ABS_SIGNAL`]).
+pub const MAX_ABS_SIGNAL: f64 = crate::fit::MAX_ABS_SIGNAL;
 
 /// Largest magnitude of a time (seconds) any reader accepts: 1e6 s is 11.6 days, far beyond any GC run.
 pub const MAX_ABS_TIME_S: f64 = 1e6;
@@ -70,7 +83,7 @@ impl std::fmt::Display for Location {
         match self {
             Location::Line(n) => write!(f, "line {n}"),
             Location::Byte(n) => write!(f, "byte {n}"),
-            Location::Field(name) => write!(f, "field `{name}`"),
+            Location::Field(name) => write!(f, "field `{}`", text::for_message(name)),
             Location::File => write!(f, "file"),
         }
     }
@@ -85,7 +98,7 @@ pub enum IoError {
     Empty { path: PathBuf },
     #[error("not a chromatogram format Elute knows ({path})")]
     UnknownFormat { path: PathBuf },
-    #[error("{format}: truncated or corrupt at {at}: {what} ({path})")]
+    #[error("{format}: truncated or corrupt at {at}: {} ({path})", text::for_message(.what))]
     Corrupt { format: &'static str, at: Location, what: String, path: PathBuf },
     #[error("{format}: time axis is not increasing at {at} ({path})")]
     NotMonotonic { format: &'static str, at: Location, path: PathBuf },
@@ -95,6 +108,14 @@ pub enum IoError {
     TooLarge { format: &'static str, at: Location, claimed: u64, limit: usize, path: PathBuf },
     #[error("{format}: no data found ({path})")]
     NoData { format: &'static str, path: PathBuf },
+    #[error("a folder, not a run file; only Agilent .D folders are read as a run ({path})")]
+    NotRunFolder { path: PathBuf },
+    #[error("not a file Elute can read: it is {kind} ({path})")]
+    NotAFile { kind: &'static str, path: PathBuf },
+    #[error("the file is {bytes} bytes, more than the limit of {limit} bytes for a run ({path})")]
+    FileTooLarge { bytes: u64, limit: u64, path: PathBuf },
+    #[error("this is an Elute session, not a run: open it in the app (`elute FILE`) or fit its run ({path})")]
+    IsSession { path: PathBuf },
 }
 
 /// A file format [`sniff`] can recognise.
@@ -104,6 +125,10 @@ pub enum Format {
     Andi,
     /// Agilent ChemStation `.ch` (binary).
     ChemStation,
+    /// Agilent MSD ChemStation GC-MS `data.ms` (binary).
+    AgilentMs,
+    /// Agilent OpenLab CDS `.dx` (ZIP package).
+    OpenLabDx,
     /// INFICON Fusion micro-GC run JSON.
     Fusion,
     /// GAML XML.
@@ -122,11 +147,41 @@ pub enum Format {
     Delimited,
 }
 
-/// Reads a file and returns every chromatogram in it (one per channel or per run). For a PeakSimple run the
-/// `.RES` results file beside it, when there is one, is read too.
+/// Reads a file, or an Agilent `.D` folder ([`agilent_d::read`]), and returns every chromatogram in it. Any other
+/// directory is [`IoError::NotRunFolder`]; on a plain file this is [`read_file`].
+pub fn read_path(path: &Path) -> Result<Vec<Chromatogram>, IoError> {
+    if path.is_dir() {
+        return agilent_d::read(path);
+    }
+    read_file(path)
+}
+
+/// [`read_path`], with the bytes that identify the run (for its content hash): the file's bytes, or a `.D`
+/// folder's [`agilent_d::identity_bytes`].
+pub fn read_identified(path: &Path) -> Result<(Vec<u8>, Vec<Chromatogram>), IoError> {
+    if path.is_dir() {
+        return Ok((agilent_d::identity_bytes(path)?, agilent_d::read(path)?));
+    }
+    let bytes = read_source(path)?;
+    let runs = read_beside(&bytes, path)?;
+    Ok((bytes, runs))
+}
+
+/// Reads a file and returns every chromatogram in it (one per channel or per run). A directory is refused with
+/// [`IoError::NotRunFolder`] (use [`read_path`] to open `.D` folders). Only regular files of at most
+/// [`MAX_FILE_BYTES`] are read ([`read_source`]). For a PeakSimple run the `.RES` results file beside it, when
+/// there is one, is read too.
 pub fn read_file(path: &Path) -> Result<Vec<Chromatogram>, IoError> {
-    let bytes = std::fs::read(path).map_err(|source| IoError::Open { path: path.to_path_buf(), source })?;
-    let mut chromatograms = read_bytes(&bytes, path)?;
+    if path.is_dir() {
+        return Err(IoError::NotRunFolder { path: path.to_path_buf() });
+    }
+    let bytes = read_source(path)?;
+    read_beside(&bytes, path)
+}
+
+/// [`read_bytes`] of a file's bytes, plus what files beside it add (a PeakSimple run's `.RES`).
+fn read_beside(bytes: &[u8], path: &Path) -> Result<Vec<Chromatogram>, IoError> {
+    let mut chromatograms = read_bytes(bytes, path)?;
     if peaksimple::looks_like(&bytes[..bytes.len().min(4096)]) {
         peaksimple::attach_results(&mut chromatograms, path);
     }
@@ -150,9 +205,14 @@ pub fn read_bytes(bytes: &[u8], path: &Path) -> Result<Vec<Chromatogram>, IoErro
             read_bytes(&utf8, path)
         };
     }
+    if source::is_session(bytes) {
+        return Err(IoError::IsSession { path: path.to_path_buf() });
+    }
     match sniff(bytes, path) {
         Some(Format::Andi) => andi::read(bytes, path),
         Some(Format::ChemStation) => chemstation::read(bytes, path),
+        Some(Format::AgilentMs) => msd::read(bytes, path),
+        Some(Format::OpenLabDx) => openlab_dx::read(bytes, path),
         Some(Format::Fusion) => fusion::read(bytes, path),
         Some(Format::Gaml) => gaml::read(bytes, path),
         Some(Format::EzChrom) => ezchrom::read(bytes, path),
@@ -177,6 +237,12 @@ pub fn sniff(bytes: &[u8], path: &Path) -> Option<Format> {
     }
     if ole::is_ole(bytes) {
         return sniff_ole(bytes, path);
+    }
+    if msd::looks_like(bytes) {
+        return Some(Format::AgilentMs);
+    }
+    if openlab_dx::looks_like(bytes) {
+        return Some(Format::OpenLabDx);
     }
     let head = text::strip_bom(&bytes[..bytes.len().min(4096)]);
     let first = head.iter().copied().find(|b| !b.is_ascii_whitespace());

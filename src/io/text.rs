@@ -8,6 +8,28 @@ pub fn strip_bom(bytes: &[u8]) -> &[u8] {
     bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)
 }
 
+/// Longest text from a file that an error message quotes, in characters.
+pub const MAX_QUOTED_CHARS: usize = 160;
+
+/// Text from a file made safe to print in an error message: control characters (NUL, ESC of ANSI codes, CR,
+/// ...) are escaped as `\u{1b}`, and past [`MAX_QUOTED_CHARS`] characters the rest is cut and counted.
+pub fn for_message(text: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in text.chars().enumerate() {
+        if i == MAX_QUOTED_CHARS {
+            let rest = text.chars().count() - i;
+            out.push_str(&format!("… ({rest} more characters)"));
+            break;
+        }
+        if c.is_control() {
+            out.extend(c.escape_unicode());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// Decodes text: UTF-8 when the bytes are valid UTF-8 (after removing a byte-order mark), otherwise latin-1
 /// (ISO 8859-1, every byte one character: how EZChrom writes its micro sign). Never fails.
 pub fn decode(bytes: &[u8]) -> Cow<'_, str> {

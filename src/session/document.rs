@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use crate::model::{self, Baseline, Column, Method, ModelError, Peak};
 
 /// The `format` tag every session file carries.
-pub const FORMAT_TAG: &str = "elute-session";
+pub const FORMAT_TAG: &str = crate::io::SESSION_FORMAT_TAG;
 /// The session format version this build writes and reads.
 pub const VERSION: u32 = 1;
 

@@ -21,7 +21,8 @@ use crate::fit::run::match_template;
 use crate::fit::run::naming::name_from_peak_table;
 use crate::fit::run::run_problems;
 use crate::fit::{
-    BaselineChoice, PeakSeed, Quality, RunFit, RunFitError, RunFitOptions, detect_seeds, fit_run, template_seeds,
+    BaselineChoice, Detection, PeakSeed, Quality, RunFit, RunFitError, RunFitOptions, detect_seeds, fit_run,
+    template_seeds,
 };
 use crate::model::{Column, Peak, RunLevelFree};
 
@@ -236,8 +237,9 @@ struct Seeds {
 /// The seeds to fit: detected, the session's own peaks (all or a subset), or a template matched to the run.
 fn seeds(run: &Chromatogram, session: &Session, source: &PeakSource) -> Result<Seeds, FittingError> {
     let plain = |seeds, only| Seeds { seeds, only, unmatched: Vec::new(), notes: Vec::new() };
+    let detected_plain = |find| detected(run, find).map(|(seeds, notes)| Seeds { notes, ..plain(seeds, None) });
     match source {
-        PeakSource::Detect(find) => Ok(plain(detected(run, find)?, None)),
+        PeakSource::Detect(find) => detected_plain(find),
         PeakSource::Session { only } => {
             let peaks = &session.peaks;
             if peaks.is_empty() {
@@ -256,11 +258,10 @@ fn seeds(run: &Chromatogram, session: &Session, source: &PeakSource) -> Result<S
         PeakSource::Template(find) => {
             if session.peaks.is_empty() {
                 // A column without a peak list: detect and fit with it.
-                return Ok(plain(detected(run, find)?, None));
+                return detected_plain(find);
             }
-            let found = detected(run, find)?;
+            let (found, mut notes) = detected(run, find)?;
             let m = match_template(&session.column, &session.peaks, &run.time_s, &found);
-            let mut notes = Vec::new();
             if !m.unmatched.is_empty() {
                 notes.push(format!("template peak(s) not found in this run, left out: {}", m.unmatched.join(", ")));
             }
@@ -276,14 +277,15 @@ fn seeds(run: &Chromatogram, session: &Session, source: &PeakSource) -> Result<S
     }
 }
 
-/// Peaks detected with `find`, named after the run file's own peak table where a retention time matches.
-fn detected(run: &Chromatogram, find: &PeakFindOptions) -> Result<Vec<PeakSeed>, FittingError> {
-    let mut seeds = detect_seeds(&run.time_s, &run.signal, find)?;
+/// Peaks detected with `find`, named after the run file's own peak table where a retention time matches, and the
+/// detection's notes (the cap).
+fn detected(run: &Chromatogram, find: &PeakFindOptions) -> Result<(Vec<PeakSeed>, Vec<String>), FittingError> {
+    let Detection { mut seeds, notes } = detect_seeds(&run.time_s, &run.signal, find)?;
     name_from_peak_table(&mut seeds, &run.metadata.peaks, None);
     if seeds.is_empty() {
         return Err(FittingError::NoPeaks(format!("no peaks above {:.1} × noise", find.min_prominence_sigma)));
     }
-    Ok(seeds)
+    Ok((seeds, notes))
 }
 
 /// Drops detected peaks whose area the fit held at zero (not in the data), with a note naming them. The other peaks'

@@ -25,7 +25,7 @@ pub use crate::model::{Baseline, BaselineKind};
 pub use added_peaks::AddedPeak;
 pub use document::{FORMAT_TAG, RunRef, Session, Simulation, VERSION};
 pub use embedded::EmbeddedRun;
-pub use file::{SessionError, load, parse, save, to_json, write_atomically};
+pub use file::{MAX_PEAKS, SessionError, load, parse, save, to_json, write_atomically, write_atomically_with};
 pub use fit_summary::{FitSummary, FittedRunValues, PeakFitSummary};
 pub use fitting::{FitRequest, Fitted, FittingError, PeakSource};
 pub use from_fit::session_from_fit;

@@ -66,20 +66,13 @@ pub fn default_run() -> Option<LoadedRun> {
     (!channels.is_empty()).then_some(LoadedRun { path: None, channels, channel: 0 })
 }
 
-/// True when `bytes` look like an Elute session: a JSON object (after an optional byte-order mark and blanks)
-/// whose first 4 KiB carry the session's format tag. Other JSON (INFICON Fusion, say) goes to the run readers.
-pub fn looks_like_session(bytes: &[u8]) -> bool {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let head = &bytes[..bytes.len().min(4096)];
-    head.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{')
-        && memchr::memmem::find(head, super::FORMAT_TAG.as_bytes()).is_some()
-}
+pub use crate::io::source::is_session as looks_like_session;
 
 /// Reads a run file into a [`Run`] plus the reference a session stores (absolute path, SHA-256, first channel with
 /// data).
+/// An Agilent `.D` folder is read whole ([`crate::io::read_path`]); its hash covers every file read.
 pub fn read_run(path: &Path) -> Result<(LoadedRun, RunRef), String> {
-    let bytes = std::fs::read(path).map_err(|e| format!("cannot read: {e} ({})", path.display()))?;
-    let channels = crate::io::read_bytes(&bytes, path).map_err(|e| e.to_string())?;
+    let (bytes, channels) = crate::io::read_identified(path).map_err(|e| e.to_string())?;
     if channels.is_empty() || channels.iter().all(|c| c.is_empty()) {
         return Err(format!("no chromatogram data in the file ({})", path.display()));
     }
@@ -96,7 +89,11 @@ pub fn read_run(path: &Path) -> Result<(LoadedRun, RunRef), String> {
 
 /// Opens a session (JSON) or a chromatogram file. The error is the reader's or the session loader's message.
 pub fn open_path(path: &Path) -> Result<Opened, String> {
-    let bytes = std::fs::read(path).map_err(|e| format!("cannot read: {e} ({})", path.display()))?;
+    if path.is_dir() {
+        let (run, reference) = read_run(path)?;
+        return Ok(Opened::Run { run, reference });
+    }
+    let bytes = crate::io::read_source(path).map_err(|e| e.to_string())?;
     if !looks_like_session(&bytes) {
         let (run, reference) = read_run(path)?;
         return Ok(Opened::Run { run, reference });

@@ -95,11 +95,11 @@ fn sliders_clamp_real_values_area_drag_has_a_bounded_gain_and_is_one_undo_step()
     assert_eq!(h.state().document(), &before, "one drag, one undo step");
 }
 
-/// Steps the harness until the background job is done (at most 30 s).
+/// Steps the harness until the background job is done (a watchdog of 300 s against hangs, not a timing test).
 fn wait_for_job(h: &mut Harness<'_, App>) {
     let start = std::time::Instant::now();
     while h.state().job_running() {
-        assert!(start.elapsed() < std::time::Duration::from_secs(30), "job did not finish");
+        assert!(start.elapsed() < std::time::Duration::from_secs(300), "job did not finish");
         std::thread::sleep(std::time::Duration::from_millis(20));
         h.step();
     }

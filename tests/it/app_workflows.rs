@@ -48,7 +48,8 @@ fn run_app() -> App {
     App::new(doc, AppConfig::default())
 }
 
-/// Steps the harness while `busy` holds (at most `limit_s` seconds, else fails with `what`), then once more.
+/// Steps the harness while `busy` holds (at most `limit_s` seconds, a watchdog against hangs, else fails with
+/// `what`), then once more.
 fn step_while(h: &mut Harness<'_, App>, limit_s: u64, what: &str, busy: impl Fn(&App) -> bool) {
     let start = Instant::now();
     while busy(h.state()) {
@@ -59,9 +60,9 @@ fn step_while(h: &mut Harness<'_, App>, limit_s: u64, what: &str, busy: impl Fn(
     h.step();
 }
 
-/// Steps the harness until the background job is done (at most 20 s).
+/// Steps the harness until the background job is done.
 fn wait_for_job(h: &mut Harness<'_, App>) {
-    step_while(h, 20, "job did not finish", |app| app.job_running());
+    step_while(h, 300, "job did not finish", |app| app.job_running());
 }
 
 #[test]
@@ -281,7 +282,7 @@ fn clicking_the_trace_adds_a_peak_and_delete_removes_it() {
 
 /// Steps the harness until the selected peak's χ² contour is traced (at most 30 s).
 fn wait_for_contour(h: &mut Harness<'_, App>) {
-    step_while(h, 30, "contour not traced", |app| app.confidence().is_some_and(|c| c.is_computing()));
+    step_while(h, 300, "contour not traced", |app| app.confidence().is_some_and(|c| c.is_computing()));
 }
 
 #[test]

@@ -36,7 +36,7 @@ fn noise_free_btex_recovers_ka_and_kd_from_moment_guesses() {
     let t = btex_grid();
     let y = btex_signal(&t);
     let column = Column::paper_btex();
-    let seeds = detect_seeds(&t, &y, &PeakFindOptions::default().with_noise_sd(1.0)).unwrap();
+    let seeds = detect_seeds(&t, &y, &PeakFindOptions::default().with_noise_sd(1.0)).unwrap().seeds;
     assert_eq!(seeds.len(), 5, "{seeds:?}");
     let fit = fit_run(&t, &y, &column, &seeds, &RunFitOptions::known_column(), &mut NoObserver).unwrap();
     let truth = Peak::paper_btex();
@@ -60,7 +60,7 @@ fn noise_free_btex_recovers_the_run_level_tail_and_injection_time() {
     let truth_column = Column::paper_btex().with_inlet_tail_s(2.0).unwrap();
     let truth = Peak::paper_btex();
     let y = elute::model::closed::sum_signal(&truth_column, &truth, &t);
-    let seeds = detect_seeds(&t, &y, &PeakFindOptions::default().with_noise_sd(1e-3)).unwrap();
+    let seeds = detect_seeds(&t, &y, &PeakFindOptions::default().with_noise_sd(1e-3)).unwrap().seeds;
     assert_eq!(seeds.len(), 5, "{seeds:?}");
     // Noise-free data: a tighter joint tolerance than the default 1e-6 (which stops within 1e-3 of t1 here, far
     // inside any noisy run's uncertainty).
@@ -97,7 +97,7 @@ fn an_early_first_peak_keeps_the_run_level_fit_defined() {
     let truth = [Peak::new("early", 1250.0, 4.0, 100.0), Peak::new("late", 208_550.0, 17.2, 400.0)];
     let t: Vec<f64> = (0..=600).map(|i| i as f64 * 0.05).collect();
     let y = elute::model::closed::sum_signal(&truth_column, &truth, &t);
-    let seeds = detect_seeds(&t, &y, &PeakFindOptions::default().with_noise_sd(1e-3)).unwrap();
+    let seeds = detect_seeds(&t, &y, &PeakFindOptions::default().with_noise_sd(1e-3)).unwrap().seeds;
     assert_eq!(seeds.len(), 2, "{seeds:?}");
     assert!(seeds[0].apex_time_s < 1.5 && seeds[0].apex_time_s - seeds[0].width_s <= 0.0, "{seeds:?}");
     // True values: early peak μ = 2, apex near 1 s; late peak μ ≈ 334, apex near 20 s.
@@ -143,7 +143,7 @@ fn coverage_of_the_standard_errors_on_200_noisy_btex_runs() {
     let truth = Peak::paper_btex();
     let tallest = clean.iter().copied().fold(f64::MIN, f64::max) - 3935.4;
     let sigma = 0.01 * tallest;
-    let seeds = detect_seeds(&t, &clean, &PeakFindOptions::default().with_noise_sd(sigma)).unwrap();
+    let seeds = detect_seeds(&t, &clean, &PeakFindOptions::default().with_noise_sd(sigma)).unwrap().seeds;
     let hits: Vec<Vec<(bool, bool)>> = (0u64..200)
         .into_par_iter()
         .map(|seed| {
@@ -200,7 +200,7 @@ fn solv001_reaches_the_one_start_figures() {
 fn noise_free_btex_is_not_flagged_temperature_programmed() {
     let t = btex_grid();
     let y = btex_signal(&t);
-    let seeds = detect_seeds(&t, &y, &PeakFindOptions::default().with_noise_sd(1.0)).unwrap();
+    let seeds = detect_seeds(&t, &y, &PeakFindOptions::default().with_noise_sd(1.0)).unwrap().seeds;
     let fit = fit_run(&t, &y, &Column::paper_btex(), &seeds, &RunFitOptions::known_column(), &mut NoObserver).unwrap();
     assert!(!fit.temperature_programmed, "{:?}", fit.notes);
 }
@@ -216,7 +216,7 @@ fn solv001_check(
     let runs = elute::io::read_file(Path::new("tests/data/SOLV001.CDF")).unwrap();
     let run = &runs[0];
     let (t, y) = (&run.time_s, &run.signal);
-    let mut seeds = detect_seeds(t, y, &PeakFindOptions::default()).unwrap();
+    let mut seeds = detect_seeds(t, y, &PeakFindOptions::default()).unwrap().seeds;
     elute::fit::run::naming::name_from_peak_table(&mut seeds, &run.metadata.peaks, None);
     let fit = fit_run(t, y, &Column::default_preset(), &seeds, options, &mut NoObserver).unwrap();
     println!(

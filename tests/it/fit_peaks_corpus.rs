@@ -58,7 +58,7 @@ fn real_runs_fit_with_non_negative_areas_and_a_sane_whole_run_r2() {
         ("chromeleon_comma.txt", 0.85),
     ] {
         let run = first_channel(name);
-        let seeds = detect_seeds(&run.time_s, &run.signal, &PeakFindOptions::default()).unwrap();
+        let seeds = detect_seeds(&run.time_s, &run.signal, &PeakFindOptions::default()).unwrap().seeds;
         let options = RunFitOptions::unknown_column();
         let fit =
             fit_run(&run.time_s, &run.signal, &Column::default_preset(), &seeds, &options, &mut NoObserver).unwrap();

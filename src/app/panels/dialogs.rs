@@ -11,6 +11,7 @@ use crate::app::data_dir::Autosave;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PathPurpose {
     Open,
+    OpenFolder,
     Save,
     ExportCsv,
     ExportJson,
@@ -23,6 +24,7 @@ impl PathPurpose {
     fn title(self) -> &'static str {
         match self {
             PathPurpose::Open => "Open file",
+            PathPurpose::OpenFolder => "Open .D folder",
             PathPurpose::Save => "Save session as",
             PathPurpose::ExportCsv => "Export peak table (CSV)",
             PathPurpose::ExportJson => "Export session JSON",
@@ -35,7 +37,7 @@ impl PathPurpose {
     /// The action that uses the path.
     pub fn action(self, path: PathBuf) -> Action {
         match self {
-            PathPurpose::Open => Action::OpenPath(path),
+            PathPurpose::Open | PathPurpose::OpenFolder => Action::OpenPath(path),
             PathPurpose::Save => Action::SavePath(path),
             PathPurpose::ExportCsv => Action::ExportCsvPath(path),
             PathPurpose::ExportJson => Action::ExportJsonPath(path),

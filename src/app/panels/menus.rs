@@ -45,6 +45,7 @@ pub fn menu_bar_ui(ui: &mut egui::Ui, state: &MenuState<'_>, settings: &Settings
     egui::MenuBar::new().ui(ui, |ui| {
         ui.menu_button("File", |ui| {
             cmd(ui, Command::Open, true);
+            cmd(ui, Command::OpenFolder, true);
             ui.menu_button("Open recent", |ui| {
                 if state.recent.is_empty() {
                     ui.label("(none yet)");

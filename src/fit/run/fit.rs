@@ -391,5 +391,25 @@ fn validate(t: &[f64], y: &[f64]) -> Result<(), RunFitError> {
     if t.windows(2).any(|w| w[1] <= w[0]) {
         return Err(RunFitError::InvalidInput("times are not strictly increasing".into()));
     }
+    let largest = y.iter().fold(0.0f64, |a, v| a.max(v.abs()));
+    if largest > MAX_ABS_SIGNAL {
+        return Err(RunFitError::InvalidInput(format!(
+            "a signal value of {largest:e} is beyond ±{MAX_ABS_SIGNAL:e}: sums of squares would overflow"
+        )));
+    }
+    let range = y.iter().fold(f64::NEG_INFINITY, |a, &v| a.max(v)) - y.iter().fold(f64::INFINITY, |a, &v| a.min(v));
+    if range > 0.0 && range < MIN_SIGNAL_RANGE {
+        return Err(RunFitError::InvalidInput(format!(
+            "the signal varies by only {range:e}, below {MIN_SIGNAL_RANGE:e}: its residuals would underflow to zero \
+             and any fit would look exact; scale the signal (another unit) and fit again"
+        )));
+    }
     Ok(())
 }
+
+/// Largest signal magnitude a run fit takes: squares of it stay far from overflow (1e200 over 5e7 points).
+pub const MAX_ABS_SIGNAL: f64 = 1e100;
+
+/// Smallest non-zero spread (max − min) of a signal a run fit takes: below it, squared residuals underflow
+/// (1e-100² = 1e-200 is still 1e108 above the smallest normal f64, so every smaller fit is exact arithmetic).
+pub const MIN_SIGNAL_RANGE: f64 = 1e-100;

@@ -27,9 +27,9 @@ pub mod seeds;
 pub mod types;
 
 pub use cluster_fit::{AreaMode, fit_cluster};
-pub use fit::fit_run;
+pub use fit::{MAX_ABS_SIGNAL, MIN_SIGNAL_RANGE, fit_run};
 pub use matching::{TemplateMatch, match_template};
 pub use quality::{POOR_FIT_R2, POOR_RUN_R2, Quality, run_problems};
 pub use results::{PeakFit, RunFit, RunValue};
-pub use seeds::{detect_seeds, template_seeds};
+pub use seeds::{Detection, MAX_DETECTED_PEAKS, STRONG_CANDIDATE_FACTOR, detect_seeds, template_seeds};
 pub use types::{BaselineChoice, PeakSeed, RunFitError, RunFitOptions};

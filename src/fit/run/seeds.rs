@@ -6,11 +6,35 @@ use crate::fit::metrics::peak_metrics;
 use crate::fit::peaks::{FoundPeak, PeakFindOptions, Polarity, find_peaks};
 use crate::model::{Column, Peak, closed, moments};
 
+/// Peaks detected in a run, and what the user should know about the detection.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Detection {
+    /// Seeds named "peak 1", "peak 2", … in time order.
+    pub seeds: Vec<PeakSeed>,
+    /// When the cap on candidates was raised, or still binds.
+    pub notes: Vec<String>,
+}
+
+/// Past the cap (`max_peaks`), candidates standing at least this many times the detection threshold are still
+/// peaks the data justify: the cap rises to their number (at most [`MAX_DETECTED_PEAKS`]).
+pub const STRONG_CANDIDATE_FACTOR: f64 = 4.0;
+
+/// The most peaks a detection keeps, however many stand out (a run's fit grows with its peaks).
+pub const MAX_DETECTED_PEAKS: usize = 200;
+
 /// Detects peaks in (t, y) and turns them into seeds named "peak 1", "peak 2", … in time order: peaks that rise
 /// above the baseline and, with [`Polarity::Positive`] (the default), peaks that dip below it (a TCD's negative
-/// peaks), as [`is_dip`] judges them.
-pub fn detect_seeds(t_s: &[f64], y: &[f64], options: &PeakFindOptions) -> Result<Vec<PeakSeed>, RunFitError> {
-    let found = find_peaks(t_s, y, options)?;
+/// peaks), as [`is_dip`] judges them. When more candidates pass than `max_peaks`, the cap rises to the number
+/// of strong ones ([`STRONG_CANDIDATE_FACTOR`]); a note says so, and says when the cap still leaves candidates out.
+pub fn detect_seeds(t_s: &[f64], y: &[f64], options: &PeakFindOptions) -> Result<Detection, RunFitError> {
+    let (options, mut notes) = raised_cap(t_s, y, options)?;
+    let found = find_peaks(t_s, y, &options)?;
+    if found.candidates_above_threshold > options.max_peaks {
+        notes.push(format!(
+            "{} candidate peaks pass the detection threshold; only the {} most prominent are fitted (the cap)",
+            found.candidates_above_threshold, options.max_peaks
+        ));
+    }
     let dt = median_step(t_s);
     let seed = |p: &FoundPeak, negative: bool| PeakSeed {
         name: String::new(),
@@ -33,7 +57,31 @@ pub fn detect_seeds(t_s: &[f64], y: &[f64], options: &PeakFindOptions) -> Result
     for (i, s) in seeds.iter_mut().enumerate() {
         s.name = format!("peak {}", i + 1);
     }
-    Ok(seeds)
+    Ok(Detection { seeds, notes })
+}
+
+/// The options with the cap raised to the number of strong candidates when more pass than the cap, and the note.
+fn raised_cap(
+    t_s: &[f64],
+    y: &[f64],
+    options: &PeakFindOptions,
+) -> Result<(PeakFindOptions, Vec<String>), RunFitError> {
+    let probe = find_peaks(t_s, y, options)?;
+    if probe.candidates_above_threshold <= options.max_peaks {
+        return Ok((*options, Vec::new()));
+    }
+    let strong_level = STRONG_CANDIDATE_FACTOR * probe.threshold;
+    let strong = probe.candidate_prominences.iter().take_while(|&&p| p >= strong_level).count();
+    let raised = strong.min(MAX_DETECTED_PEAKS);
+    if raised <= options.max_peaks {
+        return Ok((*options, Vec::new()));
+    }
+    let note = format!(
+        "{strong} candidate peaks stand over {STRONG_CANDIDATE_FACTOR}× the detection threshold: the cap of {} \
+         peaks was raised to {raised}",
+        options.max_peaks
+    );
+    Ok((options.with_max_peaks(raised), vec![note]))
 }
 
 /// Whether a peak of −y is a peak that dips below the baseline `level` (the run's lower quartile, where its

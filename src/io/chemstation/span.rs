@@ -76,6 +76,25 @@ pub(super) fn sampling(
     ))
 }
 
+/// The step for `n` points when the header's end time is the run's stop time (OpenLab `.dx` members): the
+/// end time over `n` must be a listed rate, and the last point must fall before the end.
+pub(super) fn sampling_to_run_end(layout: &Layout, n: usize, err: &Errors) -> Result<Sampling, IoError> {
+    let step_ms = layout.end_ms / n as f64;
+    let last_ms = layout.start_ms + step_ms * (n - 1) as f64;
+    if layout.end_ms > 0.0 && is_listed_rate(layout.end_ms, n) && last_ms <= layout.end_ms && layout.start_ms >= 0.0 {
+        return Ok(Sampling { step_ms, warning: None });
+    }
+    Err(err.corrupt(
+        END_TIME_AT,
+        format!(
+            "the run end of {} ms over {n} points gives a step of {} ms, which is no detector sampling rate (or the \
+             points would run past the end): the data area is cut short, spliced or padded",
+            round_ms(layout.end_ms),
+            round_ms(step_ms)
+        ),
+    ))
+}
+
 /// True when `span_ms` is a whole number of steps at a listed rate (f32 header times: allow their rounding too).
 fn is_listed_rate(span_ms: f64, intervals: usize) -> bool {
     RATES_HZ.iter().any(|rate| {
