@@ -111,6 +111,8 @@ pub struct App {
     pub(super) selected: Option<usize>,
     pub(super) plot_view: PlotView,
     pub(super) job: Option<RunningJob>,
+    /// Jobs cancelled but whose worker has not returned yet (dropped once it has; their result is ignored).
+    pub(super) stopping: Vec<Job>,
     pub(super) config: AppConfig,
     pub(super) files: Files,
     pub(super) outbox: Outbox,
@@ -146,6 +148,7 @@ impl App {
             selected: None,
             plot_view: PlotView::default(),
             job: None,
+            stopping: Vec::new(),
             config,
             files,
             outbox: Outbox::default(),
@@ -215,9 +218,14 @@ impl App {
         self.plot_view.handle_on_screen(handle)
     }
 
-    /// Whether a background job is running.
+    /// Whether a background job is running (a cancelled one no longer is, even before its worker returns).
     pub fn job_running(&self) -> bool {
         self.job.is_some()
+    }
+
+    /// Whether the worker of a cancelled job is still running (it stops at its next cancel check).
+    pub fn job_stopping(&self) -> bool {
+        self.stopping.iter().any(|j| !j.is_finished())
     }
 
     /// Whether the document changed since it was last saved or opened.
@@ -257,9 +265,7 @@ impl App {
     /// Replaces the document by an opened one: a fresh history, clean state.
     pub(super) fn replace_document(&mut self, doc: Document, path: Option<PathBuf>) {
         // A job's result belongs to the old document.
-        if let Some(running) = self.job.take() {
-            running.job.cancel();
-        }
+        self.stop_job();
         let e = &mut self.editing;
         e.doc = doc;
         e.doc.sync();
@@ -269,6 +275,15 @@ impl App {
         e.session_path = path;
         self.selected = None;
         self.plot_view.reset = true;
+    }
+
+    /// Cancels the running job, if any, at once: it no longer counts as running and its result is never applied;
+    /// its worker is kept in `stopping` until it returns. True if there was one.
+    pub(super) fn stop_job(&mut self) -> bool {
+        let Some(running) = self.job.take() else { return false };
+        running.job.cancel();
+        self.stopping.push(running.job);
+        true
     }
 
     /// Starts `kind` on a snapshot of the document; `pristine` makes the result count as the opened document.

@@ -48,8 +48,8 @@ impl App {
             | Action::SelectChannel(_) => self.apply_edit(action),
             Action::Select(i) => self.selected = i.filter(|&i| i < self.editing.doc.session.peaks.len()),
             Action::CancelJob => {
-                if let Some(running) = &self.job {
-                    running.job.cancel();
+                if self.stop_job() {
+                    self.outbox.message = "Fit cancelled; the document is unchanged".into();
                 }
             }
             Action::RestoreAutosave => self.restore_autosave(),
@@ -179,9 +179,7 @@ impl App {
         let base = median(&next.chromatogram().signal);
         let name = next.chromatogram().channel.clone();
         // A running job fits the channel being left.
-        if let Some(running) = self.job.take() {
-            running.job.cancel();
-        }
+        self.stop_job();
         self.edit(Gesture::Single, |d| {
             if let Some(r) = &mut d.session.run {
                 r.channel = u32::try_from(c + 1).unwrap_or(1);
@@ -230,6 +228,7 @@ impl App {
 
     /// Applies a finished job's outcome as one undoable change (or as the opened document, when pristine).
     pub(super) fn poll_job(&mut self) {
+        self.stopping.retain(|j| !j.is_finished());
         let Some(result) = self.job.as_ref().and_then(|r| r.job.poll()) else { return };
         let Some(running) = self.job.take() else { return };
         match result {
@@ -259,7 +258,7 @@ impl App {
                     self.editing.saved_revision = self.editing.revision;
                 }
             }
-            Err(JobError::Cancelled) => self.outbox.message = "cancelled; the document is unchanged".into(),
+            Err(JobError::Cancelled) => self.outbox.message = "Fit cancelled; the document is unchanged".into(),
             Err(JobError::Failed(e)) => self.outbox.error = Some(e),
         }
     }

@@ -4,7 +4,7 @@
 //! snapshot of the document: [`run_job`] takes a [`JobRequest`] and a [`JobControl`] (cancel flag + progress)
 //! and returns a [`JobOutcome`] that the app applies as one undoable change.
 
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, mpsc};
 use std::time::Instant;
 
@@ -66,6 +66,8 @@ pub struct JobControl {
     cancel: CancelToken,
     /// Progress in [0, 1] as f32 bits.
     progress: AtomicU32,
+    /// The worker has returned (its result is sent or about to be).
+    finished: AtomicBool,
 }
 
 impl JobControl {
@@ -154,6 +156,7 @@ impl Job {
         let thread_control = Arc::clone(&control);
         std::thread::spawn(move || {
             let result = run_job(&request, &thread_control);
+            thread_control.finished.store(true, Ordering::Release);
             let _ = sender.send(result);
             on_done();
         });
@@ -168,6 +171,11 @@ impl Job {
     /// Asks the job to stop; its result will be [`JobError::Cancelled`].
     pub fn cancel(&self) {
         self.control.cancel();
+    }
+
+    /// True once the worker has returned: after a cancel, the work has really stopped.
+    pub fn is_finished(&self) -> bool {
+        self.control.finished.load(Ordering::Acquire)
     }
 
     /// The result, once the job has finished. A vanished thread (a panic) is reported as a failure.

@@ -141,6 +141,9 @@ pub fn fit(
 ) -> Result<Fitted, FittingError> {
     let column = request.session.column;
     let Seeds { seeds, only, unmatched, notes } = seeds(run, &request.session, &request.peaks)?;
+    if cancel.is_cancelled() {
+        return Err(FittingError::Cancelled);
+    }
     let mut options = request.options.clone().with_cancel(cancel.clone());
     if request.column_assumed {
         options.column_assumed = true;
@@ -207,6 +210,9 @@ fn fit_with_baseline(
     let adaptive_chosen = options.baseline == BaselineChoice::Auto && fit.notes.iter().any(|n| n.contains("drifts"));
     if !adaptive_chosen {
         return Ok(fit);
+    }
+    if options.is_cancelled() {
+        return Err(RunFitError::Cancelled);
     }
     let constant = RunFitOptions { baseline: BaselineChoice::Constant, ..options.clone() };
     let other = fit_run(&run.time_s, &run.signal, column, seeds, &constant, observer)?;

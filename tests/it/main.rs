@@ -1,12 +1,14 @@
 //! Elute's integration tests, in one binary (one link of the whole stack instead of one per file: link time and
 //! disk). Each module is one concern; data and references live in `tests/data` and `tests/reference`.
 
+mod app_cancel;
 mod app_reliable;
 mod app_workflows;
 mod cli_fit;
 mod cli_info;
 mod cli_simulate;
 mod fit_added;
+mod fit_cancel;
 mod fit_generic;
 mod fit_model;
 mod fit_nist;

@@ -87,8 +87,9 @@ pub(crate) fn fit_cluster_from(
 ) -> Result<FitReport, FitError> {
     let n_peaks = mean_sigma.len() / 2;
     let run = RunLevel::of(column);
-    let mut model =
-        JointModel::new(*column, run, RunLevelFree::NONE, &[t_s], &vec![0; n_peaks], baseline_degree).with_signs(signs);
+    let mut model = JointModel::new(*column, run, RunLevelFree::NONE, &[t_s], &vec![0; n_peaks], baseline_degree)
+        .with_signs(signs)
+        .with_cancel(options.cancel.clone());
     let sign = |j: usize| if signs.get(j).is_some_and(|&g| g < 0.0) { -1.0 } else { 1.0 };
     let first_mean = unretained_mean_s(column);
     let (a, b) = match (t_s.first(), t_s.last()) {

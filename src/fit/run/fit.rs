@@ -50,6 +50,9 @@ pub fn fit_run(
     let mut notes = Vec::new();
     let (adaptive, options) = resolve_baseline(y, options, &mut notes)?;
     let options = &options;
+    if options.is_cancelled() {
+        return Err(RunFitError::Cancelled);
+    }
     let y_work: Vec<f64> = match &adaptive {
         Some(b) => y.iter().zip(b).map(|(a, b)| a - b).collect(),
         None => y.to_vec(),
@@ -81,6 +84,9 @@ pub fn fit_run(
     }
     let start = Start::new(column, &seeds_ok, options.free);
     let stages = fit_stages(&ctx, column, &start, options, observer, &mut notes);
+    if options.is_cancelled() {
+        return Err(RunFitError::Cancelled);
+    }
     let fitted_column = ctx.column_at(&stages.values).unwrap_or(*column);
     let cluster_of = ctx.cluster_of();
     let mut fit = assemble(
@@ -233,7 +239,7 @@ fn fit_stages(
         cluster_options.clone()
     };
     let first = ctx.fit_all(&start_column, &vec![None; ctx.clusters.len()], &warmup);
-    if !any_free {
+    if !any_free || options.is_cancelled() {
         return Stages { values: start.values, results: first, joint: None };
     }
     // Stage 2: one joint fit, or with `joint_starts` > 1 the best (lowest SSE) of that many, each from its own
@@ -245,6 +251,9 @@ fn fit_stages(
     };
     let mut joint = fit_from(start.values, &first, observer);
     for values in joint_start_grid(start, free, options.joint_starts) {
+        if options.is_cancelled() {
+            break;
+        }
         let other_column = ctx.column_at(&values).unwrap_or(*column);
         let warm = ctx.fit_all(&other_column, &vec![None; ctx.clusters.len()], &warmup);
         let other = fit_from(values, &warm, &mut NoObserver);
@@ -254,6 +263,8 @@ fn fit_stages(
         }
     }
     match joint {
+        // Cancelled: `fit_run` reports it; nothing more to compute.
+        _ if options.is_cancelled() => Stages { values: start.values, results: first, joint: None },
         Ok(outcome) => after_joint(ctx, column, outcome, free, &cluster_options, notes),
         Err(e) => {
             notes.push(format!("run-level fit failed ({e}); values held at the column's"));

@@ -50,7 +50,9 @@ pub(super) fn joint_fit(
         bounds.push(*b);
     }
     let signs: Vec<f64> = ctx.seeds.iter().map(|s| if s.negative { -1.0 } else { 1.0 }).collect();
-    let mut model = JointModel::new(ctx.template, v0, free, &windows, cluster_of, Some(ctx.degree)).with_signs(&signs);
+    let mut model = JointModel::new(ctx.template, v0, free, &windows, cluster_of, Some(ctx.degree))
+        .with_signs(&signs)
+        .with_cancel(options.cancel.clone());
     let mut fixed: Vec<Option<f64>> = vec![None; model.n_basis()];
     if ctx.area_mode == AreaMode::Measured {
         for (s, slot) in fixed.iter_mut().enumerate().take(ctx.seeds.len()) {

@@ -31,7 +31,7 @@
 use nalgebra::DMatrix;
 use rayon::prelude::*;
 
-use crate::fit::lsq::{MAX_POLYNOMIAL_DEGREE, SeparableModel, polynomial_basis};
+use crate::fit::lsq::{CancelToken, MAX_POLYNOMIAL_DEGREE, SeparableModel, polynomial_basis};
 use crate::model::closed::{PeakDerivatives, peak_signal_with_derivatives};
 use crate::model::moments::rates_from_mean_and_kinetic_sd;
 use crate::model::{Column, Peak, RunLevel, RunLevelFree, RunLevelKind};
@@ -70,6 +70,9 @@ pub(crate) struct JointModel {
     /// Per peak: +1, or −1 for a peak that dips below the baseline (its basis column is the negated curve, so its
     /// non-negative coefficient is the area's magnitude).
     signs: Vec<f64>,
+    /// Checked before each peak's evaluation: a cancelled evaluation is undefined (the solver then stops on the
+    /// token), so one evaluation of hundreds of peaks does not outlast a cancel by more than one peak's.
+    cancel: Option<CancelToken>,
     cache: Option<(Vec<f64>, Vec<PeakEval>)>,
 }
 
@@ -110,8 +113,15 @@ impl JointModel {
             peak_cluster: peak_cluster.to_vec(),
             baseline,
             signs: vec![1.0; peak_cluster.len()],
+            cancel: None,
             cache: None,
         }
+    }
+
+    /// This model with evaluations that stop once `cancel` (when given) is set.
+    pub(crate) fn with_cancel(mut self, cancel: Option<CancelToken>) -> JointModel {
+        self.cancel = cancel;
+        self
     }
 
     /// This model with the peaks' signs (+1 rising, −1 dipping; missing entries count as +1).
@@ -181,15 +191,20 @@ impl JointModel {
         let Some(column) = self.column_at(theta) else { return false };
         let Some(kinetics) = self.kinetics(theta) else { return false };
         let sigma: Vec<f64> = (0..kinetics.len()).map(|j| theta[2 * j + 1]).collect();
-        let evals: Vec<PeakEval> = kinetics
+        let cancelled = || self.cancel.as_ref().is_some_and(CancelToken::is_cancelled);
+        let evals: Option<Vec<PeakEval>> = kinetics
             .par_iter()
             .zip(&self.peak_rows)
             .enumerate()
             .map(|(j, (&(ka, kd), &(lo, hi)))| {
+                if cancelled() {
+                    return None;
+                }
                 let d = peak_signal_with_derivatives(&column, &Peak::new("", ka, kd, 1.0), &self.t_s[lo..hi]);
-                PeakEval { d, ka, kd, retained_s: 0.5 * kd * sigma[j] * sigma[j], sigma_s: sigma[j] }
+                Some(PeakEval { d, ka, kd, retained_s: 0.5 * kd * sigma[j] * sigma[j], sigma_s: sigma[j] })
             })
             .collect();
+        let Some(evals) = evals else { return false };
         let finite = evals.iter().all(|e| {
             let d = &e.d;
             [&d.signal, &d.d_ka, &d.d_kd, &d.d_t0, &d.d_t1, &d.d_tau].iter().all(|v| v.iter().all(|x| x.is_finite()))

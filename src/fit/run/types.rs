@@ -99,6 +99,11 @@ impl RunFitOptions {
         RunFitOptions { free, column_assumed: true, ..Default::default() }
     }
 
+    /// True once the cancel token of these options (if any) is set.
+    pub fn is_cancelled(&self) -> bool {
+        [&self.inner.cancel, &self.outer.cancel].iter().any(|c| c.as_ref().is_some_and(CancelToken::is_cancelled))
+    }
+
     /// Shares `token` with the inner and outer fits.
     pub fn with_cancel(mut self, token: CancelToken) -> Self {
         self.inner = self.inner.with_cancel(token.clone());
@@ -137,6 +142,9 @@ pub enum RunFitError {
     /// The adaptive baseline could not be estimated.
     #[error("baseline: {0}")]
     Baseline(String),
+    /// The options' cancel token was set: the fit stopped between or inside its stages.
+    #[error("cancelled")]
+    Cancelled,
 }
 
 /// One cluster: a window [lo, hi) of sample indices and the seeds fitted in it.
