@@ -29,5 +29,6 @@ pub use lsq::{
 };
 pub use run::{
     AreaMode, BaselineChoice, Detection, MAX_ABS_SIGNAL, MIN_SIGNAL_RANGE, PeakFit, PeakSeed, Quality, RunFit,
-    RunFitError, RunFitOptions, RunValue, detect_seeds, fit_run, match_template, template_seeds,
+    RunFitError, RunFitOptions, RunValue, detect_seeds, detect_seeds_cancellable, fit_run, match_template,
+    template_seeds,
 };

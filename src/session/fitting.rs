@@ -21,8 +21,8 @@ use crate::fit::run::match_template;
 use crate::fit::run::naming::name_from_peak_table;
 use crate::fit::run::run_problems;
 use crate::fit::{
-    BaselineChoice, Detection, PeakSeed, Quality, RunFit, RunFitError, RunFitOptions, detect_seeds, fit_run,
-    template_seeds,
+    BaselineChoice, Detection, PeakSeed, Quality, RunFit, RunFitError, RunFitOptions, detect_seeds_cancellable,
+    fit_run, template_seeds,
 };
 use crate::model::{Column, Peak, RunLevelFree};
 
@@ -140,10 +140,11 @@ pub fn fit(
     observer: &mut dyn Observer,
 ) -> Result<Fitted, FittingError> {
     let column = request.session.column;
-    let Seeds { seeds, only, unmatched, notes } = seeds(run, &request.session, &request.peaks)?;
+    let chosen = seeds(run, &request.session, &request.peaks, cancel);
     if cancel.is_cancelled() {
         return Err(FittingError::Cancelled);
     }
+    let Seeds { seeds, only, unmatched, notes } = chosen?;
     let mut options = request.options.clone().with_cancel(cancel.clone());
     if request.column_assumed {
         options.column_assumed = true;
@@ -241,9 +242,14 @@ struct Seeds {
 }
 
 /// The seeds to fit: detected, the session's own peaks (all or a subset), or a template matched to the run.
-fn seeds(run: &Chromatogram, session: &Session, source: &PeakSource) -> Result<Seeds, FittingError> {
+fn seeds(
+    run: &Chromatogram,
+    session: &Session,
+    source: &PeakSource,
+    cancel: &CancelToken,
+) -> Result<Seeds, FittingError> {
     let plain = |seeds, only| Seeds { seeds, only, unmatched: Vec::new(), notes: Vec::new() };
-    let detected_plain = |find| detected(run, find).map(|(seeds, notes)| Seeds { notes, ..plain(seeds, None) });
+    let detected_plain = |find| detected(run, find, cancel).map(|(seeds, notes)| Seeds { notes, ..plain(seeds, None) });
     match source {
         PeakSource::Detect(find) => detected_plain(find),
         PeakSource::Session { only } => {
@@ -266,7 +272,7 @@ fn seeds(run: &Chromatogram, session: &Session, source: &PeakSource) -> Result<S
                 // A column without a peak list: detect and fit with it.
                 return detected_plain(find);
             }
-            let (found, mut notes) = detected(run, find)?;
+            let (found, mut notes) = detected(run, find, cancel)?;
             let m = match_template(&session.column, &session.peaks, &run.time_s, &found);
             if !m.unmatched.is_empty() {
                 notes.push(format!("template peak(s) not found in this run, left out: {}", m.unmatched.join(", ")));
@@ -284,9 +290,13 @@ fn seeds(run: &Chromatogram, session: &Session, source: &PeakSource) -> Result<S
 }
 
 /// Peaks detected with `find`, named after the run file's own peak table where a retention time matches, and the
-/// detection's notes (the cap).
-fn detected(run: &Chromatogram, find: &PeakFindOptions) -> Result<(Vec<PeakSeed>, Vec<String>), FittingError> {
-    let Detection { mut seeds, notes } = detect_seeds(&run.time_s, &run.signal, find)?;
+/// detection's notes (the cap); it stops between its passes once `cancel` is set.
+fn detected(
+    run: &Chromatogram,
+    find: &PeakFindOptions,
+    cancel: &CancelToken,
+) -> Result<(Vec<PeakSeed>, Vec<String>), FittingError> {
+    let Detection { mut seeds, notes } = detect_seeds_cancellable(&run.time_s, &run.signal, find, cancel)?;
     name_from_peak_table(&mut seeds, &run.metadata.peaks, None);
     if seeds.is_empty() {
         return Err(FittingError::NoPeaks(format!("no peaks above {:.1} × noise", find.min_prominence_sigma)));

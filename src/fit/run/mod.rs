@@ -31,5 +31,7 @@ pub use fit::{MAX_ABS_SIGNAL, MIN_SIGNAL_RANGE, fit_run};
 pub use matching::{TemplateMatch, match_template};
 pub use quality::{POOR_FIT_R2, POOR_RUN_R2, Quality, run_problems};
 pub use results::{PeakFit, RunFit, RunValue};
-pub use seeds::{Detection, MAX_DETECTED_PEAKS, STRONG_CANDIDATE_FACTOR, detect_seeds, template_seeds};
+pub use seeds::{
+    Detection, MAX_DETECTED_PEAKS, STRONG_CANDIDATE_FACTOR, detect_seeds, detect_seeds_cancellable, template_seeds,
+};
 pub use types::{BaselineChoice, PeakSeed, RunFitError, RunFitOptions};

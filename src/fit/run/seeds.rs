@@ -2,6 +2,7 @@
 //! the run file's own peak table.
 
 use super::types::{PeakSeed, RunFitError};
+use crate::fit::lsq::CancelToken;
 use crate::fit::metrics::peak_metrics;
 use crate::fit::peaks::{FoundPeak, PeakFindOptions, Polarity, find_peaks};
 use crate::model::{Column, Peak, closed, moments};
@@ -27,8 +28,22 @@ pub const MAX_DETECTED_PEAKS: usize = 200;
 /// peaks), as [`is_dip`] judges them. When more candidates pass than `max_peaks`, the cap rises to the number
 /// of strong ones ([`STRONG_CANDIDATE_FACTOR`]); a note says so, and says when the cap still leaves candidates out.
 pub fn detect_seeds(t_s: &[f64], y: &[f64], options: &PeakFindOptions) -> Result<Detection, RunFitError> {
+    detect_seeds_cancellable(t_s, y, options, &CancelToken::new())
+}
+
+/// [`detect_seeds`] that stops between its passes over the trace (the cap probe, the peaks, the dips) once
+/// `cancel` is set ([`RunFitError::Cancelled`]); one pass over 5 million points takes about a second.
+pub fn detect_seeds_cancellable(
+    t_s: &[f64],
+    y: &[f64],
+    options: &PeakFindOptions,
+    cancel: &CancelToken,
+) -> Result<Detection, RunFitError> {
+    let stop = || if cancel.is_cancelled() { Err(RunFitError::Cancelled) } else { Ok(()) };
     let (options, mut notes) = raised_cap(t_s, y, options)?;
+    stop()?;
     let found = find_peaks(t_s, y, &options)?;
+    stop()?;
     if found.candidates_above_threshold > options.max_peaks {
         notes.push(format!(
             "{} candidate peaks pass the detection threshold; only the {} most prominent are fitted (the cap)",
