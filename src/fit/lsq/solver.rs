@@ -281,8 +281,9 @@ pub(crate) fn run_lm<P: Problem + ?Sized>(
         started,
         at_bound: (0..params.len()).map(|j| bounds.get(j).is_some_and(|b| b.is_at_bound(params[j]))).collect(),
     };
+    let cancelled = || options.cancel.as_ref().is_some_and(|c| c.is_cancelled());
     let stop_requested = |evaluations: usize| -> Option<Termination> {
-        if options.cancel.as_ref().is_some_and(|c| c.is_cancelled()) {
+        if cancelled() {
             return Some(Termination::Cancelled);
         }
         if options.max_time.is_some_and(|t| started.elapsed() >= t) {
@@ -325,7 +326,13 @@ pub(crate) fn run_lm<P: Problem + ?Sized>(
         if cost == 0.0 {
             return Ok(outcome(&ext, cost, Termination::ExactFit, iterations, evaluations));
         }
-        if !problem.jacobian(&ext, &mut jac_full) {
+        let jacobian_ok = problem.jacobian(&ext, &mut jac_full);
+        // A Jacobian or a factorization of a big fit takes seconds: look at the token after each (not at the time
+        // or evaluation caps, so an uncancelled fit stops where it always did).
+        if cancelled() {
+            return Ok(outcome(&ext, cost, Termination::Cancelled, iterations, evaluations));
+        }
+        if !jacobian_ok {
             return Ok(outcome(&ext, cost, Termination::UndefinedJacobian, iterations, evaluations));
         }
         iterations += 1;
@@ -360,6 +367,9 @@ pub(crate) fn run_lm<P: Problem + ?Sized>(
             Some(b) => svd_projection_blocked(&jac, &rvec, b),
             None => svd_projection(jac.clone(), rvec),
         };
+        if cancelled() {
+            return Ok(outcome(&ext, cost, Termination::Cancelled, iterations, evaluations));
+        }
         let Some((s, vt, ur)) = projected else {
             return Ok(outcome(&ext, cost, Termination::UndefinedJacobian, iterations, evaluations));
         };
