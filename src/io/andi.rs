@@ -44,7 +44,8 @@ pub fn looks_like(bytes: &[u8]) -> bool {
 /// header, data outside the file or a missing sampling interval; [`IoError::TooLarge`] when a variable declares
 /// more than [`MAX_POINTS`] points (checked before reading it); [`IoError::NonFinite`] for NaN/infinite signal
 /// values, times or sampling parameters; [`IoError::NotMonotonic`] for a time axis that does not strictly
-/// increase; [`IoError::NoData`] when the file has neither `ordinate_values` nor a TIC, or they are empty.
+/// increase; [`IoError::NoData`] when the file has neither `ordinate_values` nor a TIC, or they are empty;
+/// [`IoError::Corrupt`] for a value past [`super::MAX_ABS_SIGNAL`] or a time past [`super::MAX_ABS_TIME_S`].
 pub fn read(bytes: &[u8], path: &Path) -> Result<Vec<Chromatogram>, IoError> {
     let err = Errors { path };
     let extents = validate::check(bytes, &err)?;
@@ -56,7 +57,10 @@ pub fn read(bytes: &[u8], path: &Path) -> Result<Vec<Chromatogram>, IoError> {
         let file = File { reader: &mut reader, extents: &extents, err: &err };
         file.chromatogram().map(|c| vec![c])
     }));
-    result.unwrap_or_else(|_| Err(err.corrupt(0, "the netCDF library panicked on this file")))
+    let chromatograms = result.unwrap_or_else(|_| Err(err.corrupt(0, "the netCDF library panicked on this file")))?;
+    // The checks every reader applies, the implausible-value limits among them.
+    let at = |i: usize| Location::Field(format!("sample {i}"));
+    chromatograms.into_iter().map(|c| super::series::check(FORMAT, c, path, &at)).collect()
 }
 
 /// An open netCDF file with the extents found by the header walk.

@@ -87,7 +87,9 @@ pub fn read_run(path: &Path) -> Result<(LoadedRun, RunRef), String> {
     Ok((LoadedRun { path: Some(path.to_path_buf()), channels, channel }, reference))
 }
 
-/// Opens a session (JSON) or a chromatogram file. The error is the reader's or the session loader's message.
+/// Opens a session (JSON) or a chromatogram file. A file inside an Agilent `.D` folder (a `.ch`, `data.ms`,
+/// `Result.xml`) opens the whole folder: every signal of the run, with its peak table. The error is the reader's
+/// or the session loader's message.
 pub fn open_path(path: &Path) -> Result<Opened, String> {
     if path.is_dir() {
         let (run, reference) = read_run(path)?;
@@ -95,7 +97,8 @@ pub fn open_path(path: &Path) -> Result<Opened, String> {
     }
     let bytes = crate::io::read_source(path).map_err(|e| e.to_string())?;
     if !looks_like_session(&bytes) {
-        let (run, reference) = read_run(path)?;
+        let run_path = crate::io::agilent_d::enclosing_folder(path).unwrap_or(path);
+        let (run, reference) = read_run(run_path)?;
         return Ok(Opened::Run { run, reference });
     }
     let text = String::from_utf8(bytes).map_err(|_| format!("not UTF-8 text ({})", path.display()))?;

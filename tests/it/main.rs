@@ -7,6 +7,7 @@ mod app_workflows;
 mod cli_fit;
 mod cli_info;
 mod cli_simulate;
+mod crash_saves;
 mod fit_added;
 mod fit_cancel;
 mod fit_generic;

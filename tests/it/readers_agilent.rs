@@ -285,6 +285,12 @@ fn the_app_opens_a_d_folder_as_one_run_with_a_stable_hash() {
     assert_eq!(run.chromatogram().len(), 10197);
     assert_eq!(reference.sha256.len(), 64);
     assert_eq!(read_run(&dir).unwrap().1.sha256, reference.sha256);
+    // Any file inside the folder opens the whole run.
+    for member in ["FID1A.ch", "data.ms"] {
+        let Opened::Run { run: inside, reference: same } = open_path(&dir.join(member)).unwrap() else { panic!() };
+        assert_eq!(inside.channels, run.channels, "{member}");
+        assert_eq!(same.sha256, reference.sha256, "{member}");
+    }
     let e = open_path(&data_path("")).unwrap_err();
     assert!(e.contains("only Agilent .D folders"), "{e}");
 }
