@@ -17,15 +17,10 @@ fn trials() -> usize {
     std::env::var("ELUTE_CRASH_TRIALS").ok().and_then(|v| v.parse().ok()).unwrap_or(200)
 }
 
-/// A seeded uniform generator in [0, 1) (xorshift64*).
+/// A seeded uniform generator in [0, 1) (the tests' shared one).
 fn uniform(seed: u64) -> impl FnMut() -> f64 {
-    let mut s = seed;
-    move || {
-        s ^= s >> 12;
-        s ^= s << 25;
-        s ^= s >> 27;
-        (s.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 11) as f64 / (1u64 << 53) as f64
-    }
+    let mut rng = crate::fit_template::Rng::new(seed);
+    move || rng.uniform()
 }
 
 /// A small three-peak run on a sloping baseline (a fit of a fraction of a second).

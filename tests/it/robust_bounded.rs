@@ -37,15 +37,10 @@ fn assert_finite_outputs(outputs: &str, case: &str) {
     }
 }
 
-/// A seeded uniform generator for noise (xorshift64*).
+/// Seeded uniform noise in [-0.5, 0.5) (the tests' shared generator).
 fn noise(seed: u64) -> impl FnMut() -> f64 {
-    let mut s = seed;
-    move || {
-        s ^= s >> 12;
-        s ^= s << 25;
-        s ^= s >> 27;
-        (s.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 11) as f64 / (1u64 << 53) as f64 - 0.5
-    }
+    let mut rng = crate::fit_template::Rng::new(seed);
+    move || rng.uniform() - 0.5
 }
 
 fn gauss(t: f64, centre: f64, sd: f64) -> f64 {

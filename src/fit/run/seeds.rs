@@ -4,7 +4,7 @@
 use super::types::{PeakSeed, RunFitError};
 use crate::fit::lsq::CancelToken;
 use crate::fit::metrics::peak_metrics;
-use crate::fit::peaks::{FoundPeak, PeakFindOptions, Polarity, find_peaks};
+use crate::fit::peaks::{FoundPeak, PeakFindOptions, PeakFindResult, Polarity, find_peaks};
 use crate::model::{Column, Peak, closed, moments};
 
 /// Peaks detected in a run, and what the user should know about the detection.
@@ -31,8 +31,8 @@ pub fn detect_seeds(t_s: &[f64], y: &[f64], options: &PeakFindOptions) -> Result
     detect_seeds_cancellable(t_s, y, options, &CancelToken::new())
 }
 
-/// [`detect_seeds`] that stops between its passes over the trace (the cap probe, the peaks, the dips) once
-/// `cancel` is set ([`RunFitError::Cancelled`]); one pass over 5 million points takes about a second.
+/// [`detect_seeds`] that stops between its passes over the trace (the peaks, a raised cap's second pass, the
+/// dips) once `cancel` is set ([`RunFitError::Cancelled`]); one pass over 5 million points takes about a second.
 pub fn detect_seeds_cancellable(
     t_s: &[f64],
     y: &[f64],
@@ -40,10 +40,16 @@ pub fn detect_seeds_cancellable(
     cancel: &CancelToken,
 ) -> Result<Detection, RunFitError> {
     let stop = || if cancel.is_cancelled() { Err(RunFitError::Cancelled) } else { Ok(()) };
-    let (options, mut notes) = raised_cap(t_s, y, options)?;
+    let mut options = *options;
+    let mut notes = Vec::new();
+    let mut found = find_peaks(t_s, y, &options)?;
     stop()?;
-    let found = find_peaks(t_s, y, &options)?;
-    stop()?;
+    if let Some((raised, note)) = raised_cap(&found, &options) {
+        // Only a raised cap needs a second pass; otherwise the first one is the detection.
+        found = find_peaks(t_s, y, &raised)?;
+        stop()?;
+        (options, notes) = (raised, vec![note]);
+    }
     if found.candidates_above_threshold > options.max_peaks {
         notes.push(format!(
             "{} candidate peaks pass the detection threshold; only the {} most prominent are fitted (the cap)",
@@ -75,28 +81,24 @@ pub fn detect_seeds_cancellable(
     Ok(Detection { seeds, notes })
 }
 
-/// The options with the cap raised to the number of strong candidates when more pass than the cap, and the note.
-fn raised_cap(
-    t_s: &[f64],
-    y: &[f64],
-    options: &PeakFindOptions,
-) -> Result<(PeakFindOptions, Vec<String>), RunFitError> {
-    let probe = find_peaks(t_s, y, options)?;
-    if probe.candidates_above_threshold <= options.max_peaks {
-        return Ok((*options, Vec::new()));
+/// The options with the cap raised to the number of strong candidates of `found` (a detection with `options`),
+/// and the note saying so; `None` when the cap holds every candidate or no more of them are strong.
+fn raised_cap(found: &PeakFindResult, options: &PeakFindOptions) -> Option<(PeakFindOptions, String)> {
+    if found.candidates_above_threshold <= options.max_peaks {
+        return None;
     }
-    let strong_level = STRONG_CANDIDATE_FACTOR * probe.threshold;
-    let strong = probe.candidate_prominences.iter().take_while(|&&p| p >= strong_level).count();
+    let strong_level = STRONG_CANDIDATE_FACTOR * found.threshold;
+    let strong = found.candidate_prominences.iter().take_while(|&&p| p >= strong_level).count();
     let raised = strong.min(MAX_DETECTED_PEAKS);
     if raised <= options.max_peaks {
-        return Ok((*options, Vec::new()));
+        return None;
     }
     let note = format!(
         "{strong} candidate peaks stand over {STRONG_CANDIDATE_FACTOR}× the detection threshold: the cap of {} \
          peaks was raised to {raised}",
         options.max_peaks
     );
-    Ok((options.with_max_peaks(raised), vec![note]))
+    Some((options.with_max_peaks(raised), note))
 }
 
 /// Whether a peak of −y is a peak that dips below the baseline `level` (the run's lower quartile, where its
