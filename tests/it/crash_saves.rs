@@ -98,8 +98,9 @@ fn fits_killed_at_random_moments_leave_the_old_or_the_new_complete_files() {
         previous = now;
     }
     println!("{n} trials of {duration_s:.3} s fits: {killed} killed while running, {changed} changed the session");
-    // The kills must land both before and after the files are replaced, or the test proves nothing.
-    assert!(killed > n / 4 && changed >= n.min(60) / 20, "{killed} killed, {changed} changed of {n}");
+    // The kills must land both before and after the files are replaced, or the test proves nothing. The fits'
+    // durations swing with the machine's load around the one measured above (CI saw 40 of 200 land mid-run).
+    assert!(killed >= n / 10 && changed >= n.min(60) / 20, "{killed} killed, {changed} changed of {n}");
     // Killed saves may leave temporary files (never under a final name); the next complete save removes them.
     reference(&run, &out, "linear");
     assert_old_or_new(&out, &old, &new, n);
