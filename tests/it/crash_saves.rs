@@ -124,11 +124,13 @@ fn two_fits_writing_into_one_folder_at_once_corrupt_nothing() {
 }
 
 /// The environment variable that makes [`autosave_writer_child`] write autosaves into its folder.
+#[cfg(feature = "gui")]
 const CHILD_ENV: &str = "ELUTE_AUTOSAVE_CHILD";
 
 /// Not a test: the child process of [`autosaves_killed_while_writing_leave_a_complete_session`], which runs this
 /// test binary again with only this function and [`CHILD_ENV`] set. It writes autosaves of two sessions in turn
 /// until it is killed.
+#[cfg(feature = "gui")]
 #[test]
 #[ignore = "the child process of autosaves_killed_while_writing_leave_a_complete_session"]
 fn autosave_writer_child() {
@@ -141,6 +143,7 @@ fn autosave_writer_child() {
     }
 }
 
+#[cfg(feature = "gui")]
 /// Two different sessions: the paper's BTEX and the same with one peak removed.
 fn sessions() -> (elute::session::Session, elute::session::Session) {
     let a = elute::session::Session::paper_btex();
@@ -149,6 +152,7 @@ fn sessions() -> (elute::session::Session, elute::session::Session) {
     (a, b)
 }
 
+#[cfg(feature = "gui")]
 #[test]
 fn autosaves_killed_while_writing_leave_a_complete_session() {
     let dir = tempfile::tempdir().unwrap();
