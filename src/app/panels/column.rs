@@ -17,9 +17,11 @@ struct Field<'a> {
     min_si: f64,
 }
 
+/// Draws `f`; the first field drawn after the fit panel asked for the column (t0, or the length on a geometry)
+/// takes the keyboard focus.
 fn field(ui: &mut egui::Ui, f: Field<'_>, value_si: &mut Option<f64>, changed: &mut Option<Gesture>) {
     let Some(v) = value_si.as_mut() else { return };
-    ui.label(f.label).on_hover_text(f.tip);
+    let label = ui.label(f.label).on_hover_text(f.tip);
     let mut shown = *v * f.scale;
     let speed = (shown.abs() * 0.003).max(1e-3);
     let r = ui
@@ -30,7 +32,13 @@ fn field(ui: &mut egui::Ui, f: Field<'_>, value_si: &mut Option<f64>, changed: &
                 .max_decimals(4)
                 .suffix(f.suffix),
         )
+        .labelled_by(label.id)
         .on_hover_text(f.tip);
+    let asked = super::fit::focus_column_request_id();
+    if ui.ctx().data_mut(|d| d.remove_temp::<bool>(asked)).unwrap_or(false) {
+        r.request_focus();
+        r.scroll_to_me(Some(egui::Align::Center));
+    }
     if r.changed() {
         *v = shown / f.scale;
         *changed = Some(gesture(&r));
