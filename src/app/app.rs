@@ -277,6 +277,7 @@ impl App {
         e.saved_revision = e.revision;
         e.session_path = path;
         self.selected = None;
+        self.picking_unretained = false;
         self.plot_view.reset = true;
     }
 

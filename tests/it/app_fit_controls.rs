@@ -171,6 +171,19 @@ fn t0_not_determined_is_said_and_a_typed_t0_is_held_by_the_next_fit() {
     let notes = h.state().document().session.fit.as_ref().map(|f| f.notes.clone()).unwrap_or_default();
     assert!(h.state().t0_undetermined(), "{notes:?}");
     h.get_by_label(NOT_DETERMINED);
+    // "Set the column" points at the column panel: its t0 field takes the keyboard focus.
+    h.get_by_label("Set the column (panel on the left)").click();
+    h.run();
+    let mut t0_fields: Vec<_> = h.query_all_by_role_and_label(Role::SpinButton, "Hold-up time t0").collect();
+    t0_fields.sort_by(|a, b| a.rect().min.x.total_cmp(&b.rect().min.x));
+    assert!(t0_fields[0].is_focused(), "the column panel's t0 field has the focus");
+    let before = h.state().document().session.column;
+    h.key_press(egui::Key::Escape);
+    h.run();
+    assert!(h.state().document().column_assumed, "focusing the field changes no column: {}", h.state().message());
+    assert_eq!(h.state().document().session.column, before);
+    let n = h.query_all_by_role_and_label(Role::SpinButton, "Hold-up time t0").count();
+    assert_eq!(n, 2, "{:?}", labels(&h));
     // Entering t0 in the fit panel gives it to the column, and the next fit holds it.
     set_spin(&mut h, "Hold-up time t0", true, 25.0);
     assert!(h.state().document().holdup_known);
