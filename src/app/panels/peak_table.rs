@@ -19,10 +19,7 @@ fn fmt_opt(v: Option<f64>, digits: usize) -> String {
 }
 
 fn fmt_se(v: f64, se: Option<f64>) -> String {
-    match se {
-        Some(se) => format!("{v:.4} ± {se:.2}"),
-        None => format!("{v:.4}"),
-    }
+    crate::app::format::value_with_se(v, se)
 }
 
 /// Every quality flag, to read a row's flag back from its label.
@@ -71,7 +68,7 @@ fn row_cells(row: &PeakRow, rs: Option<f64>, visuals: &egui::Visuals) -> [RichTe
     let area = if quality == Quality::AreaAtBound {
         flagged(format!("0 ({})", quality.label()), quality, visuals)
     } else {
-        plain(format!("{:.4e}", row.area))
+        plain(fmt_se(row.area, row.area_se))
     };
     let r2 = match row.r2 {
         Some(r2) if r2 < 0.0 => flagged(format!("< 0 ({})", quality.label()), quality, visuals),
@@ -113,8 +110,8 @@ pub fn peak_table_ui(
                 ("name", "Analyte name (click to select)"),
                 ("quality", "How far the row's figures can be trusted (hover a flag for its meaning)"),
                 ("t_R (s)", "Retention time: apex of the model curve (parabolic refinement), s"),
-                ("area", "Peak area, signal units × s"),
-                ("height", "Apex height above the baseline, signal units"),
+                ("area (signal·s)", "Peak area, signal units × s"),
+                ("height (signal)", "Apex height above the baseline, signal units"),
                 ("k_a (1/s)", "Adsorption rate, 1/s (± standard error when fitted)"),
                 ("k_d (1/s)", "Desorption rate, 1/s (± standard error when fitted)"),
                 ("R²", "Coefficient of determination of the last fit, over the peak's window"),
