@@ -58,7 +58,8 @@ fn quality_flags_show_in_the_table_and_replace_numbers_that_look_fine() {
     doc.fits[0] = Some(summary(&names[0], -0.25, Quality::PoorFit));
     doc.session.peaks[1].area = 0.0;
     doc.fits[1] = Some(summary(&names[1], 0.93, Quality::AreaAtBound));
-    doc.fits[2] = Some(summary(&names[2], 0.999, Quality::Ok));
+    doc.session.peaks[2].ka_per_s = 91.402545;
+    doc.fits[2] = Some(PeakFitSummary { ka_se_per_s: Some(0.19152), ..summary(&names[2], 0.999, Quality::Ok) });
     doc.fits[3] = Some(summary(&names[3], 0.98, Quality::NotDetermined));
     let mut h = harness(App::new(doc, AppConfig::default()));
     h.run();
@@ -77,6 +78,8 @@ fn quality_flags_show_in_the_table_and_replace_numbers_that_look_fine() {
     assert!(!l.iter().any(|t| t.starts_with("0.0000e0")), "{l:?}");
     // A fine R² is still a number.
     assert_eq!(count("0.9990"), 1, "{l:?}");
+    // A value with its standard error carries the digits the error sets.
+    assert_eq!(count("91.40 ± 0.19"), 1, "{l:?}");
 }
 
 #[test]
