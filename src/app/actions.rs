@@ -171,6 +171,8 @@ pub enum Setting {
     EmbedRun(bool),
     /// How the curves are computed.
     Method(Method),
+    /// Fit the inlet tail τ (true) or hold it at the column's value.
+    FitInletTail(bool),
 }
 
 /// The answers to "unsaved changes: save them first?".
@@ -208,6 +210,10 @@ pub enum Action {
     SetPeak { index: usize, peak: Peak, gesture: Gesture },
     /// Replace the column.
     SetColumn { column: Column, gesture: Gesture },
+    /// Give t0 (s) on an assumed column: the column takes it and fits hold it.
+    SetHoldupTime { holdup_time_s: f64 },
+    /// Start (true) or stop the pick mode: the next click on the trace takes that peak as the unretained peak.
+    PickUnretained(bool),
     /// Replace the baseline (`None`: zero).
     SetBaseline { baseline: Option<Baseline>, gesture: Gesture },
     /// Add a peak whose apex is near this time (s), shaped from the measured trace there.

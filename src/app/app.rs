@@ -109,6 +109,8 @@ pub struct App {
     pub(super) confidence: Option<Confidence>,
     pub(super) settings: Settings,
     pub(super) selected: Option<usize>,
+    /// The next click on the plot picks the unretained peak (gives t0).
+    pub(super) picking_unretained: bool,
     pub(super) plot_view: PlotView,
     pub(super) job: Option<RunningJob>,
     /// Jobs cancelled but whose worker has not returned yet (dropped once it has; their result is ignored).
@@ -146,6 +148,7 @@ impl App {
             confidence: None,
             settings: Settings::default(),
             selected: None,
+            picking_unretained: false,
             plot_view: PlotView::default(),
             job: None,
             stopping: Vec::new(),
@@ -274,6 +277,7 @@ impl App {
         e.saved_revision = e.revision;
         e.session_path = path;
         self.selected = None;
+        self.picking_unretained = false;
         self.plot_view.reset = true;
     }
 
@@ -301,6 +305,8 @@ impl App {
             kind: kind.clone(),
             session: doc.session.clone(),
             column_assumed: doc.column_assumed,
+            holdup_known: doc.holdup_known,
+            fit_inlet_tail: self.fits_inlet_tail(),
             chromatogram: Arc::new(run.chromatogram().clone()),
         };
         let label = match &kind {

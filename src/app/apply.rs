@@ -46,7 +46,10 @@ impl App {
             | Action::AddPeakAt { .. }
             | Action::RemovePeak(_)
             | Action::SelectChannel(_) => self.apply_edit(action),
+            Action::Select(_) if self.pick_from_click() => {}
             Action::Select(i) => self.selected = i.filter(|&i| i < self.editing.doc.session.peaks.len()),
+            Action::SetHoldupTime { holdup_time_s } => self.set_holdup_time(holdup_time_s),
+            Action::PickUnretained(on) => self.pick_unretained(on),
             Action::CancelJob => {
                 if self.stop_job() {
                     self.outbox.message = "Fit cancelled; the document is unchanged".into();
@@ -98,6 +101,7 @@ impl App {
             Setting::Theme(t) => settings.theme = t,
             Setting::EmbedRun(e) => settings.embed_run = e,
             Setting::Method(m) => settings.method = m,
+            Setting::FitInletTail(f) => settings.fit_inlet_tail = Some(f),
         }
     }
 

@@ -31,6 +31,10 @@ pub struct JobRequest {
     pub session: Session,
     /// Its column is a generic preset (t0 and t1 are then fitted too).
     pub column_assumed: bool,
+    /// On an assumed column, t0 was given by the user: it is held all the same.
+    pub holdup_known: bool,
+    /// Fit the inlet tail τ with every peak (else it is held at the column's value).
+    pub fit_inlet_tail: bool,
     /// The measured channel to fit.
     pub chromatogram: Arc<Chromatogram>,
 }
@@ -106,8 +110,13 @@ pub fn run_job(request: &JobRequest, control: &JobControl) -> Result<JobOutcome,
             PeakSource::Detect(PeakFindOptions::default().with_min_prominence_sigma(*threshold_sigma))
         }
     };
-    let fit_request =
-        FitRequest { peaks, column_assumed: request.column_assumed, ..FitRequest::session(request.session.clone()) };
+    let mut fit_request = FitRequest {
+        peaks,
+        column_assumed: request.column_assumed,
+        holdup_known: request.holdup_known,
+        ..FitRequest::session(request.session.clone())
+    };
+    fit_request.options.free.inlet_tail = request.fit_inlet_tail;
     let max_outer = fit_request.options.outer.max_iterations.max(1) as f32;
     let mut observer = |p: &Progress| {
         control.set_progress((p.iteration as f32 + 1.0) / (max_outer + 1.0));
@@ -204,6 +213,8 @@ mod tests {
             kind: JobKind::FitPeaks(vec![0]),
             session: Session::paper_btex(),
             column_assumed: false,
+            holdup_known: false,
+            fit_inlet_tail: true,
             chromatogram: Arc::new(run),
         };
         assert_eq!(run_job(&req, &c), Err(JobError::Cancelled));

@@ -5,6 +5,8 @@
 //! - [`apply`]: every [`Action`](actions::Action) applied, job outcomes taken in, the autosave;
 //! - [`ui`]: drawing the window, panel by panel, and when their actions are applied;
 //! - [`unsaved`]: asking before quitting or opening discards unsaved changes;
+//! - [`holdup`]: the fit panel's run-level choices: τ fitted or held, t0 given (typed or from the unretained peak);
+//! - [`format`]: numbers with their standard errors to the digits the errors set;
 //! - [`files`]: opening (through [`crate::session::open`]) and saving, and asking for a path;
 //! - [`actions`]: every user intent as an [`Action`](actions::Action); commands carry label, tooltip, shortcut;
 //! - [`settings`]: the view settings kept between runs;
@@ -28,6 +30,8 @@ pub mod data_dir;
 pub mod estimate;
 pub mod export;
 pub mod files;
+pub mod format;
+pub mod holdup;
 pub mod html_report;
 pub mod jobs;
 pub mod panels;

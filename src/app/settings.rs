@@ -1,5 +1,5 @@
 //! What the user sets that is not part of the document: the time unit, the slider mode, the detection threshold,
-//! the theme, embedding, and the evaluation method. Kept between runs through eframe's storage (all but the
+//! the theme, embedding, the evaluation method and whether fits free the inlet tail. Kept between runs through eframe's storage (all but the
 //! method); every change comes through an [`Action`](super::actions::Action).
 
 use crate::app::params::ParamMode;
@@ -22,6 +22,10 @@ pub struct Settings {
     /// How curves are computed (the closed form is the fast default; not kept between runs).
     #[serde(skip)]
     pub method: Method,
+    /// Fit the inlet tail τ (`Some`: the user's choice) or hold it at the column's value; `None`: by the column
+    /// (fitted on an assumed preset, held on a known column or a template). Not kept between runs.
+    #[serde(skip)]
+    pub fit_inlet_tail: Option<bool>,
 }
 
 impl Default for Settings {
@@ -33,6 +37,7 @@ impl Default for Settings {
             theme: ThemeChoice::System,
             embed_run: false,
             method: Method::Closed,
+            fit_inlet_tail: None,
         }
     }
 }

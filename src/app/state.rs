@@ -32,6 +32,8 @@ pub struct Document {
     pub ids: Vec<PeakId>,
     /// The column is a generic preset, not the run's (a run opened without a session): fits then fit t0 and t1.
     pub column_assumed: bool,
+    /// On an assumed column, the user gave t0 (typed, or from the unretained peak): fits hold it.
+    pub holdup_known: bool,
     /// The next id to hand out.
     next_id: PeakId,
 }
@@ -43,7 +45,8 @@ impl Document {
         let summaries = session.fit.as_mut().map(|f| std::mem::take(&mut f.peaks)).unwrap_or_default();
         let fits = session.peaks.iter().map(|p| summaries.iter().find(|f| f.name == p.name).cloned()).collect();
         let column_assumed = session.fit.as_ref().is_some_and(|f| f.column_assumed);
-        let mut doc = Document { session, run: None, fits, ids: Vec::new(), column_assumed, next_id: 0 };
+        let mut doc =
+            Document { session, run: None, fits, ids: Vec::new(), column_assumed, holdup_known: false, next_id: 0 };
         doc.sync();
         doc
     }

@@ -121,14 +121,8 @@ impl App {
                     progress: r.job.progress(),
                     elapsed_s: r.job.started.elapsed().as_secs_f32(),
                 });
+                actions.extend(fit_ui(ui, &self.fit_panel(), job));
                 let doc = &self.editing.doc;
-                actions.extend(fit_ui(
-                    ui,
-                    doc.run.is_some(),
-                    self.selected.is_some(),
-                    job,
-                    self.settings.threshold_sigma,
-                ));
                 ui.separator();
                 match self.selected {
                     Some(i) => {

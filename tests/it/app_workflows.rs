@@ -9,7 +9,7 @@ use egui::{Key, Modifiers};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 
-use elute::app::actions::{Action, Command};
+use elute::app::actions::{Action, Command, Setting};
 use elute::app::state::{Document, Gesture};
 use elute::app::{App, AppConfig};
 use elute::chromatogram::Chromatogram;
@@ -245,10 +245,12 @@ fn detect_then_fit_all_fills_the_table_and_undo_takes_it_back() {
     // Detection fits what it finds: every peak has its statistics.
     assert!(detected.fits.iter().all(|s| s.as_ref().is_some_and(|s| s.r2.is_some())), "{:?}", detected.fits);
 
-    // A wrong inlet tail: Fit all refits τ with every peak and the document takes the fitted column.
+    // A wrong inlet tail: with "Fit the inlet tail τ" ticked (on a known column τ is held unless it is), Fit all
+    // refits τ with every peak and the document takes the fitted column.
     let wrong_tau = 3.0 * detected.session.column.inlet_tail_s() + 1.0;
     let column = detected.session.column.with_inlet_tail_s(wrong_tau).unwrap();
     h.state_mut().apply(Action::SetColumn { column, gesture: Gesture::Single });
+    h.state_mut().apply(Action::Set(Setting::FitInletTail(true)));
     let before_fit = h.state().document().clone();
     h.get_by_label("Fit all").click();
     h.step();

@@ -17,21 +17,35 @@ struct Field<'a> {
     min_si: f64,
 }
 
+/// Decimals a column field shows (at most).
+const SHOWN_DECIMALS: usize = 4;
+
+/// Draws `f`; the first field drawn after the fit panel asked for the column (t0, or the length on a geometry)
+/// takes the keyboard focus.
 fn field(ui: &mut egui::Ui, f: Field<'_>, value_si: &mut Option<f64>, changed: &mut Option<Gesture>) {
     let Some(v) = value_si.as_mut() else { return };
-    ui.label(f.label).on_hover_text(f.tip);
-    let mut shown = *v * f.scale;
+    let label = ui.label(f.label).on_hover_text(f.tip);
+    let before = *v * f.scale;
+    let mut shown = before;
     let speed = (shown.abs() * 0.003).max(1e-3);
     let r = ui
         .add(
             DragValue::new(&mut shown)
                 .speed(speed)
                 .range(f.min_si * f.scale..=f64::MAX)
-                .max_decimals(4)
+                .max_decimals(SHOWN_DECIMALS)
                 .suffix(f.suffix),
         )
+        .labelled_by(label.id)
         .on_hover_text(f.tip);
-    if r.changed() {
+    let asked = super::fit::focus_column_request_id();
+    if ui.ctx().data_mut(|d| d.remove_temp::<bool>(asked)).unwrap_or(false) {
+        r.request_focus();
+        r.scroll_to_me(Some(egui::Align::Center));
+    }
+    // Leaving a field that was focused but not edited commits its text, rounded to the decimals shown: that is
+    // no edit (it would round t0 and make an assumed column the user's).
+    if r.changed() && (shown - before).abs() > 0.5001 * 10f64.powi(-(SHOWN_DECIMALS as i32)) {
         *v = shown / f.scale;
         *changed = Some(gesture(&r));
     }

@@ -3,13 +3,14 @@
 
 use std::ops::RangeInclusive;
 
-use egui::RichText;
+use egui::{Color32, RichText};
 
 use super::gesture;
 use super::sliders::{log_range_around, value_slider};
 use crate::app::actions::{Action, Setting};
 use crate::app::params::ParamMode;
 use crate::app::state::Document;
+use crate::fit::Quality;
 use crate::model::moments::{inlet_sd_s, rates_from_moments, unretained_mean_s};
 use crate::session::PeakRow;
 
@@ -18,10 +19,76 @@ fn fmt_opt(v: Option<f64>, digits: usize) -> String {
 }
 
 fn fmt_se(v: f64, se: Option<f64>) -> String {
-    match se {
-        Some(se) => format!("{v:.4} ± {se:.2}"),
-        None => format!("{v:.4}"),
+    crate::app::format::value_with_se(v, se)
+}
+
+/// Every quality flag, to read a row's flag back from its label.
+const QUALITIES: [Quality; 7] = [
+    Quality::Ok,
+    Quality::PoorFit,
+    Quality::AreaAtBound,
+    Quality::NotDetermined,
+    Quality::Added,
+    Quality::Unmatched,
+    Quality::NotFitted,
+];
+
+/// The flag whose label is `label` (a [`PeakRow`]'s `quality`); unknown labels read as not fitted.
+pub fn quality_of(label: &str) -> Quality {
+    QUALITIES.into_iter().find(|q| q.label() == label).unwrap_or(Quality::NotFitted)
+}
+
+/// The colour a flag is shown in (`None`: the plain text colour): green ok, red for figures that are wrong
+/// (poor fit, area at its bound), amber for figures the run does not determine, blue for peaks the user placed,
+/// grey for peaks without fit figures.
+pub fn quality_colour(quality: Quality, visuals: &egui::Visuals) -> Option<Color32> {
+    let dark = visuals.dark_mode;
+    match quality {
+        Quality::Ok => Some(if dark { Color32::from_rgb(110, 200, 110) } else { Color32::from_rgb(20, 120, 40) }),
+        Quality::PoorFit | Quality::AreaAtBound => Some(visuals.error_fg_color),
+        Quality::NotDetermined => Some(visuals.warn_fg_color),
+        Quality::Added => Some(if dark { Color32::from_rgb(120, 170, 255) } else { Color32::from_rgb(30, 80, 200) }),
+        Quality::Unmatched | Quality::NotFitted => None,
     }
+}
+
+/// `text` in the colour of `quality`.
+fn flagged(text: String, quality: Quality, visuals: &egui::Visuals) -> RichText {
+    let t = RichText::new(text);
+    match quality_colour(quality, visuals) {
+        Some(c) => t.color(c),
+        None => t,
+    }
+}
+
+/// The cells of one row: a zero area and an R² below 0 show the flag, not a number that reads as a result.
+fn row_cells(row: &PeakRow, rs: Option<f64>, visuals: &egui::Visuals) -> [RichText; 13] {
+    let quality = quality_of(&row.quality);
+    let plain = |s: String| RichText::new(s);
+    let area = if quality == Quality::AreaAtBound {
+        flagged(format!("0 ({})", quality.label()), quality, visuals)
+    } else {
+        plain(fmt_se(row.area, row.area_se))
+    };
+    let r2 = match row.r2 {
+        Some(r2) if r2 < 0.0 => flagged(format!("< 0 ({})", quality.label()), quality, visuals),
+        r2 => plain(fmt_opt(r2, 4)),
+    };
+    [
+        plain(row.peak.clone()),
+        flagged(quality.label().to_string(), quality, visuals),
+        plain(format!("{:.2}", row.retention_time_s)),
+        area,
+        plain(fmt_opt(row.height, 2)),
+        plain(fmt_se(row.ka_per_s, row.ka_se_per_s)),
+        plain(fmt_se(row.kd_per_s, row.kd_se_per_s)),
+        r2,
+        plain(fmt_opt(row.w50_s, 3)),
+        plain(fmt_opt(row.tailing_usp, 2)),
+        plain(fmt_opt(row.asymmetry_10, 2)),
+        plain(fmt_opt(row.plates_half_height, 0)),
+        plain(fmt_opt(rs, 2)),
+    ]
 }
 
 /// The table of peaks: fitted values with standard errors, and the lab metrics of each model curve (conventions
@@ -38,12 +105,13 @@ pub fn peak_table_ui(
         return actions;
     }
     egui::ScrollArea::both().id_salt("peak-table").max_height(260.0).show(ui, |ui| {
-        egui::Grid::new("peaks").striped(true).num_columns(12).show(ui, |ui| {
+        egui::Grid::new("peaks").striped(true).num_columns(13).show(ui, |ui| {
             for (h, tip) in [
                 ("name", "Analyte name (click to select)"),
+                ("quality", "How far the row's figures can be trusted (hover a flag for its meaning)"),
                 ("t_R (s)", "Retention time: apex of the model curve (parabolic refinement), s"),
-                ("area", "Peak area, signal units × s"),
-                ("height", "Apex height above the baseline, signal units"),
+                ("area (signal·s)", "Peak area, signal units × s"),
+                ("height (signal)", "Apex height above the baseline, signal units"),
                 ("k_a (1/s)", "Adsorption rate, 1/s (± standard error when fitted)"),
                 ("k_d (1/s)", "Desorption rate, 1/s (± standard error when fitted)"),
                 ("R²", "Coefficient of determination of the last fit, over the peak's window"),
@@ -57,23 +125,14 @@ pub fn peak_table_ui(
             }
             ui.end_row();
             for (i, row) in rows.iter().enumerate() {
-                let cells = [
-                    row.peak.clone(),
-                    format!("{:.2}", row.retention_time_s),
-                    format!("{:.4e}", row.area),
-                    fmt_opt(row.height, 2),
-                    fmt_se(row.ka_per_s, row.ka_se_per_s),
-                    fmt_se(row.kd_per_s, row.kd_se_per_s),
-                    fmt_opt(row.r2, 4),
-                    fmt_opt(row.w50_s, 3),
-                    fmt_opt(row.tailing_usp, 2),
-                    fmt_opt(row.asymmetry_10, 2),
-                    fmt_opt(row.plates_half_height, 0),
-                    fmt_opt(resolution.get(i).copied().flatten(), 2),
-                ];
+                let quality = quality_of(&row.quality);
+                let cells = row_cells(row, resolution.get(i).copied().flatten(), ui.visuals());
                 // Every cell of the row selects it, and offers Delete on a right-click.
-                for text in cells {
-                    let r = ui.selectable_label(selected == Some(i), text);
+                for (c, text) in cells.into_iter().enumerate() {
+                    let mut r = ui.selectable_label(selected == Some(i), text);
+                    if c == 1 || quality != Quality::Ok && matches!(c, 3 | 7) {
+                        r = r.on_hover_text(format!("{}: {}", quality.label(), quality.describe()));
+                    }
                     if r.clicked() {
                         actions.push(Action::Select(Some(i)));
                     }
