@@ -171,6 +171,8 @@ pub enum Setting {
     EmbedRun(bool),
     /// How the curves are computed.
     Method(Method),
+    /// Label each peak on the plot with its name and t_R.
+    PeakLabels(bool),
 }
 
 /// The answers to "unsaved changes: save them first?".

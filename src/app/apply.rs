@@ -98,6 +98,7 @@ impl App {
             Setting::Theme(t) => settings.theme = t,
             Setting::EmbedRun(e) => settings.embed_run = e,
             Setting::Method(m) => settings.method = m,
+            Setting::PeakLabels(l) => settings.peak_labels = l,
         }
     }
 

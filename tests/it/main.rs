@@ -2,6 +2,7 @@
 //! disk). Each module is one concern; data and references live in `tests/data` and `tests/reference`.
 
 mod app_cancel;
+mod app_readable;
 mod app_reliable;
 mod app_workflows;
 mod cli_fit;
