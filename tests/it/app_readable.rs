@@ -129,3 +129,18 @@ fn side_panels_leave_the_plot_half_the_width_at_1024_by_700() {
     let wide = h.state().plot_rect().expect("plot drawn");
     assert!(wide.width() >= 0.95 * 1024.0, "plot {:.0} of 1024 points wide", wide.width());
 }
+
+#[test]
+fn opening_a_fusion_file_opens_a_run_on_its_channel_with_most_signal() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/yadg_15p-Cu-10mA-01_Jun08_2022_16-10.fusion-data");
+    let mut h = harness_sized(btex_app(), 1400.0, 900.0);
+    h.state_mut().apply(Action::OpenPath(path));
+    h.run();
+    assert_eq!(h.state().error(), None, "a Fusion JSON is a run, not a session");
+    let run = h.state().document().run.clone().expect("opened as a run");
+    assert_eq!(run.channels.len(), 2);
+    assert_eq!(run.chromatogram().metadata.format, "INFICON Fusion JSON");
+    let scores: Vec<f64> = run.channels.iter().map(elute::session::open::signal_above_noise).collect();
+    assert!(scores.iter().all(|s| *s <= scores[run.channel]), "channel {} shown, scores {scores:?}", run.channel);
+}
