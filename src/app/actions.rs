@@ -173,6 +173,8 @@ pub enum Setting {
     Method(Method),
     /// Fit the inlet tail τ (true) or hold it at the column's value.
     FitInletTail(bool),
+    /// Label each peak on the plot with its name and t_R.
+    PeakLabels(bool),
 }
 
 /// The answers to "unsaved changes: save them first?".

@@ -96,6 +96,8 @@ pub(super) struct Outbox {
     /// Results reported back by screenshot callbacks (message or error).
     pub(super) screenshot_results: Arc<std::sync::Mutex<Vec<Result<String, String>>>>,
     pub(super) quit: bool,
+    /// The window title last sent.
+    pub(super) title: String,
     /// The user agreed to close (nothing unsaved, or chose to discard it): the window may close.
     pub(super) closing: bool,
 }
@@ -112,6 +114,8 @@ pub struct App {
     /// The next click on the plot picks the unretained peak (gives t0).
     pub(super) picking_unretained: bool,
     pub(super) plot_view: PlotView,
+    /// Which side panels are open.
+    pub(super) side_panels: super::ui::SidePanels,
     pub(super) job: Option<RunningJob>,
     /// Jobs cancelled but whose worker has not returned yet (dropped once it has; their result is ignored).
     pub(super) stopping: Vec<Job>,
@@ -150,6 +154,7 @@ impl App {
             selected: None,
             picking_unretained: false,
             plot_view: PlotView::default(),
+            side_panels: super::ui::SidePanels::default(),
             job: None,
             stopping: Vec::new(),
             config,
@@ -214,6 +219,21 @@ impl App {
     /// The main plot's transform as last drawn (plot values in the axis unit ↔ screen points), once drawn.
     pub fn plot_transform(&self) -> Option<egui_plot::PlotTransform> {
         self.plot_view.transform
+    }
+
+    /// The plot area on screen (points), as last drawn.
+    pub fn plot_rect(&self) -> Option<egui::Rect> {
+        self.outbox.plot_rect
+    }
+
+    /// The peak labels drawn on the plot last frame, in retention order ("Benzene\n3.853 min").
+    pub fn plot_labels(&self) -> &[String] {
+        &self.plot_view.labels
+    }
+
+    /// The window title last sent: the open file's name, with "•" while changes are unsaved.
+    pub fn window_title(&self) -> &str {
+        &self.outbox.title
     }
 
     /// Where a handle of the selected peak is drawn (screen points), once drawn.

@@ -102,6 +102,7 @@ impl App {
             Setting::EmbedRun(e) => settings.embed_run = e,
             Setting::Method(m) => settings.method = m,
             Setting::FitInletTail(f) => settings.fit_inlet_tail = Some(f),
+            Setting::PeakLabels(l) => settings.peak_labels = l,
         }
     }
 

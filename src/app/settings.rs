@@ -19,6 +19,8 @@ pub struct Settings {
     pub theme: ThemeChoice,
     /// Embed the measured channel in saved sessions (the embedded default run always is).
     pub embed_run: bool,
+    /// Label each peak on the plot at its apex (name and t_R).
+    pub peak_labels: bool,
     /// How curves are computed (the closed form is the fast default; not kept between runs).
     #[serde(skip)]
     pub method: Method,
@@ -36,6 +38,7 @@ impl Default for Settings {
             threshold_sigma: 20.0,
             theme: ThemeChoice::System,
             embed_run: false,
+            peak_labels: true,
             method: Method::Closed,
             fit_inlet_tail: None,
         }

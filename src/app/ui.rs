@@ -22,6 +22,32 @@ use super::panels::plot::plot_ui;
 use super::panels::status::{StatusInfo, banner_ui, status_ui};
 use super::region::Confidence;
 
+/// The least width of a side panel (points).
+const SIDE_PANEL_MIN_PX: f32 = 120.0;
+/// The largest share of the window's width either side panel may take.
+const SIDE_PANEL_MAX_SHARE: f32 = 0.3;
+
+/// The side panels' first widths (column, peaks) in points for a window `width_px` wide: 250 and 430 on a wide
+/// window, less on a narrow one, so that the plot keeps at least half the width.
+pub fn side_panel_widths(width_px: f32) -> (f32, f32) {
+    ((width_px * 0.18).clamp(SIDE_PANEL_MIN_PX, 250.0), (width_px * 0.25).clamp(SIDE_PANEL_MIN_PX, 430.0))
+}
+
+/// Which side panels are open (each collapses from the View menu, or by dragging or double-clicking its edge).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SidePanels {
+    /// The column panel on the left.
+    pub column: bool,
+    /// The peak table and editor on the right.
+    pub peaks: bool,
+}
+
+impl Default for SidePanels {
+    fn default() -> SidePanels {
+        SidePanels { column: true, peaks: true }
+    }
+}
+
 impl App {
     /// Draws the whole window and applies what the user did. Works in any `Ui` (eframe or egui_kittest).
     pub fn ui(&mut self, ui: &mut egui::Ui) {
@@ -44,6 +70,7 @@ impl App {
         }
         self.ensure_curves();
         self.plot_view.minutes = self.settings.minutes;
+        self.plot_view.show_labels = self.settings.peak_labels;
         egui::CentralPanel::default().show(ui, |ui| {
             if let Some(e) = &self.curves.error {
                 ui.colored_label(egui::Color32::RED, e);
@@ -80,7 +107,7 @@ impl App {
                 job_running: self.job.is_some(),
                 recent: &self.files.recent,
             };
-            actions.extend(menu_bar_ui(ui, &state, &self.settings));
+            actions.extend(menu_bar_ui(ui, &state, &self.settings, &mut self.side_panels));
         });
         if let Some(e) = self.outbox.error.clone() {
             egui::Panel::top("banner").show(ui, |ui| actions.extend(banner_ui(ui, &e)));
@@ -103,16 +130,26 @@ impl App {
     /// right.
     fn side_panels_ui(&mut self, ui: &mut egui::Ui) -> Vec<Action> {
         let mut actions = Vec::new();
-        egui::Panel::left("column").resizable(true).default_size(250.0).show(ui, |ui| {
-            egui::ScrollArea::vertical().id_salt("column-scroll").show(ui, |ui| {
+        let width = ui.available_width();
+        let (column_px, peaks_px) = side_panel_widths(width);
+        let column = egui::Panel::left("column")
+            .resizable(true)
+            .default_size(column_px)
+            .size_range(SIDE_PANEL_MIN_PX..=(width * SIDE_PANEL_MAX_SHARE).max(SIDE_PANEL_MIN_PX));
+        column.show_collapsible(ui, &mut self.side_panels.column, |ui| {
+            egui::ScrollArea::both().id_salt("column-scroll").show(ui, |ui| {
                 ui.heading("Column");
                 actions.extend(column_ui(ui, &self.editing.doc));
             });
         });
         let rows = table_rows(&self.editing.doc, &self.curves);
         let resolution = resolutions(&rows);
-        egui::Panel::right("peaks").resizable(true).default_size(430.0).show(ui, |ui| {
-            egui::ScrollArea::vertical().id_salt("peaks-scroll").show(ui, |ui| {
+        let peaks = egui::Panel::right("peaks")
+            .resizable(true)
+            .default_size(peaks_px)
+            .size_range(SIDE_PANEL_MIN_PX..=(width * SIDE_PANEL_MAX_SHARE).max(SIDE_PANEL_MIN_PX));
+        peaks.show_collapsible(ui, &mut self.side_panels.peaks, |ui| {
+            egui::ScrollArea::both().id_salt("peaks-scroll").show(ui, |ui| {
                 ui.heading("Peaks");
                 actions.extend(peak_table_ui(ui, &rows, &resolution, self.selected));
                 ui.separator();
@@ -185,6 +222,31 @@ impl App {
             ctx.send_viewport_cmd(egui::ViewportCommand::Close);
         }
         self.autosave_tick();
+        self.update_title(ctx);
+    }
+
+    /// The window title: the open file's name, "•" while it has unsaved changes (sent only when it changes).
+    fn update_title(&mut self, ctx: &egui::Context) {
+        let title = self.window_title_now();
+        if title != self.outbox.title {
+            ctx.send_viewport_cmd(egui::ViewportCommand::Title(title.clone()));
+            self.outbox.title = title;
+        }
+    }
+
+    /// What the window title should say now.
+    fn window_title_now(&self) -> String {
+        let file_name = |p: &std::path::Path| {
+            p.file_name().map_or_else(|| p.display().to_string(), |n| n.to_string_lossy().into_owned())
+        };
+        let e = &self.editing;
+        let name = match (&e.session_path, &e.doc.run) {
+            (Some(p), _) => file_name(p),
+            (None, Some(run)) => run.display_name(),
+            (None, None) => "simulation".into(),
+        };
+        let mark = if self.is_dirty() { " •" } else { "" };
+        format!("{name}{mark} — Elute")
     }
 
     /// Asks for a screenshot when a PNG export is pending, and reports finished ones.

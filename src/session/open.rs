@@ -68,15 +68,43 @@ pub fn default_run() -> Option<LoadedRun> {
 
 pub use crate::io::source::is_session as looks_like_session;
 
-/// Reads a run file into a [`Run`] plus the reference a session stores (absolute path, SHA-256, first channel with
-/// data).
+/// How far a channel's signal rises above its noise: (99.9th percentile − median) over the noise, the median
+/// absolute step between neighbouring samples (unit-free, so channels in counts and in pA compare); `-∞` for a
+/// channel too short to tell, 0 for a flat one.
+pub fn signal_above_noise(c: &Chromatogram) -> f64 {
+    if c.signal.len() < 3 {
+        return f64::NEG_INFINITY;
+    }
+    let mut sorted = c.signal.clone();
+    sorted.sort_by(f64::total_cmp);
+    let at = |q: f64| sorted[((sorted.len() - 1) as f64 * q).round() as usize];
+    let rise = at(0.999) - at(0.5);
+    let mut steps: Vec<f64> = c.signal.windows(2).map(|w| (w[1] - w[0]).abs()).collect();
+    let mid = steps.len() / 2;
+    let noise = *steps.select_nth_unstable_by(mid, f64::total_cmp).1;
+    if rise <= 0.0 {
+        return 0.0;
+    }
+    // A noiseless trace with a rise (a simulated or smoothed export) beats any noisy one of the same shape.
+    rise / noise.max(rise * 1e-9)
+}
+
+/// The channel to show first: the one whose signal rises most above its noise (a flat or empty channel never wins
+/// over one with peaks); the first on ties.
+pub fn channel_with_most_signal(channels: &[Chromatogram]) -> usize {
+    let scores: Vec<f64> = channels.iter().map(signal_above_noise).collect();
+    (0..channels.len()).fold(0, |best, i| if scores[i] > scores[best] { i } else { best })
+}
+
+/// Reads a run file into a [`Run`] plus the reference a session stores (absolute path, SHA-256, the channel with
+/// the most signal, [`channel_with_most_signal`]).
 /// An Agilent `.D` folder is read whole ([`crate::io::read_path`]); its hash covers every file read.
 pub fn read_run(path: &Path) -> Result<(LoadedRun, RunRef), String> {
     let (bytes, channels) = crate::io::read_identified(path).map_err(|e| e.to_string())?;
     if channels.is_empty() || channels.iter().all(|c| c.is_empty()) {
         return Err(format!("no chromatogram data in the file ({})", path.display()));
     }
-    let channel = channels.iter().position(|c| !c.is_empty()).unwrap_or(0);
+    let channel = channel_with_most_signal(&channels);
     // Absolute, so the session finds it again wherever the session file is saved.
     let absolute = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
     let reference = RunRef {
@@ -182,6 +210,26 @@ mod tests {
         .unwrap();
         assert!(open_path(&newer).unwrap_err().contains("newer"));
         assert_eq!(resolve(Path::new("/x/s.json"), "r.cdf"), PathBuf::from("/x/r.cdf"));
+    }
+
+    #[test]
+    fn channel_with_most_signal_skips_flat_and_empty_channels() {
+        let time_s: Vec<f64> = (0..1000).map(f64::from).collect();
+        let ripple = |i: usize| 0.01 * ((i * 7919 % 13) as f64 - 6.0);
+        let channel = |name: &str, peak: f64| Chromatogram {
+            signal: (0..1000).map(|i| ripple(i) + peak * (-((i as f64 - 500.0) / 10.0).powi(2)).exp()).collect(),
+            time_s: time_s.clone(),
+            channel: name.into(),
+            ..Default::default()
+        };
+        let empty = Chromatogram::default();
+        let flat = channel("flat", 0.0);
+        let small = channel("small", 0.5);
+        let large = channel("large", 50.0);
+        assert_eq!(channel_with_most_signal(&[empty.clone(), flat.clone(), large.clone(), small.clone()]), 2);
+        assert_eq!(channel_with_most_signal(&[flat.clone(), small.clone()]), 1);
+        assert_eq!(channel_with_most_signal(&[empty, flat]), 1, "flat beats empty");
+        assert!(signal_above_noise(&large) > 10.0 * signal_above_noise(&small));
     }
 
     #[test]

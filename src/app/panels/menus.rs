@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use crate::app::actions::{Action, Command, Setting};
 use crate::app::params::ParamMode;
 use crate::app::settings::{Settings, ThemeChoice};
+use crate::app::ui::SidePanels;
 use crate::model::Method;
 
 /// What decides which entries are enabled.
@@ -32,7 +33,13 @@ pub fn command_button(ui: &mut egui::Ui, command: Command, enabled: bool) -> boo
 
 /// Draws the menu bar.
 /// About 100 lines: it is the menu's declaration, one line per entry, in the order the user sees them.
-pub fn menu_bar_ui(ui: &mut egui::Ui, state: &MenuState<'_>, settings: &Settings) -> Vec<Action> {
+/// The side panels' visibility is view state, toggled here directly (like the zoom).
+pub fn menu_bar_ui(
+    ui: &mut egui::Ui,
+    state: &MenuState<'_>,
+    settings: &Settings,
+    panels: &mut SidePanels,
+) -> Vec<Action> {
     let mut actions = Vec::new();
     let mut settings_changed = Vec::new();
     let mut open_recent: Option<PathBuf> = None;
@@ -92,6 +99,14 @@ pub fn menu_bar_ui(ui: &mut egui::Ui, state: &MenuState<'_>, settings: &Settings
         ui.menu_button("View", |ui| {
             cmd(ui, Command::ResetView, true);
             cmd(ui, Command::ToggleTimeUnit, true);
+            let mut labels = settings.peak_labels;
+            ui.checkbox(&mut labels, "Peak labels")
+                .on_hover_text("Label each peak on the plot at its apex with its name and retention time");
+            if labels != settings.peak_labels {
+                set(Setting::PeakLabels(labels));
+            }
+            ui.checkbox(&mut panels.column, "Column panel").on_hover_text("Show the column parameters on the left");
+            ui.checkbox(&mut panels.peaks, "Peaks panel").on_hover_text("Show the peak table and editor on the right");
             ui.separator();
             ui.label("Theme");
             for t in ThemeChoice::ALL {

@@ -2,7 +2,8 @@
 //! purely visual state (zoom, half-typed text) stays in the panel's own struct.
 //!
 //! - [`menus`]: the menu bar, every command with its shortcut and tooltip;
-//! - [`plot`]: the chromatogram, model curves and linked residuals;
+//! - [`plot`]: the chromatogram, model curves and linked residuals, peak labels and area fills;
+//! - [`plot_axes`]: the plots' grids and tick labels;
 //! - [`peak_table`]: the peak table (with lab metrics) and the selected peak's sliders;
 //! - [`sliders`]: the editor's sliders, their ranges following their values;
 //! - [`confidence`]: the selected peak's (k_a, k_d) confidence ellipse and χ² contour;
@@ -18,6 +19,7 @@ pub mod fit;
 pub mod menus;
 pub mod peak_table;
 pub mod plot;
+pub mod plot_axes;
 pub mod sliders;
 pub mod status;
 

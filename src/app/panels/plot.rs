@@ -4,12 +4,14 @@
 //! right-click a curve to remove it.
 
 use egui::{Color32, Id, Pos2};
-use egui_plot::{ItemId, Legend, Line, MarkerShape, Plot, PlotPoint, PlotPoints, Points, VLine};
+use egui_plot::{FilledArea, ItemId, Legend, Line, MarkerShape, Plot, PlotPoint, PlotPoints, Points, Text, VLine};
+
+use super::plot_axes::with_ticks;
 
 use crate::app::actions::Action;
 use crate::app::state::{Curves, Document, Gesture, PeakId};
-use crate::model::Peak;
 use crate::model::moments::{inlet_sd_s, rates_from_moments};
+use crate::model::{Baseline, Peak};
 
 /// The drag handles of the selected peak.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -81,6 +83,10 @@ pub struct PlotView {
     pub hovered: Option<usize>,
     /// The main plot's transform as last drawn (plot values ↔ screen points).
     pub transform: Option<egui_plot::PlotTransform>,
+    /// Label each peak at its apex (the View menu's toggle).
+    pub show_labels: bool,
+    /// The peak labels drawn last frame, in retention order (for tests).
+    pub labels: Vec<String>,
     cache: Option<PlotData>,
 }
 
@@ -92,6 +98,8 @@ struct PlotData {
     measured: Vec<PlotPoint>,
     total: Vec<PlotPoint>,
     peaks: Vec<Vec<PlotPoint>>,
+    /// Each peak's area as drawn: (time in the axis unit, baseline, baseline + peak) at its curve's points.
+    fills: Vec<PeakFill>,
     residual: Vec<PlotPoint>,
 }
 
@@ -137,6 +145,28 @@ fn peak_points(x: &[f64], y: &[f64], base: &[f64], x_scale: f64) -> Vec<PlotPoin
     points(&x[first..last], &shifted, x_scale)
 }
 
+/// The area under one peak's curve: x in the axis unit, the baseline and the curve above it.
+#[derive(Debug, Default)]
+struct PeakFill {
+    x: Vec<f64>,
+    base: Vec<f64>,
+    top: Vec<f64>,
+}
+
+impl PeakFill {
+    fn under(line: &[PlotPoint], baseline: Option<&Baseline>, x_scale: f64) -> PeakFill {
+        let base = |x: f64| baseline.map_or(0.0, |b| b.value_at(x * x_scale));
+        PeakFill {
+            x: line.iter().map(|p| p.x).collect(),
+            base: line.iter().map(|p| base(p.x)).collect(),
+            top: line.iter().map(|p| p.y).collect(),
+        }
+    }
+}
+
+/// How opaque a peak's area fill is (0–255): light, so the curves over it stay readable.
+const FILL_ALPHA: u8 = 40;
+
 impl PlotData {
     fn build(doc: &Document, curves: &Curves, revision: u64, minutes: bool) -> PlotData {
         let s = if minutes { 60.0 } else { 1.0 };
@@ -149,12 +179,15 @@ impl PlotData {
             let c = r.chromatogram();
             points(&c.time_s, &c.signal, s)
         });
+        let peaks: Vec<Vec<PlotPoint>> = curves.peaks.iter().map(|y| peak_points(t, y, &base, s)).collect();
+        let fills = peaks.iter().map(|p| PeakFill::under(p, doc.session.baseline.as_ref(), s)).collect();
         PlotData {
             revision,
             minutes,
             measured,
             total: points(t, &curves.total, s),
-            peaks: curves.peaks.iter().map(|y| peak_points(t, y, &base, s)).collect(),
+            peaks,
+            fills,
             residual: curves.residual.as_ref().map_or_else(Vec::new, |r| points(t, r, s)),
         }
     }
@@ -169,6 +202,9 @@ pub fn peak_color(id: PeakId) -> Color32 {
     let value = [0.80, 0.62, 0.95][(id % 3) as usize];
     egui::ecolor::Hsva::new(hue, 0.75, value, 1.0).into()
 }
+
+/// The signal axis's unit when the file states none.
+pub const NO_UNIT: &str = "no unit in file";
 
 /// Pointer distance (points) within which a curve counts as pointed at.
 const CURVE_PICK_RADIUS: f32 = 8.0;
@@ -205,12 +241,77 @@ fn hover_text(doc: &Document, curves: &Curves, i: usize, minutes: bool) -> Strin
     let name = doc.session.peaks.get(i).map_or("", |p| p.name.as_str());
     let t_r = curves.metrics.get(i).and_then(Option::as_ref).map(|m| m.retention_time_s);
     let area = doc.session.peaks.get(i).map_or(f64::NAN, |p| p.area);
-    let t_r = match (t_r, minutes) {
-        (Some(t), true) => format!("t_R {:.3} min", t / 60.0),
-        (Some(t), false) => format!("t_R {t:.2} s"),
-        (None, _) => "t_R –".into(),
-    };
+    let t_r = t_r.map_or_else(|| "t_R –".into(), |t| format!("t_R {}", format_time(t, minutes)));
     format!("{name}\n{t_r}\narea {area:.4e}")
+}
+
+/// A time in the axis unit, with it: "3.853 min" or "231.20 s".
+pub fn format_time(t_s: f64, minutes: bool) -> String {
+    if minutes { format!("{:.3} min", t_s / 60.0) } else { format!("{t_s:.2} s") }
+}
+
+/// Compares names as a person does: runs of digits by their value ("peak 2" before "peak 10").
+pub fn natural_cmp(a: &str, b: &str) -> std::cmp::Ordering {
+    let (mut a, mut b) = (a.chars().peekable(), b.chars().peekable());
+    loop {
+        match (a.peek().copied(), b.peek().copied()) {
+            (None, None) => return std::cmp::Ordering::Equal,
+            (None, Some(_)) => return std::cmp::Ordering::Less,
+            (Some(_), None) => return std::cmp::Ordering::Greater,
+            (Some(x), Some(y)) if x.is_ascii_digit() && y.is_ascii_digit() => {
+                let take = |it: &mut std::iter::Peekable<std::str::Chars<'_>>| {
+                    let mut digits = String::new();
+                    while let Some(c) = it.next_if(char::is_ascii_digit) {
+                        digits.push(c);
+                    }
+                    let trimmed = digits.trim_start_matches('0').to_string();
+                    (trimmed.len(), trimmed)
+                };
+                let ord = take(&mut a).cmp(&take(&mut b));
+                if ord.is_ne() {
+                    return ord;
+                }
+            }
+            (Some(x), Some(y)) => {
+                let ord = x.to_lowercase().cmp(y.to_lowercase());
+                if ord.is_ne() {
+                    return ord;
+                }
+                a.next();
+                b.next();
+            }
+        }
+    }
+}
+
+/// The peaks in retention order (by t_R, ties by name in natural order); peaks without a curve last.
+pub fn retention_order(doc: &Document, curves: &Curves) -> Vec<usize> {
+    let t_r = |i: usize| {
+        let metric = curves.metrics.get(i).and_then(Option::as_ref).map(|m| m.retention_time_s);
+        metric.or_else(|| curves.apex.get(i).copied().flatten().map(|a| a.0)).unwrap_or(f64::INFINITY)
+    };
+    let name = |i: usize| doc.session.peaks.get(i).map_or("", |p| p.name.as_str());
+    let mut order: Vec<usize> = (0..doc.session.peaks.len()).collect();
+    order.sort_by(|&a, &b| t_r(a).total_cmp(&t_r(b)).then_with(|| natural_cmp(name(a), name(b))));
+    order
+}
+
+/// Each peak's label at its apex, in retention order: (index, apex in plot values, text). A peak without a name
+/// is numbered by its place in retention order ("peak 3").
+fn peak_labels(doc: &Document, curves: &Curves, x_scale: f64, minutes: bool) -> Vec<(usize, PlotPoint, String)> {
+    let order = retention_order(doc, curves);
+    order
+        .iter()
+        .enumerate()
+        .filter_map(|(rank, &i)| {
+            let (t, h) = curves.apex.get(i).copied().flatten()?;
+            let t_r = curves.metrics.get(i).and_then(Option::as_ref).map_or(t, |m| m.retention_time_s);
+            let name = doc.session.peaks.get(i).map(|p| p.name.trim()).filter(|n| !n.is_empty());
+            let name = name.map_or_else(|| format!("peak {}", rank + 1), str::to_string);
+            let base = doc.session.baseline.as_ref().map_or(0.0, |b| b.value_at(t));
+            Some((i, PlotPoint::new(t / x_scale, base + h), format!("{name}\n{}", format_time(t_r, minutes))))
+        })
+        .collect()
 }
 
 fn peak_item_id(index: usize) -> ItemId {
@@ -237,7 +338,8 @@ pub fn plot_ui(
     let unit = if view.minutes { "min" } else { "s" };
     let x_scale = if view.minutes { 60.0 } else { 1.0 };
     let signal_unit = doc.run.as_ref().map(|r| r.chromatogram().signal_unit.clone()).unwrap_or_default();
-    let y_label = if signal_unit.is_empty() { "signal".to_string() } else { format!("signal ({signal_unit})") };
+    let signal_unit = if signal_unit.is_empty() { NO_UNIT.to_string() } else { signal_unit };
+    let y_label = format!("signal ({signal_unit})");
     let link = Id::unique("elute-time-axis");
     let has_residual = !data.residual.is_empty();
     let total_h = ui.available_height();
@@ -254,7 +356,9 @@ pub fn plot_ui(
     let mut handles = Vec::new();
     let total_color = ui.visuals().strong_text_color();
 
-    let mut main = Plot::new("chromatogram")
+    let labels = if view.show_labels { peak_labels(doc, curves, x_scale, view.minutes) } else { Vec::new() };
+    view.labels = labels.iter().map(|l| l.2.clone()).collect();
+    let mut main = with_ticks(Plot::new("chromatogram"))
         .legend(Legend::default())
         .height(main_h)
         .x_axis_label(format!("time ({unit})"))
@@ -273,6 +377,15 @@ pub fn plot_ui(
             );
         }
         plot.line(Line::new("model (sum + baseline)", PlotPoints::Borrowed(&data.total)).color(total_color).width(2.0));
+        for (i, fill) in data.fills.iter().enumerate() {
+            let c = peak_color(id_of(i));
+            plot.add(
+                FilledArea::new("", &fill.x, &fill.base, &fill.top)
+                    .fill_color(Color32::from_rgba_unmultiplied(c.r(), c.g(), c.b(), FILL_ALPHA))
+                    .id(("peak-fill", i))
+                    .allow_hover(false),
+            );
+        }
         for (i, pts) in data.peaks.iter().enumerate() {
             // Unnamed, so the legend keeps to measured and model (hovering a curve names it).
             let selected = selected == Some(i);
@@ -282,6 +395,15 @@ pub fn plot_ui(
                     .color(peak_color(id_of(i)))
                     .width(if selected { 2.5 } else { 1.2 })
                     .highlight(selected),
+            );
+        }
+        for (i, at, text) in &labels {
+            plot.add(
+                Text::new("", *at, egui::RichText::new(text).small())
+                    .anchor(egui::Align2::CENTER_BOTTOM)
+                    .color(peak_color(id_of(*i)))
+                    .id(("peak-label", *i))
+                    .allow_hover(false),
             );
         }
         let mut drag = None;
@@ -367,17 +489,17 @@ pub fn plot_ui(
     }
 
     if has_residual {
-        residual_ui(ui, &data.residual, link, unit, reset);
+        residual_ui(ui, &data.residual, link, unit, &signal_unit, reset);
     }
     actions
 }
 
 /// The residual plot under the chromatogram, its time axis linked to it.
-fn residual_ui(ui: &mut egui::Ui, residual_points: &[PlotPoint], link: Id, unit: &str, reset: bool) {
-    let mut residual = Plot::new("residuals")
+fn residual_ui(ui: &mut egui::Ui, residual_points: &[PlotPoint], link: Id, unit: &str, signal_unit: &str, reset: bool) {
+    let mut residual = with_ticks(Plot::new("residuals"))
         .height(ui.available_height())
         .x_axis_label(format!("time ({unit})"))
-        .y_axis_label("residual")
+        .y_axis_label(format!("residual ({signal_unit})"))
         .link_axis(link, [true, false])
         .link_cursor(link, [true, false]);
     if reset {
@@ -411,6 +533,26 @@ mod tests {
         assert!((wide.partition_constant() / p.partition_constant() - 1.0).abs() < 1e-12);
         assert!((crate::model::moments(column, &wide).mean_s - m).abs() < 1e-9);
         assert!(drag_peak(&doc, 1, 231.0, Handle::Apex, 0.0).is_none());
+    }
+
+    #[test]
+    fn natural_cmp_orders_numbers_by_value() {
+        let mut names = vec!["peak 10", "peak 2", "Peak 1", "peak 02b", "benzene"];
+        names.sort_by(|a, b| natural_cmp(a, b));
+        assert_eq!(names, ["benzene", "Peak 1", "peak 2", "peak 02b", "peak 10"]);
+    }
+
+    #[test]
+    fn peak_fill_lies_between_the_baseline_and_the_curve() {
+        let baseline = Baseline::constant(100.0);
+        let line: Vec<PlotPoint> =
+            (0..5).map(|i| PlotPoint::new(f64::from(i), 100.0 + f64::from(i * (4 - i)))).collect();
+        let fill = PeakFill::under(&line, Some(&baseline), 60.0);
+        assert_eq!(fill.x, [0.0, 1.0, 2.0, 3.0, 4.0]);
+        assert_eq!(fill.base, [100.0; 5]);
+        assert_eq!(fill.top, [100.0, 103.0, 104.0, 103.0, 100.0]);
+        let bare = PeakFill::under(&line, None, 1.0);
+        assert_eq!(bare.base, [0.0; 5], "no baseline: filled down to zero");
     }
 
     #[test]

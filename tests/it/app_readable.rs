@@ -1,0 +1,146 @@
+//! Issue 13, "The app a technician can rely on": a plot you can read (peak labels, axes), files that open as what
+//! they are, a window that says what is open, a layout that fits a small screen. Each test is named after the
+//! item it covers and drives the app headless through egui_kittest.
+#![cfg(feature = "gui")]
+
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+
+use elute::app::actions::{Action, Command};
+use elute::app::state::Document;
+use elute::app::{App, AppConfig};
+use elute::session::Session;
+
+fn harness_sized(app: App, width_px: f32, height_px: f32) -> Harness<'static, App> {
+    Harness::builder().with_size(egui::vec2(width_px, height_px)).build_ui_state(|ui, app: &mut App| app.ui(ui), app)
+}
+
+fn btex_app() -> App {
+    App::new(Document::new(Session::paper_btex()), AppConfig::default())
+}
+
+/// The retention time of a label "name\nt unit", in its unit.
+fn label_time(label: &str) -> (f64, String) {
+    let t = label.lines().nth(1).unwrap_or_else(|| panic!("no time line in {label:?}"));
+    let (value, unit) = t.split_once(' ').unwrap_or_else(|| panic!("no unit in {t:?}"));
+    (value.parse().unwrap_or_else(|_| panic!("not a number: {value:?}")), unit.to_string())
+}
+
+#[test]
+fn peak_labels_name_each_peak_with_t_r_in_the_axis_unit() {
+    let mut h = harness_sized(btex_app(), 1400.0, 900.0);
+    h.run();
+    let names: Vec<String> = h.state().document().session.peaks.iter().map(|p| p.name.clone()).collect();
+    let labels = h.state().plot_labels().to_vec();
+    assert_eq!(labels.len(), names.len(), "one label per peak: {labels:?}");
+    for n in &names {
+        assert!(labels.iter().any(|l| l.starts_with(&format!("{n}\n"))), "{n} labelled: {labels:?}");
+    }
+    let seconds: Vec<(f64, String)> = labels.iter().map(|l| label_time(l)).collect();
+    assert!(seconds.iter().all(|(_, u)| u == "s"), "{seconds:?}");
+    assert!(seconds.windows(2).all(|w| w[0].0 < w[1].0), "in retention order: {seconds:?}");
+
+    // Ctrl+M: the same peaks, t_R in minutes.
+    h.state_mut().run_command(Command::ToggleTimeUnit);
+    h.run();
+    let minutes: Vec<(f64, String)> = h.state().plot_labels().iter().map(|l| label_time(l)).collect();
+    assert!(minutes.iter().all(|(_, u)| u == "min"), "{minutes:?}");
+    for (s, m) in seconds.iter().zip(&minutes) {
+        assert!((s.0 / 60.0 - m.0).abs() < 1e-3, "{} s is {} min", s.0, m.0);
+    }
+
+    // View ▸ Peak labels hides them, and shows them again.
+    h.get_by_label("View").click();
+    h.run();
+    h.get_by_label("Peak labels").click();
+    h.run();
+    assert!(h.state().plot_labels().is_empty(), "{:?}", h.state().plot_labels());
+    assert!(!h.state().settings().peak_labels);
+    h.state_mut().apply(Action::Set(elute::app::actions::Setting::PeakLabels(true)));
+    h.run();
+    assert_eq!(h.state().plot_labels().len(), names.len());
+}
+
+#[test]
+fn peak_labels_number_unnamed_peaks_by_retention() {
+    // Eleven unnamed peaks, stored latest first: numbered 1 to 11 by retention, so "peak 2" comes before "peak 10".
+    let mut session = Session::paper_btex();
+    let template = session.peaks[0].clone();
+    session.peaks = (0..11)
+        .rev()
+        .map(|k| {
+            let mut p = template.clone();
+            p.name = String::new();
+            p.ka_per_s = template.ka_per_s * (1.0 + 0.15 * f64::from(k));
+            p
+        })
+        .collect();
+    // The peak table's row buttons of unnamed peaks have no accessible name (its own issue, not this test's).
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1400.0, 900.0))
+        .with_accessibility_check(false)
+        .build_ui_state(|ui, app: &mut App| app.ui(ui), App::new(Document::new(session), AppConfig::default()));
+    h.run();
+    let labels = h.state().plot_labels().to_vec();
+    let names: Vec<&str> = labels.iter().map(|l| l.lines().next().unwrap()).collect();
+    let expected: Vec<String> = (1..=11).map(|n| format!("peak {n}")).collect();
+    assert_eq!(names, expected.iter().map(String::as_str).collect::<Vec<_>>());
+    let times: Vec<f64> = labels.iter().map(|l| label_time(l).0).collect();
+    assert!(times.windows(2).all(|w| w[0] < w[1]), "{times:?}");
+}
+
+#[test]
+fn window_title_names_the_file_and_marks_unsaved_changes() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("btex.elute.json");
+    let mut h = harness_sized(btex_app(), 1400.0, 900.0);
+    h.run();
+    assert_eq!(h.state().window_title(), "simulation — Elute");
+    let mut peak = h.state().document().session.peaks[0].clone();
+    peak.area *= 1.1;
+    h.state_mut().apply(Action::SetPeak { index: 0, peak, gesture: elute::app::state::Gesture::Single });
+    h.run();
+    assert_eq!(h.state().window_title(), "simulation • — Elute");
+    h.state_mut().apply(Action::SavePath(path.clone()));
+    h.run();
+    assert_eq!(h.state().window_title(), "btex.elute.json — Elute");
+    h.state_mut().run_command(Command::Undo);
+    h.run();
+    assert_eq!(h.state().window_title(), "btex.elute.json • — Elute");
+}
+
+#[test]
+fn side_panels_leave_the_plot_half_the_width_at_1024_by_700() {
+    let mut h = harness_sized(btex_app(), 1024.0, 700.0);
+    h.run();
+    let plot = h.state().plot_rect().expect("plot drawn");
+    assert!(plot.width() >= 0.5 * 1024.0, "plot {:.0} of 1024 points wide", plot.width());
+    // Both panels collapse from the View menu; the plot then takes nearly the whole width.
+    for panel in ["Column panel", "Peaks panel"] {
+        h.get_by_label("View").click();
+        h.run();
+        h.get_by_label(panel).click();
+        h.run();
+    }
+    // Let the collapse animations finish.
+    for _ in 0..30 {
+        h.step();
+    }
+    let wide = h.state().plot_rect().expect("plot drawn");
+    assert!(wide.width() >= 0.95 * 1024.0, "plot {:.0} of 1024 points wide", wide.width());
+}
+
+#[test]
+fn opening_a_fusion_file_opens_a_run_on_its_channel_with_most_signal() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/yadg_15p-Cu-10mA-01_Jun08_2022_16-10.fusion-data");
+    let mut h = harness_sized(btex_app(), 1400.0, 900.0);
+    h.state_mut().apply(Action::OpenPath(path));
+    h.run();
+    assert_eq!(h.state().error(), None, "a Fusion JSON is a run, not a session");
+    let run = h.state().document().run.clone().expect("opened as a run");
+    assert_eq!(run.channels.len(), 2);
+    assert_eq!(run.chromatogram().metadata.format, "INFICON Fusion JSON");
+    let scores: Vec<f64> = run.channels.iter().map(elute::session::open::signal_above_noise).collect();
+    assert!(scores.iter().all(|s| *s <= scores[run.channel]), "channel {} shown, scores {scores:?}", run.channel);
+}
