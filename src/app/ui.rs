@@ -148,7 +148,8 @@ impl App {
             .resizable(true)
             .default_size(peaks_px)
             .size_range(SIDE_PANEL_MIN_PX..=(width * SIDE_PANEL_MAX_SHARE).max(SIDE_PANEL_MIN_PX));
-        peaks.show_collapsible(ui, &mut self.side_panels.peaks, |ui| {
+        let mut peaks_open = self.side_panels.peaks;
+        peaks.show_collapsible(ui, &mut peaks_open, |ui| {
             egui::ScrollArea::both().id_salt("peaks-scroll").show(ui, |ui| {
                 ui.heading("Peaks");
                 actions.extend(peak_table_ui(ui, &rows, &resolution, self.selected));
@@ -176,6 +177,7 @@ impl App {
                 }
             });
         });
+        self.side_panels.peaks = peaks_open;
         actions
     }
 

@@ -12,7 +12,10 @@ use elute::app::{App, AppConfig};
 use elute::session::Session;
 
 fn harness_sized(app: App, width_px: f32, height_px: f32) -> Harness<'static, App> {
-    Harness::builder().with_size(egui::vec2(width_px, height_px)).build_ui_state(|ui, app: &mut App| app.ui(ui), app)
+    Harness::builder()
+        .with_size(egui::vec2(width_px, height_px))
+        .with_max_steps(16)
+        .build_ui_state(|ui, app: &mut App| app.ui(ui), app)
 }
 
 fn btex_app() -> App {

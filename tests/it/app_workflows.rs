@@ -18,7 +18,10 @@ use elute::session::LoadedRun as Run;
 use elute::session::{self, Session};
 
 fn harness(app: App) -> Harness<'static, App> {
-    Harness::builder().with_size(egui::vec2(1400.0, 900.0)).build_ui_state(|ui, app: &mut App| app.ui(ui), app)
+    Harness::builder()
+        .with_size(egui::vec2(1400.0, 900.0))
+        .with_max_steps(16)
+        .build_ui_state(|ui, app: &mut App| app.ui(ui), app)
 }
 
 fn btex_app() -> App {
