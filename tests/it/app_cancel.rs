@@ -16,10 +16,7 @@ use elute::session::{LoadedRun, Session};
 use crate::fit_cancel::{latency_limit, long_run, median_and_max_ms, repeats};
 
 fn harness(app: App) -> Harness<'static, App> {
-    Harness::builder()
-        .with_size(egui::vec2(1400.0, 1000.0))
-        .with_max_steps(16)
-        .build_ui_state(|ui, app: &mut App| app.ui(ui), app)
+    crate::app_workflows::harness_sized(app, 1400.0, 1000.0)
 }
 
 fn app_with(run: Chromatogram) -> App {

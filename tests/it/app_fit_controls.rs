@@ -17,10 +17,7 @@ use elute::session::{LoadedRun, PeakFitSummary, Session};
 use crate::app_workflows::synthetic_run;
 
 fn harness(app: App) -> Harness<'static, App> {
-    Harness::builder()
-        .with_size(egui::vec2(1600.0, 1000.0))
-        .with_max_steps(16)
-        .build_ui_state(|ui, app: &mut App| app.ui(ui), app)
+    crate::app_workflows::harness_sized(app, 1600.0, 1000.0)
 }
 
 /// The text of every label and button (table cells are selectable labels, which are buttons).

@@ -11,12 +11,7 @@ use elute::app::state::Document;
 use elute::app::{App, AppConfig};
 use elute::session::Session;
 
-fn harness_sized(app: App, width_px: f32, height_px: f32) -> Harness<'static, App> {
-    Harness::builder()
-        .with_size(egui::vec2(width_px, height_px))
-        .with_max_steps(16)
-        .build_ui_state(|ui, app: &mut App| app.ui(ui), app)
-}
+use crate::app_workflows::harness_sized;
 
 fn btex_app() -> App {
     App::new(Document::new(Session::paper_btex()), AppConfig::default())

@@ -15,11 +15,7 @@ use elute::session::Session;
 use crate::app_workflows::synthetic_run;
 
 fn harness(app: App) -> Harness<'static, App> {
-    // Background workers (the contour tracer) may wake the UI a few more times while it settles.
-    Harness::builder()
-        .with_size(egui::vec2(1400.0, 1000.0))
-        .with_max_steps(16)
-        .build_ui_state(|ui, app: &mut App| app.ui(ui), app)
+    crate::app_workflows::harness_sized(app, 1400.0, 1000.0)
 }
 
 fn btex_app() -> App {

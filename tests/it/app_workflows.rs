@@ -18,8 +18,14 @@ use elute::session::LoadedRun as Run;
 use elute::session::{self, Session};
 
 fn harness(app: App) -> Harness<'static, App> {
+    harness_sized(app, 1400.0, 900.0)
+}
+
+/// The app in a headless window of this size. Background workers (the contour tracer) may wake the UI a few more
+/// times while it settles: up to 16 steps.
+pub fn harness_sized(app: App, width_px: f32, height_px: f32) -> Harness<'static, App> {
     Harness::builder()
-        .with_size(egui::vec2(1400.0, 900.0))
+        .with_size(egui::vec2(width_px, height_px))
         .with_max_steps(16)
         .build_ui_state(|ui, app: &mut App| app.ui(ui), app)
 }
