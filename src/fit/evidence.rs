@@ -38,13 +38,15 @@ impl Evidence {
 
     /// The verdict in words, with its figures.
     pub fn describe(&self) -> String {
+        let verdict = if self.supported() { "the data support it" } else { "the data do not support it" };
+        format!("{verdict} ({})", self.describe_figures())
+    }
+
+    /// The figures behind the verdict: ΔBIC, the effective and raw points, the lag-1 correlation.
+    pub fn describe_figures(&self) -> String {
         format!(
-            "{} (ΔBIC {:+.1}, {:.0} effective of {} points, lag-1 residual correlation {:.2})",
-            if self.supported() { "the data support it" } else { "the data do not support it" },
-            self.delta_bic,
-            self.n_effective,
-            self.n_points,
-            self.lag1_correlation
+            "ΔBIC {:+.1}, {:.0} effective of {} points, lag-1 residual correlation {:.2}",
+            self.delta_bic, self.n_effective, self.n_points, self.lag1_correlation
         )
     }
 }

@@ -10,6 +10,13 @@ use crate::model::{self, Method, moments};
 /// Free parameters an extra peak brings: k_a, k_d and its area.
 const EXTRA_PARAMETERS: usize = 3;
 
+/// A candidate placed closer than this many standard deviations to the apex of a peak of the fit without it
+/// sits on that peak. Two components with one apex make one peak with one maximum and no shoulder (resolution
+/// Rs = Δt/4σ below 0.1): the pair can fit any change of shape, which is what the model's misfit looks like, and
+/// no fit can tell it from a second analyte. (A two-component fit of SOLV001's methanol, placed on its apex,
+/// improves the window SSE eightfold with a slow second "site"; the single peak is misfit, not a pair.)
+pub const MIN_SEPARATION_SD: f64 = 0.4;
+
 /// A candidate peak the user placed, and what the data say of it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AddedPeak {
@@ -19,19 +26,32 @@ pub struct AddedPeak {
     pub placed_at_s: f64,
     /// The evidence for it; `None` when its window is too short to judge.
     pub evidence: Option<Evidence>,
+    /// The peak of the fit without it whose apex is nearest the place, and the distance in that peak's
+    /// standard deviations.
+    pub nearest: Option<(String, f64)>,
 }
 
 impl AddedPeak {
     /// True when the data support the peak.
     pub fn supported(&self) -> bool {
-        self.evidence.is_some_and(|e| e.supported())
+        self.evidence.is_some_and(|e| e.supported()) && !self.coelutes()
+    }
+
+    /// True when the candidate was placed on a peak's apex (closer than [`MIN_SEPARATION_SD`]).
+    pub fn coelutes(&self) -> bool {
+        self.nearest.as_ref().is_some_and(|(_, sd)| *sd < MIN_SEPARATION_SD)
     }
 
     /// One sentence for the notes: where, and the verdict with its figures.
     pub fn describe(&self) -> String {
-        let verdict = match &self.evidence {
-            Some(e) => e.describe(),
-            None => "its window is too short to judge".to_string(),
+        let verdict = match (&self.evidence, &self.nearest) {
+            (Some(e), Some((name, sd))) if self.coelutes() => format!(
+                "the data do not support it: it sits on the apex of {name} ({sd:.2} σ away), where a second \
+                 component cannot be told from a change of that peak's shape ({})",
+                e.describe_figures()
+            ),
+            (Some(e), _) => e.describe(),
+            (None, _) => "its window is too short to judge".to_string(),
         };
         format!("{} (placed by the user): {verdict}", self.name)
     }
@@ -82,10 +102,24 @@ pub(super) fn judge(t_s: &[f64], y: &[f64], without: &RunFit, with: &mut RunFit,
                 extra_peak_evidence(tw, &y[a..b], &m0, &m1, EXTRA_PARAMETERS)
             })
             .flatten();
-        out.push(AddedPeak { name, placed_at_s: placed, evidence });
+        let nearest = nearest_apex(without, placed);
+        out.push(AddedPeak { name, placed_at_s: placed, evidence, nearest });
     }
     with.notes.extend(out.iter().map(AddedPeak::describe));
     out
+}
+
+/// The peak of `fit` whose apex is nearest `t_s`, and the distance in its standard deviations (from the
+/// model's moments on `fit`'s column).
+fn nearest_apex(fit: &RunFit, t_s: f64) -> Option<(String, f64)> {
+    fit.peaks
+        .iter()
+        .map(|p| {
+            let sd_s = moments::moments(&fit.column, &p.to_peak()).variance_s2.sqrt();
+            (p.name.clone(), (p.retention_time_s - t_s).abs() / sd_s)
+        })
+        .filter(|(_, d)| d.is_finite())
+        .min_by(|a, b| a.1.total_cmp(&b.1))
 }
 
 /// The sum of `fit`'s peak curves at `t_s` (the baseline is left to the window's line).
