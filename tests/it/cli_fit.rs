@@ -168,7 +168,13 @@ fn a_placed_peak_is_judged_and_flagged_added() {
     let (out, dir) = elute_fit(&["tests/data/SOLV001.CDF", "--add-peak", "171.4"]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{stdout}");
-    assert!(stdout.contains("added at 171.4 s (placed by the user): the data do not support it (ΔBIC"), "{stdout}");
+    assert!(
+        stdout.contains(
+            "added at 171.4 s (placed by the user): the data do not support it: it sits on the apex of ACETONE"
+        ),
+        "{stdout}"
+    );
+    assert!(stdout.contains("ΔBIC"), "{stdout}");
     let rows = table(&dir);
     let header = elute::session::PeakRow::header();
     let (peak, q) =
