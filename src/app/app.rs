@@ -116,6 +116,8 @@ pub struct App {
     pub(super) plot_view: PlotView,
     /// Which side panels are open.
     pub(super) side_panels: super::ui::SidePanels,
+    /// A document was opened: the next frame forgets the scroll positions and panel widths of the last one.
+    pub(super) fresh_layout: bool,
     pub(super) job: Option<RunningJob>,
     /// Jobs cancelled but whose worker has not returned yet (dropped once it has; their result is ignored).
     pub(super) stopping: Vec<Job>,
@@ -154,6 +156,7 @@ impl App {
             selected: None,
             picking_unretained: false,
             plot_view: PlotView::default(),
+            fresh_layout: true,
             side_panels: super::ui::SidePanels::default(),
             job: None,
             stopping: Vec::new(),
@@ -299,6 +302,7 @@ impl App {
         self.selected = None;
         self.picking_unretained = false;
         self.plot_view.reset = true;
+        self.fresh_layout = true;
     }
 
     /// Cancels the running job, if any, at once: it no longer counts as running and its result is never applied;

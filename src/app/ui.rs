@@ -17,7 +17,7 @@ use super::panels::confidence::confidence_ui;
 use super::panels::dialogs::{autosave_offer_ui, path_prompt_ui, unsaved_changes_ui};
 use super::panels::fit::{JobView, fit_ui};
 use super::panels::menus::{MenuState, menu_bar_ui};
-use super::panels::peak_table::{peak_editor_ui, peak_table_ui};
+use super::panels::peak_table::{TableInput, peak_editor_ui, peak_table_ui};
 use super::panels::plot::plot_ui;
 use super::panels::status::{StatusInfo, banner_ui, status_ui};
 use super::region::Confidence;
@@ -31,6 +31,26 @@ const SIDE_PANEL_MAX_SHARE: f32 = 0.3;
 /// window, less on a narrow one, so that the plot keeps at least half the width.
 pub fn side_panel_widths(width_px: f32) -> (f32, f32) {
     ((width_px * 0.18).clamp(SIDE_PANEL_MIN_PX, 250.0), (width_px * 0.25).clamp(SIDE_PANEL_MIN_PX, 430.0))
+}
+
+/// The fewest table rows kept in view when the editor below needs the height.
+const TABLE_MIN_ROWS: f32 = 8.0;
+
+/// The peak table's height: what is left in the panel's view once `below_px` (the fit controls and editor, as
+/// tall as last frame) is set aside, and at least [`TABLE_MIN_ROWS`] rows.
+fn table_height_px(ui: &egui::Ui, below_px: f32) -> f32 {
+    let row_px = ui.spacing().interact_size.y + ui.spacing().item_spacing.y;
+    let menu_px = row_px + ui.spacing().item_spacing.y;
+    (ui.available_height() - menu_px - below_px).max(TABLE_MIN_ROWS * row_px)
+}
+
+/// Forgets every scroll position and panel width (egui keeps them, across runs too): a newly opened file starts
+/// at the top of its table, with the panels at their first widths.
+fn forget_layout(ctx: &egui::Context) {
+    ctx.data_mut(|d| {
+        d.remove_by_type::<egui::scroll_area::State>();
+        d.remove_by_type::<egui::containers::panel::PanelState>();
+    });
 }
 
 /// Which side panels are open (each collapses from the View menu, or by dragging or double-clicking its edge).
@@ -56,6 +76,9 @@ impl App {
         let theme = self.settings.theme.preference();
         if ctx.options(|o| o.theme_preference) != theme {
             ctx.set_theme(theme);
+        }
+        if std::mem::take(&mut self.fresh_layout) {
+            forget_layout(&ctx);
         }
         self.poll_job();
         self.close_requested(&ctx);
@@ -152,7 +175,17 @@ impl App {
         peaks.show_collapsible(ui, &mut peaks_open, |ui| {
             egui::ScrollArea::both().id_salt("peaks-scroll").show(ui, |ui| {
                 ui.heading("Peaks");
-                actions.extend(peak_table_ui(ui, &rows, &resolution, self.selected));
+                let below = egui::Id::unique("peak-table-below");
+                let below_px: f32 = ui.ctx().data(|d| d.get_temp(below)).unwrap_or(0.0);
+                let input = TableInput {
+                    rows: &rows,
+                    resolution: &resolution,
+                    selected: self.selected,
+                    minutes: self.settings.minutes,
+                    height_px: table_height_px(ui, below_px),
+                };
+                actions.extend(peak_table_ui(ui, &input));
+                let below_top = ui.cursor().top();
                 ui.separator();
                 let job = self.job.as_ref().map(|r| JobView {
                     label: &r.job.label,
@@ -175,6 +208,9 @@ impl App {
                         ui.label("Select a peak (table row or curve) to edit it.");
                     }
                 }
+                // What the table leaves room for next frame.
+                let below_px = ui.min_rect().bottom() - below_top;
+                ui.ctx().data_mut(|d| d.insert_temp(below, below_px));
             });
         });
         self.side_panels.peaks = peaks_open;

@@ -64,8 +64,8 @@ fn quality_flags_show_in_the_table_and_replace_numbers_that_look_fine() {
     let mut h = harness(App::new(doc, AppConfig::default()));
     h.run();
     let l = labels(&h);
-    let count = |s: &str| l.iter().filter(|t| t.as_str() == s).count();
-    // The quality column names each flag; unfitted peaks say so.
+    // The cells shown (each named "peak, column: text"); the quality column names each flag, unfitted peaks say so.
+    let count = |s: &str| l.iter().filter(|t| t.ends_with(&format!(": {s}"))).count();
     assert_eq!(count("poor_fit"), 1, "{l:?}");
     assert_eq!(count("area_at_bound"), 1, "{l:?}");
     assert_eq!(count("ok"), 1, "{l:?}");

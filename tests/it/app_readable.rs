@@ -3,7 +3,6 @@
 //! item it covers and drives the app headless through egui_kittest.
 #![cfg(feature = "gui")]
 
-use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 
 use elute::app::actions::{Action, Command};
@@ -73,11 +72,7 @@ fn peak_labels_number_unnamed_peaks_by_retention() {
             p
         })
         .collect();
-    // The peak table's row buttons of unnamed peaks have no accessible name (its own issue, not this test's).
-    let mut h = Harness::builder()
-        .with_size(egui::vec2(1400.0, 900.0))
-        .with_accessibility_check(false)
-        .build_ui_state(|ui, app: &mut App| app.ui(ui), App::new(Document::new(session), AppConfig::default()));
+    let mut h = harness_sized(App::new(Document::new(session), AppConfig::default()), 1400.0, 900.0);
     h.run();
     let labels = h.state().plot_labels().to_vec();
     let names: Vec<&str> = labels.iter().map(|l| l.lines().next().unwrap()).collect();

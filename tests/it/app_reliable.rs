@@ -406,7 +406,8 @@ fn pointing_at_peaks_the_whole_table_row_selects_and_colours_follow_the_peak() {
     let doc = h.state().document().clone();
     // A retention-time cell, not the name, selects its row.
     let t_r = format!("{:.2}", h.state().curves().metrics[1].as_ref().unwrap().retention_time_s);
-    h.query_all_by_label(&t_r).next().expect("the t_R cell").click();
+    let name = doc.session.peaks[1].name.clone();
+    h.query_all_by_label(&format!("{name}, t_R (s): {t_r}")).next().expect("the t_R cell").click();
     h.run();
     assert_eq!(h.state().selected(), Some(1));
     // Colours follow ids, so deleting the first peak does not recolour the second.

@@ -5,6 +5,7 @@ mod app_cancel;
 mod app_fit_controls;
 mod app_readable;
 mod app_reliable;
+mod app_table;
 mod app_workflows;
 mod cli_fit;
 mod cli_info;

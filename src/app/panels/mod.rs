@@ -5,6 +5,7 @@
 //! - [`plot`]: the chromatogram, model curves and linked residuals, peak labels and area fills;
 //! - [`plot_axes`]: the plots' grids and tick labels;
 //! - [`peak_table`]: the peak table (with lab metrics) and the selected peak's sliders;
+//! - [`table_view`], [`table_grid`]: the table's columns and sort order, and its frozen header and name column;
 //! - [`sliders`]: the editor's sliders, their ranges following their values;
 //! - [`confidence`]: the selected peak's (k_a, k_d) confidence ellipse and χ² contour;
 //! - [`column`]: the column and inlet parameters with the derived t0, β, r, u(L);
@@ -22,6 +23,8 @@ pub mod plot;
 pub mod plot_axes;
 pub mod sliders;
 pub mod status;
+pub mod table_grid;
+pub mod table_view;
 
 use super::state::Gesture;
 

@@ -7,6 +7,8 @@ use egui::{Color32, RichText};
 
 use super::gesture;
 use super::sliders::{log_range_around, value_slider};
+use super::table_grid::{Cell, Grid, HeaderCell, grid_ui};
+use super::table_view::{COLUMNS, TableView, columns_menu_ui, header};
 use crate::app::actions::{Action, Setting};
 use crate::app::params::ParamMode;
 use crate::app::state::Document;
@@ -61,8 +63,9 @@ fn flagged(text: String, quality: Quality, visuals: &egui::Visuals) -> RichText 
     }
 }
 
-/// The cells of one row: a zero area and an R² below 0 show the flag, not a number that reads as a result.
-fn row_cells(row: &PeakRow, rs: Option<f64>, visuals: &egui::Visuals) -> [RichText; 13] {
+/// The cells of one row: a zero area and an R² below 0 show the flag, not a number that reads as a result. The
+/// retention time is in minutes when `minutes`, else in seconds.
+fn row_cells(row: &PeakRow, rs: Option<f64>, minutes: bool, visuals: &egui::Visuals) -> [RichText; 13] {
     let quality = quality_of(&row.quality);
     let plain = |s: String| RichText::new(s);
     let area = if quality == Quality::AreaAtBound {
@@ -74,10 +77,12 @@ fn row_cells(row: &PeakRow, rs: Option<f64>, visuals: &egui::Visuals) -> [RichTe
         Some(r2) if r2 < 0.0 => flagged(format!("< 0 ({})", quality.label()), quality, visuals),
         r2 => plain(fmt_opt(r2, 4)),
     };
+    let t_r =
+        if minutes { format!("{:.3}", row.retention_time_s / 60.0) } else { format!("{:.2}", row.retention_time_s) };
     [
         plain(row.peak.clone()),
         flagged(quality.label().to_string(), quality, visuals),
-        plain(format!("{:.2}", row.retention_time_s)),
+        plain(t_r),
         area,
         plain(fmt_opt(row.height, 2)),
         plain(fmt_se(row.ka_per_s, row.ka_se_per_s)),
@@ -91,62 +96,101 @@ fn row_cells(row: &PeakRow, rs: Option<f64>, visuals: &egui::Visuals) -> [RichTe
     ]
 }
 
+/// The grid cells of a row named `who`, the columns in `shown`: each with an accessible name that says which
+/// peak and column it is ("toluene, k_a (1/s): 0.12").
+fn grid_row(
+    row: &PeakRow,
+    who: &str,
+    rs: Option<f64>,
+    shown: &[usize],
+    minutes: bool,
+    visuals: &egui::Visuals,
+) -> Vec<Cell> {
+    let quality = quality_of(&row.quality);
+    let mut cells = row_cells(row, rs, minutes, visuals);
+    cells[0] = RichText::new(who);
+    shown
+        .iter()
+        .map(|&c| {
+            let text = cells[c].clone();
+            let label =
+                if c == 0 { who.to_string() } else { format!("{who}, {}: {}", header(c, minutes), text.text()) };
+            let flag = c == 1 || quality != Quality::Ok && matches!(c, 3 | 7);
+            let tip = flag.then(|| format!("{}: {}", quality.label(), quality.describe()));
+            Cell { text, label, tip }
+        })
+        .collect()
+}
+
+/// Each row's name: the peak's, or for an unnamed one its place in retention order ("peak 3", as the plot labels
+/// it).
+fn row_names(rows: &[PeakRow], resolution: &[Option<f64>]) -> Vec<String> {
+    let mut names: Vec<String> = rows.iter().map(|r| r.peak.trim().to_string()).collect();
+    for (rank, i) in TableView::default().order(rows, resolution).into_iter().enumerate() {
+        if names[i].is_empty() {
+            names[i] = format!("peak {}", rank + 1);
+        }
+    }
+    names
+}
+
+/// What the peak table shows and how high it may be.
+pub struct TableInput<'a> {
+    pub rows: &'a [PeakRow],
+    pub resolution: &'a [Option<f64>],
+    pub selected: Option<usize>,
+    /// The plot's time axis is in minutes: so is the retention time.
+    pub minutes: bool,
+    /// The height the table may fill, in points.
+    pub height_px: f32,
+}
+
 /// The table of peaks: fitted values with standard errors, and the lab metrics of each model curve (conventions
-/// in the header tooltips). Returns selection and removal requests.
-pub fn peak_table_ui(
-    ui: &mut egui::Ui,
-    rows: &[PeakRow],
-    resolution: &[Option<f64>],
-    selected: Option<usize>,
-) -> Vec<Action> {
+/// in the header tooltips), in retention order or sorted by the column whose header was clicked, with the
+/// columns chosen in its "Columns…" menu. Its header and name column stay in view while the rest scrolls.
+/// Returns selection and removal requests.
+pub fn peak_table_ui(ui: &mut egui::Ui, input: &TableInput<'_>) -> Vec<Action> {
     let mut actions = Vec::new();
+    let rows = input.rows;
     if rows.is_empty() {
         ui.label("No peaks. Shift+click on the measured trace to add one, or use Detect peaks.");
         return actions;
     }
-    egui::ScrollArea::both().id_salt("peak-table").max_height(260.0).show(ui, |ui| {
-        egui::Grid::new("peaks").striped(true).num_columns(13).show(ui, |ui| {
-            for (h, tip) in [
-                ("name", "Analyte name (click to select)"),
-                ("quality", "How far the row's figures can be trusted (hover a flag for its meaning)"),
-                ("t_R (s)", "Retention time: apex of the model curve (parabolic refinement), s"),
-                ("area (signal·s)", "Peak area, signal units × s"),
-                ("height (signal)", "Apex height above the baseline, signal units"),
-                ("k_a (1/s)", "Adsorption rate, 1/s (± standard error when fitted)"),
-                ("k_d (1/s)", "Desorption rate, 1/s (± standard error when fitted)"),
-                ("R²", "Coefficient of determination of the last fit, over the peak's window"),
-                ("W50 (s)", "Width at 50 % of the height of the model curve, s"),
-                ("T", "USP tailing T = W5/(2·f5) of the model curve at 5 % height, f5 the front half-width (1 symmetric, > 1 tailing)"),
-                ("As", "Asymmetry As = b10/a10 of the model curve at 10 % height: back over front half-width (1 symmetric)"),
-                ("N", "Plates N = 5.54·(t_R/W50)² of the model curve, half-height method (dimensionless)"),
-                ("Rs", "Resolution to the previous peak in time, Rs = 1.18·(t_R2 − t_R1)/(W50,1 + W50,2) of the model curves (half-height method)"),
-            ] {
-                ui.label(RichText::new(h).strong()).on_hover_text(tip);
+    let minutes = input.minutes;
+    let mut view = TableView::load(ui.ctx());
+    columns_menu_ui(ui, &mut view, minutes);
+    let shown: Vec<usize> = (0..COLUMNS.len()).filter(|&c| view.shows(c)).collect();
+    let headers: Vec<HeaderCell> = shown
+        .iter()
+        .map(|&c| {
+            let (mark, said) = view.marker(c);
+            HeaderCell {
+                text: format!("{}{mark}", header(c, minutes)),
+                label: format!("{}{said}", header(c, minutes)),
+                tip: format!("{}. Click to sort by this column (again: reverse)", COLUMNS[c].1),
+                sorting: view.sort_column == c,
             }
-            ui.end_row();
-            for (i, row) in rows.iter().enumerate() {
-                let quality = quality_of(&row.quality);
-                let cells = row_cells(row, resolution.get(i).copied().flatten(), ui.visuals());
-                // Every cell of the row selects it, and offers Delete on a right-click.
-                for (c, text) in cells.into_iter().enumerate() {
-                    let mut r = ui.selectable_label(selected == Some(i), text);
-                    if c == 1 || quality != Quality::Ok && matches!(c, 3 | 7) {
-                        r = r.on_hover_text(format!("{}: {}", quality.label(), quality.describe()));
-                    }
-                    if r.clicked() {
-                        actions.push(Action::Select(Some(i)));
-                    }
-                    r.context_menu(|ui| {
-                        if ui.button("Delete peak").clicked() {
-                            actions.push(Action::RemovePeak(i));
-                            ui.close();
-                        }
-                    });
-                }
-                ui.end_row();
-            }
-        });
-    });
+        })
+        .collect();
+    let order = view.order(rows, input.resolution);
+    let visuals = ui.visuals().clone();
+    let names = row_names(rows, input.resolution);
+    let rs = |i: usize| input.resolution.get(i).copied().flatten();
+    let cells: Vec<Vec<Cell>> =
+        order.iter().map(|&i| grid_row(&rows[i], &names[i], rs(i), &shown, minutes, &visuals)).collect();
+    let selected_row = input.selected.and_then(|s| order.iter().position(|&i| i == s));
+    let grid = Grid { id: egui::Id::unique("peak-table"), headers: &headers, cells: &cells, selected_row };
+    let events = grid_ui(ui, &grid, input.height_px);
+    if let Some(h) = events.header {
+        view.click_header(shown[h]);
+    }
+    if let Some(r) = events.select {
+        actions.push(Action::Select(Some(order[r])));
+    }
+    if let Some(r) = events.delete {
+        actions.push(Action::RemovePeak(order[r]));
+    }
+    view.store(ui.ctx());
     actions
 }
 
