@@ -106,9 +106,13 @@ impl App {
         if self.config.native_dialogs {
             let asked = Instant::now();
             let dialog = rfd::FileDialog::new();
+            let mut readable = crate::io::run_file_extensions();
+            readable.push("json"); // sessions (`.elute.json`)
+            readable.sort_unstable();
+            readable.dedup();
             let picked = match purpose {
                 PathPurpose::Open => dialog
-                    .add_filter("Chromatograms and sessions", &["cdf", "ch", "csv", "txt", "json", "asc", "tsv", "xml"])
+                    .add_filter("Chromatograms and sessions", &readable)
                     .add_filter("All files", &["*"])
                     .pick_file(),
                 PathPurpose::OpenFolder => dialog.pick_folder(),

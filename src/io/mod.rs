@@ -147,6 +147,51 @@ pub enum Format {
     Delimited,
 }
 
+impl Format {
+    /// Every format, in the order of the table above.
+    pub const ALL: [Format; 12] = [
+        Format::Andi,
+        Format::ChemStation,
+        Format::AgilentMs,
+        Format::OpenLabDx,
+        Format::Fusion,
+        Format::Gaml,
+        Format::EzChrom,
+        Format::ShimadzuGcd,
+        Format::EzChromDat,
+        Format::PeakSimple,
+        Format::LabSolutions,
+        Format::Delimited,
+    ];
+
+    /// The file extensions this format's files carry (lower case, without the dot), for file dialogs' filters.
+    /// The content decides the format ([`sniff`]); these only help the user find the files.
+    pub fn extensions(self) -> &'static [&'static str] {
+        match self {
+            Format::Andi => &["cdf", "nc"],
+            Format::ChemStation => &["ch"],
+            Format::AgilentMs => &["ms"],
+            Format::OpenLabDx => &["dx"],
+            Format::Fusion => &["fusion-data", "json"],
+            Format::Gaml => &["gaml", "xml"],
+            Format::EzChrom => &["asc"],
+            Format::ShimadzuGcd => &["gcd"],
+            Format::EzChromDat => &["dat"],
+            Format::PeakSimple => &["chr", "asc"],
+            Format::LabSolutions => &["txt"],
+            Format::Delimited => &["csv", "tsv", "txt", "xy", "dat", "asc"],
+        }
+    }
+}
+
+/// Every extension some reader's files carry, sorted and without repeats (file dialogs' filters).
+pub fn run_file_extensions() -> Vec<&'static str> {
+    let mut out: Vec<&'static str> = Format::ALL.iter().flat_map(|f| f.extensions().iter().copied()).collect();
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
 /// Reads a file, or an Agilent `.D` folder ([`agilent_d::read`]), and returns every chromatogram in it. Any other
 /// directory is [`IoError::NotRunFolder`]; on a plain file this is [`read_file`].
 pub fn read_path(path: &Path) -> Result<Vec<Chromatogram>, IoError> {
