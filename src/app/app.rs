@@ -68,6 +68,8 @@ pub(super) struct Files {
     pub(super) autosaved: Option<(Instant, u64)>,
     /// The path field, where no file dialog can appear.
     pub(super) prompt: Option<PathPrompt>,
+    /// The folder of the last path given in the path field: the next prompt starts there.
+    pub(super) last_folder: Option<PathBuf>,
     /// What waits for the answer to "unsaved changes: save them first?", while the question is shown.
     pub(super) unsaved_question: Option<Discarding>,
     /// What waits for the session to be saved under a path being asked for (Save chosen, no file yet).

@@ -137,8 +137,9 @@ impl App {
             PathPurpose::Save => {
                 self.editing.session_path.as_ref().map(|p| p.display().to_string()).unwrap_or_default()
             }
-            _ => String::new(),
+            // The folder the last path typed was in, ready for a file name.
+            _ => self.files.last_folder.as_ref().map(|f| format!("{}/", f.display())).unwrap_or_default(),
         };
-        self.files.prompt = Some(PathPrompt { purpose, text });
+        self.files.prompt = Some(PathPrompt::new(purpose, text));
     }
 }

@@ -5,7 +5,7 @@
 //! same frame, or a drag would lag a frame behind the pointer. So the menu, banner, status and side-panel actions
 //! are applied before the plot is drawn, and the plot's and the dialogs' actions after it, at the end of the frame.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -223,6 +223,10 @@ impl App {
         if let Some(prompt) = &mut self.files.prompt {
             let (a, finished) = path_prompt_ui(ctx, prompt);
             if finished {
+                if let Some(path) = prompt.path().filter(|_| !a.is_empty()) {
+                    let folder = if path.is_dir() { Some(path.as_path()) } else { path.parent() };
+                    self.files.last_folder = folder.filter(|f| !f.as_os_str().is_empty()).map(Path::to_path_buf);
+                }
                 self.files.prompt = None;
                 if a.is_empty() {
                     // Cancelled: nothing waits for a save any more.

@@ -566,3 +566,34 @@ fn loading_a_corpus_file_shows_it_detected_and_fitted() {
     assert!(!app.document().session.peaks.is_empty(), "peaks were detected");
     assert!(!app.is_dirty());
 }
+
+/// The path field takes the focus when it appears, starts the next time in the folder of the last path given,
+/// and expands a leading `~` to the home folder.
+#[test]
+fn the_path_field_takes_focus_remembers_the_last_folder_and_expands_home() {
+    use elute::app::panels::dialogs::expand_home;
+    let home = std::path::PathBuf::from("/home/tech");
+    assert_eq!(expand_home("~/runs/a.cdf", Some(home.clone())), home.join("runs/a.cdf"));
+    assert_eq!(expand_home("~", Some(home.clone())), home);
+    assert_eq!(expand_home("~bob/a.cdf", Some(home.clone())), std::path::PathBuf::from("~bob/a.cdf"));
+    assert_eq!(expand_home("~/a.cdf", None), std::path::PathBuf::from("~/a.cdf"));
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s.elute.json");
+    session::save(&Session::paper_btex(), &path).unwrap();
+    let mut h = harness(btex_app());
+    h.run();
+    h.key_press_modifiers(Modifiers::COMMAND, Key::O);
+    h.run();
+    h.run();
+    assert!(h.get_by_role(Role::TextInput).is_focused(), "the field has the focus when it appears");
+    h.get_by_role(Role::TextInput).type_text(&path.display().to_string());
+    h.run();
+    h.get_by_label("OK").click();
+    h.run();
+    assert!(h.state().error().is_none(), "{:?}", h.state().error());
+    h.key_press_modifiers(Modifiers::COMMAND, Key::O);
+    h.run();
+    let folder = format!("{}/", dir.path().display());
+    assert!(h.query_all_by_value(&folder).next().is_some(), "the next prompt starts in {folder}");
+}

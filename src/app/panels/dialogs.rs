@@ -53,6 +53,30 @@ impl PathPurpose {
 pub struct PathPrompt {
     pub purpose: PathPurpose,
     pub text: String,
+    /// True once the field has taken the keyboard focus (it takes it when it first appears).
+    pub focused: bool,
+}
+
+impl PathPrompt {
+    /// A prompt for `purpose`, its field filled with `text`.
+    pub fn new(purpose: PathPurpose, text: String) -> Self {
+        PathPrompt { purpose, text, focused: false }
+    }
+
+    /// The path typed, with a leading `~` expanded to the home folder; `None` when the field is empty.
+    pub fn path(&self) -> Option<PathBuf> {
+        let text = self.text.trim();
+        (!text.is_empty()).then(|| expand_home(text, std::env::var_os("HOME").map(PathBuf::from)))
+    }
+}
+
+/// `text` as a path, with a leading `~` (alone or before `/`) replaced by `home` when it is known.
+pub fn expand_home(text: &str, home: Option<PathBuf>) -> PathBuf {
+    match (text.strip_prefix('~'), home) {
+        (Some(""), Some(home)) => home,
+        (Some(rest), Some(home)) if rest.starts_with('/') => home.join(rest.trim_start_matches('/')),
+        _ => PathBuf::from(text),
+    }
 }
 
 /// Draws the path field window. Returns the action and whether the prompt is finished (done or cancelled).
@@ -61,11 +85,19 @@ pub fn path_prompt_ui(ctx: &egui::Context, prompt: &mut PathPrompt) -> (Vec<Acti
     let mut finished = false;
     egui::Window::new(prompt.purpose.title()).collapsible(false).resizable(false).show(ctx, |ui| {
         ui.label("No file dialog is available here: type a path.");
-        let r = ui.add(egui::TextEdit::singleline(&mut prompt.text).desired_width(420.0).hint_text("/path/to/file"));
+        let r = ui.add(
+            egui::TextEdit::singleline(&mut prompt.text).desired_width(420.0).hint_text("/path/to/file (~ for home)"),
+        );
+        if !prompt.focused {
+            r.request_focus();
+            prompt.focused = true;
+        }
         let enter = r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
         ui.horizontal(|ui| {
-            if (ui.button("OK").clicked() || enter) && !prompt.text.trim().is_empty() {
-                actions.push(prompt.purpose.action(PathBuf::from(prompt.text.trim())));
+            if (ui.button("OK").clicked() || enter)
+                && let Some(path) = prompt.path()
+            {
+                actions.push(prompt.purpose.action(path));
                 finished = true;
             }
             if ui.button("Cancel").clicked() {
