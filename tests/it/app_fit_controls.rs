@@ -7,6 +7,7 @@ use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::{By, NodeT, Queryable};
 
+use crate::app_workflows::wait_for_job;
 use elute::app::actions::Action;
 use elute::app::panels::peak_table::{quality_colour, quality_of};
 use elute::app::state::{Document, Gesture};
@@ -105,17 +106,6 @@ fn run_app() -> App {
     doc.column_assumed = true;
     doc.run = Some(std::sync::Arc::new(LoadedRun { path: None, channels: vec![synthetic_run()], channel: 0 }));
     App::new(doc, AppConfig::default())
-}
-
-/// Steps the harness until the background job is done (a watchdog of 300 s against hangs).
-fn wait_for_job(h: &mut Harness<'_, App>) {
-    let start = std::time::Instant::now();
-    while h.state().job_running() {
-        assert!(start.elapsed() < std::time::Duration::from_secs(300), "job did not finish");
-        std::thread::sleep(std::time::Duration::from_millis(20));
-        h.step();
-    }
-    h.step();
 }
 
 /// Clicks the button or checkbox labelled `label`, then runs the job it starts (if any) to its end.

@@ -6,6 +6,7 @@ use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 
+use crate::app_workflows::wait_for_job;
 use elute::app::actions::{Action, Command, Setting};
 use elute::app::params::ParamMode;
 use elute::app::state::{Document, Gesture};
@@ -93,17 +94,6 @@ fn sliders_clamp_real_values_area_drag_has_a_bounded_gain_and_is_one_undo_step()
     assert!(dragged / area < 100.0, "a 50-point drag stays within two decades: {area} -> {dragged}");
     h.state_mut().apply(Action::Command(Command::Undo));
     assert_eq!(h.state().document(), &before, "one drag, one undo step");
-}
-
-/// Steps the harness until the background job is done (a watchdog of 300 s against hangs, not a timing test).
-fn wait_for_job(h: &mut Harness<'_, App>) {
-    let start = std::time::Instant::now();
-    while h.state().job_running() {
-        assert!(start.elapsed() < std::time::Duration::from_secs(300), "job did not finish");
-        std::thread::sleep(std::time::Duration::from_millis(20));
-        h.step();
-    }
-    h.step();
 }
 
 fn run_app() -> App {

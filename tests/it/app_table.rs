@@ -142,20 +142,10 @@ fn peak_table_sorts_by_any_column_and_shows_the_columns_chosen() {
     assert_eq!(table_order(&h), by_area.iter().map(|r| r.peak.clone()).collect::<Vec<_>>());
     // The Columns menu hides a column, and shows it again.
     assert!(h.query_by_label("W50 (s)").is_some());
-    h.get_by_label("Columns…").click();
-    h.run();
-    h.get_by_role_and_label(Role::CheckBox, "W50 (s)").click();
-    h.run();
-    h.key_press(egui::Key::Escape);
-    h.run();
+    toggle_column(&mut h, "W50 (s)");
     assert!(h.query_by_label("W50 (s)").is_none());
     assert!(h.query_by_label("k_d (1/s)").is_some());
-    h.get_by_label("Columns…").click();
-    h.run();
-    h.get_by_role_and_label(Role::CheckBox, "W50 (s)").click();
-    h.run();
-    h.key_press(egui::Key::Escape);
-    h.run();
+    toggle_column(&mut h, "W50 (s)");
     assert!(h.query_by_label("W50 (s)").is_some());
 }
 
@@ -217,4 +207,14 @@ fn every_peak_table_button_has_an_accessible_name() {
     let checkboxes =
         h.query_all_by_role(Role::CheckBox).filter(|n| n.accesskit_node().label().is_none_or(|l| l.trim().is_empty()));
     assert_eq!(checkboxes.count(), 0);
+}
+
+/// Shows or hides the column `label` from the Columns menu, and closes the menu.
+fn toggle_column(h: &mut Harness<'_, App>, label: &str) {
+    h.get_by_label("Columns…").click();
+    h.run();
+    h.get_by_role_and_label(Role::CheckBox, label).click();
+    h.run();
+    h.key_press(egui::Key::Escape);
+    h.run();
 }

@@ -69,8 +69,8 @@ fn step_while(h: &mut Harness<'_, App>, limit_s: u64, what: &str, busy: impl Fn(
     h.step();
 }
 
-/// Steps the harness until the background job is done.
-fn wait_for_job(h: &mut Harness<'_, App>) {
+/// Steps the harness until the background job is done (a watchdog of 300 s against hangs, not a timing test).
+pub fn wait_for_job(h: &mut Harness<'_, App>) {
     step_while(h, 300, "job did not finish", |app| app.job_running());
 }
 
