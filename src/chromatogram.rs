@@ -33,6 +33,42 @@ pub struct Metadata {
     pub peaks: Vec<PeakTableEntry>,
     /// Any other key/value pairs worth showing.
     pub extra: Vec<(String, String)>,
+    /// The unit the file writes its times in, or the one its vendor's software shows them in (ChemStation stores
+    /// ms and shows minutes: minutes). The app's time axis starts in it. `None`: the reader cannot tell.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_unit: Option<TimeUnit>,
+}
+
+/// A unit of time in a file: of a text time column, or the one a format's software shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TimeUnit {
+    /// Seconds.
+    Seconds,
+    /// Minutes.
+    Minutes,
+    /// Milliseconds.
+    Milliseconds,
+}
+
+impl TimeUnit {
+    /// Seconds per unit.
+    pub fn seconds(self) -> f64 {
+        match self {
+            TimeUnit::Seconds => 1.0,
+            TimeUnit::Minutes => 60.0,
+            TimeUnit::Milliseconds => 1e-3,
+        }
+    }
+
+    /// Short name ("s", "min", "ms").
+    pub fn name(self) -> &'static str {
+        match self {
+            TimeUnit::Seconds => "s",
+            TimeUnit::Minutes => "min",
+            TimeUnit::Milliseconds => "ms",
+        }
+    }
 }
 
 /// One row of a peak table stored in an instrument file.

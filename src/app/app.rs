@@ -17,6 +17,7 @@ use super::panels::plot::PlotView;
 use super::region::Confidence;
 use super::settings::Settings;
 use super::state::{Curves, Document, Gesture, History};
+use crate::chromatogram::TimeUnit;
 use crate::model::{Column, Method};
 use crate::session::{self, Session, open};
 
@@ -305,6 +306,10 @@ impl App {
         self.picking_unretained = false;
         self.plot_view.reset = true;
         self.fresh_layout = true;
+        // The time axis starts in the file's unit (minutes for most GC software).
+        if let Some(unit) = self.editing.doc.run.as_ref().and_then(|r| r.chromatogram().metadata.time_unit) {
+            self.settings.minutes = unit == TimeUnit::Minutes;
+        }
     }
 
     /// Cancels the running job, if any, at once: it no longer counts as running and its result is never applied;

@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 
 use netcdf3::{DataSet, DataVector, FileReader};
 
-use crate::chromatogram::{Chromatogram, Metadata, PeakTableEntry};
+use crate::chromatogram::{Chromatogram, Metadata, PeakTableEntry, TimeUnit};
 use crate::io::{IoError, Location, MAX_POINTS};
 
 mod validate;
@@ -133,6 +133,7 @@ impl File<'_, '_, '_> {
             acquisition_date: global(ds, "injection_date_time_stamp").or_else(|| global(ds, "dataset_date_time_stamp")),
             peaks: self.peak_table()?,
             extra,
+            time_unit: Some(self.retention_unit()),
         };
         let ds = self.ds();
         Ok(Chromatogram {
@@ -179,8 +180,16 @@ impl File<'_, '_, '_> {
                 acquisition_date: global(ds, "experiment_date_time_stamp"),
                 peaks: Vec::new(),
                 extra,
+                time_unit: Some(self.retention_unit()),
             },
         })
+    }
+
+    /// The unit of the file's retention times: minutes when the global `retention_unit` mentions them, else the
+    /// standard's seconds.
+    fn retention_unit(&self) -> TimeUnit {
+        let unit = global(self.ds(), "retention_unit").unwrap_or_default().to_lowercase();
+        if unit.contains("min") { TimeUnit::Minutes } else { TimeUnit::Seconds }
     }
 
     /// The file's own peak table; empty when the file has none. Rows without a usable retention time are skipped.
@@ -188,8 +197,7 @@ impl File<'_, '_, '_> {
         if !self.ds().has_var("peak_retention_time") {
             return Ok(Vec::new());
         }
-        let unit = global(self.ds(), "retention_unit").unwrap_or_default().to_lowercase();
-        let to_s = if unit.contains("min") { 60.0 } else { 1.0 };
+        let to_s = self.retention_unit().seconds();
         let rts = self.numeric_allow_nan("peak_retention_time")?;
         let names = self.strings("peak_name", rts.len())?;
         let areas = self.optional_column("peak_area", rts.len())?;

@@ -115,6 +115,7 @@ pub fn read_with(bytes: &[u8], path: &Path, end_time: EndTime) -> Result<Vec<Chr
         acquisition_date: meta.date.filter(|s| !s.is_empty()),
         peaks: Vec::new(),
         extra,
+        time_unit: None, // the format's: ChemStation shows minutes
     };
     let chromatogram = Chromatogram { time_s, signal, signal_unit: meta.unit.unwrap_or_default(), channel, metadata };
     let point_size = if layout.encoding == header::Encoding::LittleEndianF64 { 8 } else { 0 };

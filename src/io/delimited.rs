@@ -335,6 +335,7 @@ fn block_to_chromatograms(
     let names = names.or_else(|| previous_names.clone().filter(|p| p.len() == n));
     *previous_names = names.clone();
     let info = preamble::parse(&block.preamble, d.separator);
+    let (names, n) = drop_point_index(&mut block, names, n);
 
     let mut time = std::mem::take(&mut block.columns[0]);
     let last = time.iter().copied().filter(|t| t.is_finite()).fold(f64::NEG_INFINITY, f64::max);
@@ -356,6 +357,7 @@ fn block_to_chromatograms(
     let format = format_name(info.flavour, d);
     let mut metadata = Metadata { format: format.clone(), ..info.metadata };
     metadata.extra.push(("time unit".into(), format!("{} ({why})", unit.name())));
+    metadata.time_unit = Some(unit);
     if runs > 1 {
         metadata.extra.push(("run".into(), format!("{} of {runs}", run + 1)));
     }
@@ -368,6 +370,7 @@ fn block_to_chromatograms(
         let bare_unit = header.clone().filter(|h| preamble::is_signal_unit(h));
         let header = if bare_unit.is_some() { None } else { header };
         let channel = match (&header, &info.channel) {
+            (Some(h), Some(c)) if single && is_generic_axis(h) => c.clone(),
             (Some(h), _) => h.clone(),
             (None, Some(c)) if single => c.clone(),
             (None, _) if single => "signal".to_string(),
@@ -383,6 +386,25 @@ fn block_to_chromatograms(
         out.push(series::check(FORMAT, c, path, &|i| Location::Line(block.line_of(i)))?);
     }
     Ok(out)
+}
+
+/// Drops a leading point-index column (MassHunter Qualitative's `#Point,X(Minutes),Y(Counts)`): its numbers
+/// count samples, they are not times. Returns the names and column count left.
+fn drop_point_index(block: &mut Block, names: Option<Vec<String>>, n: usize) -> (Option<Vec<String>>, usize) {
+    match names {
+        Some(mut v) if n >= 3 && v[0].trim().eq_ignore_ascii_case("point") => {
+            v.remove(0);
+            block.columns.remove(0);
+            (Some(v), n - 1)
+        }
+        other => (other, n),
+    }
+}
+
+/// A signal header that names only the axis (`Y`, `Y(Counts)`): the preamble's channel name says more.
+fn is_generic_axis(header: &str) -> bool {
+    let name = header.split(['(', '[']).next().unwrap_or("").trim();
+    name.eq_ignore_ascii_case("y")
 }
 
 fn format_name(flavour: Option<Flavour>, d: Dialect) -> String {

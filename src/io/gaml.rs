@@ -19,7 +19,7 @@ use roxmltree::{Document, Node, ParsingOptions};
 use super::series::{self, check_count};
 use super::text::decode;
 use super::{IoError, Location};
-use crate::chromatogram::{Chromatogram, Metadata, PeakTableEntry};
+use crate::chromatogram::{Chromatogram, Metadata, PeakTableEntry, TimeUnit};
 
 /// Format name used in errors and metadata.
 pub const FORMAT: &str = "GAML XML";
@@ -116,17 +116,19 @@ fn parameter(node: Node, name: &str) -> Option<String> {
 
 /// Seconds per X unit; records an unknown unit (taken as minutes, GAML's usual chromatogram axis).
 fn x_unit_seconds(units: Option<&str>, metadata: &mut Metadata) -> f64 {
-    match units.map(str::to_ascii_uppercase).as_deref() {
-        Some("SECONDS") => 1.0,
-        Some("MILLISECONDS") => 1e-3,
-        Some("HOURS") => 3600.0,
-        Some("MINUTES") => 60.0,
+    let (seconds, shown) = match units.map(str::to_ascii_uppercase).as_deref() {
+        Some("SECONDS") => (1.0, TimeUnit::Seconds),
+        Some("MILLISECONDS") => (1e-3, TimeUnit::Milliseconds),
+        Some("HOURS") => (3600.0, TimeUnit::Minutes),
+        Some("MINUTES") => (60.0, TimeUnit::Minutes),
         other => {
             let unit = other.unwrap_or("none");
             metadata.extra.push(("time unit".into(), format!("min (assumed: X units {unit})")));
-            60.0
+            (60.0, TimeUnit::Minutes)
         }
-    }
+    };
+    metadata.time_unit = Some(shown);
+    seconds
 }
 
 /// Decodes the `<values>` child of an `<Xdata>` or `<Ydata>`.

@@ -68,6 +68,9 @@ fn describe_metadata(s: &mut String, m: &Metadata) {
             let _ = writeln!(s, "  {label:<13} {v}");
         }
     }
+    if let Some(unit) = m.time_unit.filter(|_| !m.extra.iter().any(|(k, _)| k == "time unit")) {
+        let _ = writeln!(s, "  {:<13} {}", "time unit:", unit.name());
+    }
     for (k, v) in m.extra.iter().take(MAX_LISTED) {
         let _ = writeln!(s, "  {:<13} {v}", format!("{k}:"));
     }

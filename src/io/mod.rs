@@ -28,7 +28,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::chromatogram::Chromatogram;
+use crate::chromatogram::{Chromatogram, TimeUnit};
 
 pub mod agilent_d;
 pub mod agilent_result;
@@ -182,6 +182,24 @@ impl Format {
             Format::Delimited => &["csv", "tsv", "txt", "xy", "dat", "asc"],
         }
     }
+
+    /// The unit this format's software shows times in, for a reader that does not say (ChemStation, OpenLab,
+    /// GCsolution, EZChrom and PeakSimple show minutes; INFICON Fusion shows seconds). `None` where the file itself
+    /// states it (ANDI, GAML and text: their readers set [`Metadata::time_unit`](crate::chromatogram::Metadata)).
+    pub fn shown_time_unit(self) -> Option<TimeUnit> {
+        match self {
+            Format::Andi | Format::Gaml | Format::Delimited => None,
+            Format::Fusion => Some(TimeUnit::Seconds),
+            Format::ChemStation
+            | Format::AgilentMs
+            | Format::OpenLabDx
+            | Format::EzChrom
+            | Format::ShimadzuGcd
+            | Format::EzChromDat
+            | Format::PeakSimple
+            | Format::LabSolutions => Some(TimeUnit::Minutes),
+        }
+    }
 }
 
 /// Every extension some reader's files carry, sorted and without repeats (file dialogs' filters).
@@ -253,20 +271,29 @@ pub fn read_bytes(bytes: &[u8], path: &Path) -> Result<Vec<Chromatogram>, IoErro
     if source::is_session(bytes) {
         return Err(IoError::IsSession { path: path.to_path_buf() });
     }
-    match sniff(bytes, path) {
-        Some(Format::Andi) => andi::read(bytes, path),
-        Some(Format::ChemStation) => chemstation::read(bytes, path),
-        Some(Format::AgilentMs) => msd::read(bytes, path),
-        Some(Format::OpenLabDx) => openlab_dx::read(bytes, path),
-        Some(Format::Fusion) => fusion::read(bytes, path),
-        Some(Format::Gaml) => gaml::read(bytes, path),
-        Some(Format::EzChrom) => ezchrom::read(bytes, path),
-        Some(Format::ShimadzuGcd) => gcd::read(bytes, path),
-        Some(Format::EzChromDat) => ezchrom_dat::read(bytes, path),
-        Some(Format::PeakSimple) => peaksimple::read(bytes, path),
-        Some(Format::LabSolutions) => labsolutions::read(bytes, path),
-        Some(Format::Delimited) => delimited::read(bytes, path),
-        None => Err(IoError::UnknownFormat { path: path.to_path_buf() }),
+    let format = sniff(bytes, path).ok_or_else(|| IoError::UnknownFormat { path: path.to_path_buf() })?;
+    let mut chromatograms = read_format(format, bytes, path)?;
+    for c in &mut chromatograms {
+        c.metadata.time_unit = c.metadata.time_unit.or(format.shown_time_unit());
+    }
+    Ok(chromatograms)
+}
+
+/// Reads `bytes` with the reader of `format`.
+fn read_format(format: Format, bytes: &[u8], path: &Path) -> Result<Vec<Chromatogram>, IoError> {
+    match format {
+        Format::Andi => andi::read(bytes, path),
+        Format::ChemStation => chemstation::read(bytes, path),
+        Format::AgilentMs => msd::read(bytes, path),
+        Format::OpenLabDx => openlab_dx::read(bytes, path),
+        Format::Fusion => fusion::read(bytes, path),
+        Format::Gaml => gaml::read(bytes, path),
+        Format::EzChrom => ezchrom::read(bytes, path),
+        Format::ShimadzuGcd => gcd::read(bytes, path),
+        Format::EzChromDat => ezchrom_dat::read(bytes, path),
+        Format::PeakSimple => peaksimple::read(bytes, path),
+        Format::LabSolutions => labsolutions::read(bytes, path),
+        Format::Delimited => delimited::read(bytes, path),
     }
 }
 

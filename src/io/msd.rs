@@ -187,6 +187,7 @@ fn metadata(bytes: &[u8], scans: &[Scan], scan_count: usize, warning: Option<Str
         acquisition_date: pascal(bytes, 178),
         peaks: Vec::new(),
         extra,
+        time_unit: None, // the format's: MSD ChemStation shows minutes
     }
 }
 

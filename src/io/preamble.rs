@@ -3,37 +3,7 @@
 
 use super::text::{Separator, split_fields, unquote};
 use crate::chromatogram::Metadata;
-
-/// Time unit of a text time column.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TimeUnit {
-    /// Seconds.
-    Seconds,
-    /// Minutes.
-    Minutes,
-    /// Milliseconds.
-    Milliseconds,
-}
-
-impl TimeUnit {
-    /// Seconds per unit.
-    pub fn seconds(self) -> f64 {
-        match self {
-            TimeUnit::Seconds => 1.0,
-            TimeUnit::Minutes => 60.0,
-            TimeUnit::Milliseconds => 1e-3,
-        }
-    }
-
-    /// Short name ("s", "min", "ms").
-    pub fn name(self) -> &'static str {
-        match self {
-            TimeUnit::Seconds => "s",
-            TimeUnit::Minutes => "min",
-            TimeUnit::Milliseconds => "ms",
-        }
-    }
-}
+pub use crate::chromatogram::TimeUnit;
 
 /// Which program wrote the file, when the preamble says so.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -79,10 +49,14 @@ pub fn parse(lines: &[&str], sep: Separator) -> Preamble {
             p.flavour = Some(Flavour::MassHunter);
             p.time_unit = Some(TimeUnit::Minutes);
             p.signal_unit = Some("counts".into());
-            p.channel = Some("TIC".into());
-            if let Some(prev) = i.checked_sub(1).map(|j| lines[j].trim()) {
-                masshunter_origin(prev, &mut p.metadata);
-            }
+            let label = i.checked_sub(1).and_then(|j| masshunter_origin(lines[j].trim(), &mut p.metadata));
+            p.channel = Some(label.unwrap_or_else(|| "TIC".into()));
+            continue;
+        }
+        if let Some((label, sample)) = qual_title(raw) {
+            p.flavour = Some(Flavour::MassHunter);
+            p.channel = Some(label);
+            p.metadata.sample_name = sample.or(p.metadata.sample_name.take());
             continue;
         }
         if line.eq_ignore_ascii_case("chromatogram data:") {
@@ -144,7 +118,9 @@ fn key_value<'a>(line: &'a str, sep: Separator, fields: &mut Vec<&'a str>) -> Op
 }
 
 /// MassHunter's first line: `D:\MassHunter\Data\name.D Tue Dec 17 10:13:57 2019` (data path, then the date).
-fn masshunter_origin(line: &str, metadata: &mut Metadata) {
+/// The sample is the run folder's stem; returns the signal the path names after that folder, if any
+/// ([`signal_label`]).
+fn masshunter_origin(line: &str, metadata: &mut Metadata) -> Option<String> {
     let line = line.trim_start_matches('\u{feff}');
     const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
     let tokens: Vec<&str> = line.split_whitespace().collect();
@@ -152,15 +128,61 @@ fn masshunter_origin(line: &str, metadata: &mut Metadata) {
         Some(k) if DAYS.contains(&tokens[k]) => (tokens[..k].join(" "), Some(tokens[k..].join(" "))),
         _ => (tokens.join(" "), None),
     };
-    let folder = data_path.rsplit(['\\', '/']).next().unwrap_or("");
-    let stem = folder.trim_end_matches(".D").trim_end_matches(".d").trim();
+    let (folder, after) = split_at_run_folder(&data_path);
+    let name = folder.rsplit(['\\', '/']).next().unwrap_or("");
+    let stem = name.trim_end_matches(".D").trim_end_matches(".d").trim();
     if !stem.is_empty() {
         metadata.sample_name = Some(stem.to_string());
     }
     metadata.acquisition_date = date;
+    let label = signal_label(after);
     if !data_path.is_empty() {
-        metadata.extra.push(("data path".into(), data_path));
+        metadata.extra.push(("data path".into(), data_path.clone()));
     }
+    label
+}
+
+/// MassHunter Qualitative's chromatogram title line, `#"+TIC Scan run.D "` or `#"FID2B run.D "`: the signal's
+/// label, and the sample (the run folder's stem) when the line names it.
+fn qual_title(raw: &str) -> Option<(String, Option<String>)> {
+    let inner = raw.trim().strip_prefix("#\"")?.strip_suffix('"')?.trim();
+    let tokens: Vec<&str> = inner.split_whitespace().collect();
+    let is_folder = |t: &&str| t.len() > 2 && t.to_ascii_lowercase().ends_with(".d");
+    let (label, sample) = match tokens.iter().rposition(is_folder) {
+        Some(k) if k > 0 => {
+            let name = tokens[k].rsplit(['\\', '/']).next().unwrap_or(tokens[k]);
+            (tokens[..k].join(" "), Some(name[..name.len() - 2].to_string()))
+        }
+        _ => (inner.to_string(), None),
+    };
+    (!label.is_empty()).then_some((label, sample))
+}
+
+/// Splits a data path after its last run folder `….D` (the path up to it, and what follows); without one, the
+/// whole path and nothing.
+fn split_at_run_folder(data_path: &str) -> (&str, &str) {
+    let lower = data_path.to_ascii_lowercase();
+    let end = lower
+        .match_indices(".d")
+        .map(|(k, _)| k + 2)
+        .filter(|&k| lower[k..].chars().next().is_none_or(|c| matches!(c, '\\' | '/' | ' ')))
+        .last()
+        .unwrap_or(data_path.len());
+    data_path.split_at(end)
+}
+
+/// The signal named after a run folder: a signal file (`\FID2B.ch` gives `FID2B`, `\data.ms` the `TIC`,
+/// `\dataSim.ms` the `TIC (SIM)`) or a label (` TCD1A`). `None` when nothing follows (an MSD `tic_front.csv`).
+fn signal_label(after_folder: &str) -> Option<String> {
+    let rest = after_folder.trim_matches(|c: char| matches!(c, '\\' | '/') || c.is_whitespace());
+    let label = match rest.to_ascii_lowercase().as_str() {
+        "" => return None,
+        "data.ms" => "TIC".to_string(),
+        "datasim.ms" => "TIC (SIM)".to_string(),
+        r if r.ends_with(".ch") || r.ends_with(".ms") => rest[..rest.len() - 3].to_string(),
+        _ => rest.to_string(),
+    };
+    Some(label)
 }
 
 /// Time unit named in a column header: `Time (min)`, `time_s`, `RT [sec]`, `min`, `t/ms`...
@@ -223,6 +245,32 @@ mod tests {
         assert_eq!(p.metadata.sample_name.as_deref(), Some("caye_nmr_test_mix"));
         assert_eq!(p.metadata.acquisition_date.as_deref(), Some("Tue Dec 17 10:13:57 2019"));
         assert_eq!(p.time_unit, Some(TimeUnit::Minutes));
+    }
+
+    #[test]
+    fn masshunter_signal_names_come_from_the_data_path() {
+        let name = |first: &str| parse(&[first, "Start of data points"], Separator::Comma).channel;
+        let date = "Fri Jan 14 14:16:58 2022";
+        assert_eq!(name(&format!("D:\\MassHunter\\Data\\run 1.D {date}")).as_deref(), Some("TIC"));
+        assert_eq!(name(&format!("D:\\Data\\run.D\\FID2B.ch {date}")).as_deref(), Some("FID2B"));
+        assert_eq!(name(&format!("D:\\Data\\run.D\\TCD1A.CH {date}")).as_deref(), Some("TCD1A"));
+        assert_eq!(name(&format!("D:\\Data\\run.D\\data.ms {date}")).as_deref(), Some("TIC"));
+        assert_eq!(name(&format!("D:\\Data\\run.D\\dataSim.ms {date}")).as_deref(), Some("TIC (SIM)"));
+        assert_eq!(name(&format!("D:\\Data\\run.D TCD1A {date}")).as_deref(), Some("TCD1A"));
+        assert_eq!(name("/data/x.dir/run.d/FID1A.ch").as_deref(), Some("FID1A"));
+        let p = parse(&[&format!("D:\\Data\\my run.D\\FID2B.ch {date}"), "Start of data points"], Separator::Comma);
+        assert_eq!(p.metadata.sample_name.as_deref(), Some("my run"), "the sample is the run folder's stem");
+    }
+
+    #[test]
+    fn masshunter_qualitative_titles_name_the_signal() {
+        let p = parse(&["#\"+TIC Scan cedrol_mix_01.D \""], Separator::Comma);
+        assert_eq!(p.flavour, Some(Flavour::MassHunter));
+        assert_eq!(p.channel.as_deref(), Some("+TIC Scan"));
+        assert_eq!(p.metadata.sample_name.as_deref(), Some("cedrol_mix_01"));
+        assert_eq!(parse(&["#\"FID2B D:\\x\\run.D \""], Separator::Comma).channel.as_deref(), Some("FID2B"));
+        assert_eq!(parse(&["#\"TCD1A\""], Separator::Comma).channel.as_deref(), Some("TCD1A"));
+        assert_eq!(parse(&["# \"quoted\" words, not a title"], Separator::Comma).channel, None);
     }
 
     #[test]

@@ -7,7 +7,7 @@
 use base64::Engine;
 use serde::{Deserialize, Serialize};
 
-use crate::chromatogram::Chromatogram;
+use crate::chromatogram::{Chromatogram, Metadata, TimeUnit};
 
 /// Most samples an embedded channel may hold (80 MB of doubles per array).
 pub const MAX_EMBEDDED_POINTS: usize = 10_000_000;
@@ -28,6 +28,9 @@ pub struct EmbeddedRun {
     pub time_s_f64le: String,
     /// Signal values: base64 of little-endian f64.
     pub signal_f64le: String,
+    /// The unit the run's file showed times in (the app's time axis starts in it); absent when unknown.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_unit: Option<TimeUnit>,
 }
 
 fn encode(values: &[f64]) -> String {
@@ -50,7 +53,7 @@ fn decode(text: &str, n: usize, what: &str) -> Result<Vec<f64>, String> {
 }
 
 impl EmbeddedRun {
-    /// Embeds the time, signal, channel name and unit of `c` (not its other metadata). Errors as
+    /// Embeds the time, signal, channel name, signal unit and time unit of `c` (not its other metadata). Errors as
     /// [`EmbeddedRun::to_chromatogram`] would on loading (empty, too long, non-finite, time not increasing).
     pub fn from_chromatogram(c: &Chromatogram) -> Result<EmbeddedRun, String> {
         check(&c.time_s, &c.signal)?;
@@ -60,10 +63,11 @@ impl EmbeddedRun {
             n_points: c.time_s.len(),
             time_s_f64le: encode(&c.time_s),
             signal_f64le: encode(&c.signal),
+            time_unit: c.metadata.time_unit,
         })
     }
 
-    /// The channel back, bit for bit (metadata empty). Errors: invalid base64, a byte count that does not match
+    /// The channel back, bit for bit (metadata empty but for the time unit). Errors: invalid base64, a byte count that does not match
     /// `n_points`, more than [`MAX_EMBEDDED_POINTS`] or fewer than 2 samples, non-finite values, time not strictly
     /// increasing.
     pub fn to_chromatogram(&self) -> Result<Chromatogram, String> {
@@ -78,7 +82,7 @@ impl EmbeddedRun {
             signal,
             signal_unit: self.signal_unit.clone(),
             channel: self.channel.clone(),
-            ..Default::default()
+            metadata: Metadata { time_unit: self.time_unit, ..Default::default() },
         })
     }
 

@@ -10,7 +10,7 @@ use elute::app::state::Document;
 use elute::app::{App, AppConfig};
 use elute::session::Session;
 
-use crate::app_workflows::harness_sized;
+use crate::app_workflows::{harness_sized, wait_for_job};
 
 fn btex_app() -> App {
     App::new(Document::new(Session::paper_btex()), AppConfig::default())
@@ -136,4 +136,30 @@ fn opening_a_fusion_file_opens_a_run_on_its_channel_with_most_signal() {
     assert_eq!(run.chromatogram().metadata.format, "INFICON Fusion JSON");
     let scores: Vec<f64> = run.channels.iter().map(elute::session::open::signal_above_noise).collect();
     assert!(scores.iter().all(|s| *s <= scores[run.channel]), "channel {} shown, scores {scores:?}", run.channel);
+}
+
+/// Opening a file sets the time axis to the unit the file (or its vendor's software) uses: minutes for a
+/// ChemStation signal, seconds for an INFICON Fusion run; the user's toggle still switches it afterwards.
+#[test]
+fn the_time_axis_starts_in_the_files_unit() {
+    let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
+    let mut h = harness_sized(btex_app(), 1400.0, 900.0);
+    h.run();
+    assert!(!h.state().settings().minutes, "the example starts in seconds");
+    h.state_mut().apply(Action::OpenPath(data.join("rainbow_caye_nmr_test_mix_FID1A.ch")));
+    wait_for_job(&mut h);
+    h.run();
+    assert!(h.state().settings().minutes, "a ChemStation signal opens in minutes");
+    let labels = h.state().plot_labels().to_vec();
+    assert!(!labels.is_empty() && labels.iter().all(|l| label_time(l).1 == "min"), "{labels:?}");
+    h.state_mut().run_command(Command::ToggleTimeUnit);
+    h.run();
+    assert!(!h.state().settings().minutes, "the toggle still works");
+    h.state_mut().apply(Action::OpenPath(data.join("yadg_15p-Cu-10mA-01_Jun08_2022_16-10.fusion-data")));
+    wait_for_job(&mut h);
+    h.state_mut().run_command(Command::ToggleTimeUnit);
+    h.state_mut().apply(Action::OpenPath(data.join("yadg_15p-Cu-10mA-01_Jun08_2022_16-10.fusion-data")));
+    wait_for_job(&mut h);
+    h.run();
+    assert!(!h.state().settings().minutes, "a Fusion run opens in seconds, whatever the axis showed before");
 }

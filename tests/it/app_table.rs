@@ -218,3 +218,53 @@ fn toggle_column(h: &mut Harness<'_, App>, label: &str) {
     h.key_press(egui::Key::Escape);
     h.run();
 }
+
+/// Presses the primary button at `from`, moves to `to` in ten steps, and releases there.
+fn drag(h: &mut Harness<'_, App>, from: egui::Pos2, to: egui::Pos2) {
+    let button = |pos, pressed| egui::Event::PointerButton {
+        pos,
+        button: egui::PointerButton::Primary,
+        pressed,
+        modifiers: egui::Modifiers::NONE,
+    };
+    h.hover_at(from);
+    h.run();
+    h.event(button(from, true));
+    h.run();
+    for k in 1..=10 {
+        h.event(egui::Event::PointerMoved(from.lerp(to, k as f32 / 10.0)));
+        h.run();
+    }
+    h.event(button(to, false));
+    h.run();
+}
+
+#[test]
+fn opening_a_file_resets_the_panel_widths() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("btex.elute.json");
+    session::save(&Session::paper_btex(), &path).unwrap();
+    let mut h = harness(Session::paper_btex());
+    h.run();
+    let first = h.state().plot_rect().expect("plot drawn");
+    // Widen the peak panel by dragging its edge (a few points right of the plot) to the left (it stops at its widest).
+    for dx in 1..=24 {
+        let edge = egui::pos2(first.right() + dx as f32, first.center().y);
+        drag(&mut h, edge, edge - egui::vec2(200.0, 0.0));
+        if h.state().plot_rect().unwrap().width() < first.width() - 40.0 {
+            break;
+        }
+    }
+    let narrowed = h.state().plot_rect().unwrap();
+    assert!(narrowed.width() < first.width() - 40.0, "the drag widened the panel: {first:?} → {narrowed:?}");
+    h.state_mut().apply(Action::OpenPath(path));
+    for _ in 0..5 {
+        h.run();
+    }
+    assert!(h.query_by_label_contains("opened session").is_some(), "the file opened");
+    let reopened = h.state().plot_rect().unwrap();
+    assert!(
+        (reopened.width() - first.width()).abs() < 2.0,
+        "the panels start at their first widths: {first:?}, {reopened:?}"
+    );
+}

@@ -69,6 +69,45 @@ fn masshunter_runs_concatenated_become_runs() {
     assert_eq!(c[1].metadata.sample_name.as_deref(), Some("cedrol_mix_01"));
 }
 
+/// The real caye export with its first line (data path and date) replaced by `first`.
+fn caye_with_first_line(first: &str) -> Vec<u8> {
+    let real = std::fs::read_to_string(data("rainbow_caye_nmr_test_mix_tic_front.csv")).unwrap();
+    let (_, rest) = real.split_once('\n').unwrap();
+    format!("{first}\r\n{rest}").into_bytes()
+}
+
+#[test]
+fn masshunter_channel_names_come_from_the_file() {
+    // No multi-signal MassHunter export is public: this one is the real TIC export three times, with the data
+    // paths MassHunter writes for a GC signal file and for the MSD data (the layout of the first line is real).
+    let date = "Tue Dec 17 10:13:57 2019";
+    let file = [
+        caye_with_first_line(&format!("D:\\MassHunter\\Data\\caye.D\\TCD1A.ch {date}")),
+        caye_with_first_line(&format!("D:\\MassHunter\\Data\\caye.D\\FID2B.ch {date}")),
+        caye_with_first_line(&format!("D:\\MassHunter\\Data\\caye.D\\data.ms {date}")),
+    ]
+    .concat();
+    let c = io::read_bytes(&file, Path::new("signals.csv")).unwrap();
+    let names: Vec<&str> = c.iter().map(|c| c.channel.as_str()).collect();
+    assert_eq!(names, ["TCD1A", "FID2B", "TIC"]);
+    assert!(c.iter().all(|c| c.metadata.sample_name.as_deref() == Some("caye") && c.len() == 2616));
+    // The real file, whose path ends at the run folder, is the MSD's TIC.
+    assert_eq!(read("rainbow_caye_nmr_test_mix_tic_front.csv")[0].channel, "TIC");
+}
+
+#[test]
+fn masshunter_qualitative_export_takes_its_title_and_skips_the_point_column() {
+    let text = "#\"+TIC Scan cedrol_mix_01.D \"\r\n#Point,X(Minutes),Y(Counts)\r\n\
+                0,0.1,100\r\n1,0.2,120\r\n2,0.3,150\r\n3,0.4,130\r\n";
+    let c = io::read_bytes(text.as_bytes(), Path::new("qual.csv")).unwrap();
+    assert_eq!(c.len(), 1, "the point index is not a channel");
+    assert_eq!((c[0].channel.as_str(), c[0].signal_unit.as_str()), ("+TIC Scan", "Counts"));
+    assert_eq!(c[0].time_s, [6.0, 12.0, 18.0, 24.0], "X is in minutes, the point index is not the time");
+    assert_eq!(c[0].signal, [100.0, 120.0, 150.0, 130.0]);
+    assert_eq!(c[0].metadata.sample_name.as_deref(), Some("cedrol_mix_01"));
+    assert_eq!(c[0].metadata.time_unit, Some(elute::chromatogram::TimeUnit::Minutes));
+}
+
 #[test]
 fn chromeleon_comma_decimals() {
     let c = read("chromeleon_comma.txt");
