@@ -42,8 +42,10 @@ cp "$here/tests/data/SOLV001.CDF" "$work/"
 run="$work/SOLV001.CDF"
 data="$work/data"
 autosave="$data/elute/autosave.elute.json"
-display=":$((80 + RANDOM % 9))"
-Xvfb "$display" -screen 0 1280x800x24 -nolisten tcp &
+n=$((80 + RANDOM % 9))
+while [ -e "/tmp/.X$n-lock" ]; do n=$((n + 1)); done
+display=":$n"
+Xvfb "$display" -screen 0 1280x800x24 -nolisten tcp >/dev/null 2>&1 &
 xvfb_pid=$!
 app_pid=""
 cleanup() {
@@ -52,7 +54,10 @@ cleanup() {
     rm -rf "$work"
 }
 trap cleanup EXIT
-sleep 1
+for _ in $(seq 40); do
+    DISPLAY="$display" xdotool getdisplaygeometry >/dev/null 2>&1 && break
+    sleep 0.25
+done
 
 x() { DISPLAY="$display" xdotool "$@"; }
 shot() { DISPLAY="$display" import -window root "$out/$1.png"; }
@@ -67,6 +72,7 @@ start_app() {
     DISPLAY="$display" XDG_RUNTIME_DIR="$work" XDG_DATA_HOME="$data" LIBGL_ALWAYS_SOFTWARE=1 WAYLAND_DISPLAY= \
         "$bin" "$@" >>"$work/elute.log" 2>&1 &
     app_pid=$!
+    disown "$app_pid"
 }
 # The title of the app's window, once it has one (waits up to $1 s for it to match $2).
 wait_title() {
@@ -88,6 +94,8 @@ wait_title 60 '^SOLV001\.CDF — Elute$' >/dev/null
 sleep 1
 window="$(x search --name "Elute" | head -1)"
 x windowsize "$window" 1280 800 windowmove "$window" 0 0
+# No window manager runs: give the window the keyboard focus (the Shift of Shift+click, the keys of the offer).
+x windowfocus --sync "$window"
 sleep 1
 shot 1-opened
 # 2. Edit: Shift+click on the plot adds a peak (the plot is the central panel; its middle is on the trace's time
@@ -111,7 +119,7 @@ before_run="$(run_in "$work/before-kill.json")"
 [[ "$before_run" == *SOLV001.CDF ]] || fail "the autosave does not name the run: '$before_run'"
 # 4. SIGKILL.
 kill -9 "$app_pid"
-wait "$app_pid" 2>/dev/null || true
+while kill -0 "$app_pid" 2>/dev/null; do sleep 0.1; done
 app_pid=""
 # 5. Restart with no file: the offer is a modal; Tab focuses "Restore", Enter presses it.
 touch "$work/restarted"
@@ -121,7 +129,7 @@ wait_title 30 'Elute' >/dev/null
 sleep 2
 shot 3-offer
 window="$(x search --name "Elute" | head -1)"
-x windowactivate --sync "$window" 2>/dev/null || true
+x windowfocus --sync "$window"
 x key Tab
 sleep 0.3
 x key Return

@@ -6,7 +6,8 @@
 # Builds the release binary if there is none (set ELUTE_BIN to use another binary). Installs xvfb and
 # imagemagick with apt-get when they are missing. Software OpenGL (llvmpipe), no GPU needed.
 # ELUTE_SCREENSHOT_CLICK="X,Y" clicks there (window pixels) before the shot, e.g. on a peak-table row to show the
-# selected peak's sliders and confidence region (installs xdotool when missing).
+# selected peak's sliders and confidence region. ELUTE_SCREENSHOT_SIZE="WxH" (default 1280x800) sizes the screen and
+# the window. Installs xdotool when missing.
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")/.." && pwd)"
@@ -20,7 +21,8 @@ need=()
 command -v Xvfb >/dev/null || need+=(xvfb)
 command -v import >/dev/null || need+=(imagemagick)
 click="${ELUTE_SCREENSHOT_CLICK:-}"
-[ -n "$click" ] && { command -v xdotool >/dev/null || need+=(xdotool); }
+command -v xdotool >/dev/null || need+=(xdotool)
+size="${ELUTE_SCREENSHOT_SIZE:-1280x800}"
 if ((${#need[@]})); then
     echo "installing ${need[*]}" >&2
     sudo_cmd=""
@@ -37,7 +39,7 @@ fi
 display=":$((90 + RANDOM % 9))"
 runtime="$(mktemp -d)"
 chmod 700 "$runtime"
-Xvfb "$display" -screen 0 1280x800x24 -nolisten tcp &
+Xvfb "$display" -screen 0 "${size}x24" -nolisten tcp &
 xvfb_pid=$!
 app_pid=""
 cleanup() {
@@ -59,6 +61,11 @@ if ! kill -0 "$app_pid" 2>/dev/null; then
     echo "elute exited early:" >&2
     cat "$runtime/elute.log" >&2
     exit 1
+fi
+window="$(DISPLAY="$display" xdotool search --name "Elute" | head -1 || true)"
+if [ -n "$window" ] && [ "$size" != "1280x800" ]; then
+    DISPLAY="$display" xdotool windowsize "$window" "${size%x*}" "${size#*x}" windowmove "$window" 0 0
+    sleep 2
 fi
 if [ -n "$click" ]; then
     DISPLAY="$display" xdotool mousemove "${click%,*}" "${click#*,}" click 1

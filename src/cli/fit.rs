@@ -228,8 +228,11 @@ impl Job {
         }
     }
 
+    /// The session's reference to the run: its path made absolute, as the app writes it (a relative path in a
+    /// session is read relative to the session's folder, not to where `elute fit` ran).
     fn run_ref(&self) -> RunRef {
-        RunRef { path: self.file.display().to_string(), sha256: self.sha256.clone(), channel: self.channel }
+        let path = std::fs::canonicalize(&self.file).unwrap_or_else(|_| self.file.clone());
+        RunRef { path: path.display().to_string(), sha256: self.sha256.clone(), channel: self.channel }
     }
 }
 

@@ -28,6 +28,11 @@ fn fit_writes_sessions_and_a_peak_table_and_reports_failures() {
     let s = session::load(&out.join("SOLV001.elute.json")).unwrap();
     let run = s.run.as_ref().unwrap();
     assert_eq!(run.channel, 1);
+    // The session in --out finds its run again (the run was named relative to the working directory).
+    match session::open::open_path(&out.join("SOLV001.elute.json")).unwrap() {
+        session::open::Opened::Session { run: Some(r), warning: None, .. } => assert_eq!(r.chromatogram().len(), 1200),
+        other => panic!("the session opened without its run: {other:?}"),
+    }
     let bytes = std::fs::read("tests/data/SOLV001.CDF").unwrap();
     assert_eq!(run.sha256, session::sha256_hex(&bytes));
     assert_eq!(s.peaks.len(), 13);
