@@ -84,6 +84,14 @@ pub struct PeakTableEntry {
     pub height: Option<f64>,
 }
 
+impl Metadata {
+    /// What the reader warned of (truncated data, members not read, bytes ignored): the [`Metadata::extra`]
+    /// fields whose key starts with "warning". A fit of the run repeats them in its notes.
+    pub fn warnings(&self) -> impl Iterator<Item = &str> {
+        self.extra.iter().filter(|(k, _)| k.starts_with("warning")).map(|(_, v)| v.as_str())
+    }
+}
+
 impl Chromatogram {
     /// Number of samples.
     pub fn len(&self) -> usize {

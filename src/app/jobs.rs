@@ -144,7 +144,16 @@ pub fn run_job(request: &JobRequest, control: &JobControl) -> Result<JobOutcome,
             fit.inlet_tail.value_s
         ),
     };
+    let message = with_warnings(message, &request.chromatogram, fit);
     Ok(JobOutcome { session: fitted.session, fits: fitted.fits, whole_run, message })
+}
+
+/// `message`, then what may make the fit wrong, where the status bar shows it: the reader's warnings (a truncated
+/// file) and the run's problems (poor whole-run R², no convergence), as the CLI summary prints them.
+fn with_warnings(message: String, run: &Chromatogram, fit: &crate::fit::RunFit) -> String {
+    let warned = run.metadata.warnings().map(|w| format!("the file: {w}"));
+    let problems: Vec<String> = warned.chain(crate::fit::run::run_problems(fit)).collect();
+    if problems.is_empty() { message } else { format!("{message} — {}", problems.join("; ")) }
 }
 
 /// A job running on its own thread.

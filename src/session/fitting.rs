@@ -180,6 +180,9 @@ pub fn fit(
         fit = with;
         judged
     };
+    // What the reader warned of comes first: a truncated file's fit may be wrong however good it looks.
+    let warned = run.metadata.warnings().map(|w| format!("the file: {w}"));
+    fit.notes.splice(0..0, warned);
     fit.notes.extend(notes);
     if matches!(request.peaks, PeakSource::Detect(_)) || (request.session.peaks.is_empty() && only.is_none()) {
         drop_empty_detections(&mut fit);

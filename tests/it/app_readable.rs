@@ -163,3 +163,20 @@ fn the_time_axis_starts_in_the_files_unit() {
     h.run();
     assert!(!h.state().settings().minutes, "a Fusion run opens in seconds, whatever the axis showed before");
 }
+
+/// What may make a fit wrong is said where the user reads it: after opening a PeakSimple run cut short, the status
+/// bar repeats the reader's warning that points are missing.
+#[test]
+fn a_truncated_files_warning_shows_in_the_status_bar() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/catalight_series/temp420K_FID01.CHR");
+    let bytes = std::fs::read(data).unwrap();
+    let cut = dir.path().join("cut.CHR");
+    std::fs::write(&cut, &bytes[..bytes.len() * 3 / 4]).unwrap();
+    let mut h = harness_sized(btex_app(), 1400.0, 900.0);
+    h.state_mut().apply(Action::OpenPath(cut));
+    wait_for_job(&mut h);
+    h.run();
+    let message = h.state().message();
+    assert!(message.contains("the file: ") && message.contains("points SIZE declares are missing"), "{message}");
+}

@@ -191,3 +191,27 @@ fn a_placed_peak_is_judged_and_flagged_added() {
     assert_eq!(bad.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("--add-peak"));
 }
+
+/// What the reader warned of reaches the fit's notes, on stdout and in the session: a PeakSimple run cut short is
+/// read with the points it has, and its fit says that points are missing.
+#[test]
+fn a_truncated_files_warning_is_in_the_fit_summary_and_the_session() {
+    let dir = tempfile::tempdir().unwrap();
+    let bytes = std::fs::read("tests/data/catalight_series/temp420K_FID01.CHR").unwrap();
+    let cut = dir.path().join("cut.CHR");
+    std::fs::write(&cut, &bytes[..bytes.len() * 3 / 4]).unwrap();
+    let out = dir.path().join("out");
+    let output = Command::new(env!("CARGO_BIN_EXE_elute"))
+        .args(["fit".as_ref(), cut.as_os_str(), "--out".as_ref(), out.as_os_str()])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{stdout} {}", String::from_utf8_lossy(&output.stderr));
+    assert!(stdout.contains("note: the file: ") && stdout.contains("points SIZE declares are missing"), "{stdout}");
+    let s = session::load(&out.join("cut.elute.json")).unwrap();
+    let notes = &s.fit.as_ref().unwrap().notes;
+    assert!(notes.iter().any(|n| n.contains("points SIZE declares are missing")), "{notes:?}");
+    // A whole file warns of nothing.
+    let (whole, _dir) = elute_fit(&["tests/data/catalight_series/temp420K_FID01.CHR"]);
+    assert!(!String::from_utf8_lossy(&whole.stdout).contains("the file: "));
+}
