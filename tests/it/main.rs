@@ -3,6 +3,7 @@
 
 mod app_cancel;
 mod app_fit_controls;
+mod app_frame_time;
 mod app_readable;
 mod app_reliable;
 mod app_table;
