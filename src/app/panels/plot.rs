@@ -95,6 +95,8 @@ pub struct PlotView {
 struct PlotData {
     revision: u64,
     minutes: bool,
+    /// Built from a drag preview (rebuilt once the full-resolution curves replace it at the same revision).
+    preview: bool,
     measured: Vec<PlotPoint>,
     total: Vec<PlotPoint>,
     peaks: Vec<Vec<PlotPoint>>,
@@ -184,6 +186,7 @@ impl PlotData {
         PlotData {
             revision,
             minutes,
+            preview: curves.is_preview(),
             measured,
             total: points(t, &curves.total, s),
             peaks,
@@ -331,7 +334,8 @@ pub fn plot_ui(
 ) -> Vec<Action> {
     let mut actions = Vec::new();
     let id_of = |i: usize| doc.ids.get(i).copied().unwrap_or(i as PeakId);
-    if view.cache.as_ref().is_none_or(|c| c.revision != revision || c.minutes != view.minutes) {
+    let preview = curves.is_preview();
+    if view.cache.as_ref().is_none_or(|c| c.revision != revision || c.minutes != view.minutes || c.preview != preview) {
         view.cache = Some(PlotData::build(doc, curves, revision, view.minutes));
     }
     let Some(data) = view.cache.as_ref() else { return actions };
