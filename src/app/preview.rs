@@ -102,6 +102,7 @@ impl Curves {
         self.apex[p.index] = apex_of(&self.time_s[range], &p.values);
         self.metrics[p.index] = None;
         self.exact[p.index] = false;
+        self.versions[p.index] = super::state::fresh_curve_version();
         self.evaluated[p.index] = p.evaluated;
     }
 }

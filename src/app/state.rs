@@ -6,6 +6,7 @@
 //! while the pointer is held merge into the snapshot taken when the gesture began.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 use crate::fit::metrics::{PeakMetrics, peak_metrics};
@@ -192,6 +193,8 @@ pub struct Curves {
     pub(super) inputs: Vec<CurveInput>,
     /// Per peak: the curve is the full-resolution result (else a drag preview, see [`Curves::preview`]).
     pub(super) exact: Vec<bool>,
+    /// Per peak: a number that changes whenever its curve does (what the plot keys its drawn points on).
+    pub(super) versions: Vec<u64>,
     /// Per peak: the samples (indices into `time_s`) a preview evaluated exactly; empty for an exact curve.
     pub(super) evaluated: Vec<Vec<usize>>,
     /// The run, ids and baseline the curves were computed for: a preview needs all three unchanged.
@@ -205,8 +208,16 @@ const SIMULATION_POINTS: usize = 7_000;
 
 /// An apex: (time s, value).
 pub(super) type Apex = Option<(f64, f64)>;
-/// A computed peak curve, its apex and its lab metrics.
-type PeakCurve = (Vec<f64>, Apex, Option<PeakMetrics>);
+/// A computed peak curve, its apex, its lab metrics and its version (see [`Curves::curve_version`]).
+type PeakCurve = (Vec<f64>, Apex, Option<PeakMetrics>, u64);
+
+/// The version the next computed peak curve gets.
+static NEXT_CURVE_VERSION: AtomicU64 = AtomicU64::new(1);
+
+/// A version no other peak curve has had.
+pub(super) fn fresh_curve_version() -> u64 {
+    NEXT_CURVE_VERSION.fetch_add(1, Ordering::Relaxed)
+}
 
 /// What one peak curve was computed from: when it is unchanged, the curve is reused.
 #[derive(Debug, Clone, PartialEq)]
@@ -232,13 +243,13 @@ impl Curves {
         };
         let same_grid = previous.time_s == time_s;
         let mut old_peaks: Vec<Option<(CurveInput, PeakCurve)>> = if same_grid {
-            let Curves { peaks, inputs, apex, metrics, exact, .. } = previous;
+            let Curves { peaks, inputs, apex, metrics, exact, versions, .. } = previous;
             // A preview's curves are not the full result: never reused.
             inputs
                 .into_iter()
                 .zip(peaks.into_iter().zip(apex).zip(metrics))
-                .zip(exact)
-                .map(|((i, ((y, a), m)), exact)| exact.then_some((i, (y, a, m))))
+                .zip(exact.into_iter().zip(versions))
+                .map(|((i, ((y, a), m)), (exact, v))| exact.then_some((i, (y, a, m, v))))
                 .collect()
         } else {
             Vec::new()
@@ -274,15 +285,17 @@ impl Curves {
         for (i, y) in todo.into_iter().zip(fresh) {
             let apex = apex_of(&time_s, &y);
             let metrics = curve_metrics(&time_s, &y);
-            reused[i] = Some((y, apex, metrics));
+            reused[i] = Some((y, apex, metrics, fresh_curve_version()));
         }
         let mut peaks = Vec::with_capacity(reused.len());
         let mut apex = Vec::with_capacity(reused.len());
         let mut metrics = Vec::with_capacity(reused.len());
-        for (y, a, m) in reused.into_iter().flatten() {
+        let mut versions = Vec::with_capacity(reused.len());
+        for (y, a, m, v) in reused.into_iter().flatten() {
             peaks.push(y);
             apex.push(a);
             metrics.push(m);
+            versions.push(v);
         }
         let mut total: Vec<f64> = match &doc.session.baseline {
             Some(b) => time_s.iter().map(|&t| b.value_at(t)).collect(),
@@ -309,6 +322,7 @@ impl Curves {
             error: None,
             compute_ms: start.elapsed().as_secs_f64() * 1e3,
             exact: vec![true; n],
+            versions,
             evaluated: vec![Vec::new(); n],
             run: doc.run.clone(),
             ids: doc.ids.clone(),
@@ -320,6 +334,11 @@ impl Curves {
     /// it): [`Curves::update`] finishes it.
     pub fn is_preview(&self) -> bool {
         self.exact.iter().any(|e| !e)
+    }
+
+    /// Peak `index`'s curve version: equal versions, equal curves (on the same time grid).
+    pub fn curve_version(&self, index: usize) -> Option<u64> {
+        self.versions.get(index).copied()
     }
 
     /// Whether peak `index`'s curve is a drag preview (its lab metrics are then `None`).

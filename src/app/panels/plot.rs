@@ -97,6 +97,10 @@ struct PlotData {
     minutes: bool,
     /// Built from a drag preview (rebuilt once the full-resolution curves replace it at the same revision).
     preview: bool,
+    /// The run, baseline and peak curve versions it was built from (what the next build may keep).
+    run: Option<std::sync::Arc<crate::session::LoadedRun>>,
+    baseline: Option<Baseline>,
+    versions: Vec<Option<u64>>,
     measured: Vec<PlotPoint>,
     total: Vec<PlotPoint>,
     peaks: Vec<Vec<PlotPoint>>,
@@ -170,23 +174,53 @@ impl PeakFill {
 const FILL_ALPHA: u8 = 40;
 
 impl PlotData {
-    fn build(doc: &Document, curves: &Curves, revision: u64, minutes: bool) -> PlotData {
+    /// The plot data of `curves`, taking from `old` (the last frame's) what has not changed: the measured trace
+    /// (same run) and each peak whose curve has the same version (same baseline and time unit).
+    fn build(doc: &Document, curves: &Curves, revision: u64, minutes: bool, old: Option<PlotData>) -> PlotData {
         let s = if minutes { 60.0 } else { 1.0 };
         let t = &curves.time_s;
-        let base: Vec<f64> = match &doc.session.baseline {
-            Some(b) => t.iter().map(|&x| b.value_at(x)).collect(),
-            None => vec![0.0; t.len()],
+        let run = doc.run.clone();
+        let mut old = old.filter(|o| o.minutes == minutes && o.baseline == doc.session.baseline);
+        let same_run = |o: &PlotData| match (&o.run, &run) {
+            (Some(a), Some(b)) => std::sync::Arc::ptr_eq(a, b),
+            _ => false,
         };
-        let measured = doc.run.as_ref().map_or_else(Vec::new, |r| {
-            let c = r.chromatogram();
-            points(&c.time_s, &c.signal, s)
-        });
-        let peaks: Vec<Vec<PlotPoint>> = curves.peaks.iter().map(|y| peak_points(t, y, &base, s)).collect();
-        let fills = peaks.iter().map(|p| PeakFill::under(p, doc.session.baseline.as_ref(), s)).collect();
+        let measured = match old.as_mut() {
+            Some(o) if same_run(o) => std::mem::take(&mut o.measured),
+            _ => run.as_ref().map_or_else(Vec::new, |r| {
+                let c = r.chromatogram();
+                points(&c.time_s, &c.signal, s)
+            }),
+        };
+        let versions: Vec<Option<u64>> = (0..curves.peaks.len()).map(|i| curves.curve_version(i)).collect();
+        let mut base: Option<Vec<f64>> = None;
+        let (peaks, fills): (Vec<Vec<PlotPoint>>, Vec<PeakFill>) = curves
+            .peaks
+            .iter()
+            .zip(&versions)
+            .map(|(y, v)| {
+                let kept = old.as_mut().and_then(|o| {
+                    let k = o.versions.iter().position(|w| w.is_some() && w == v)?;
+                    Some((std::mem::take(&mut o.peaks[k]), std::mem::take(&mut o.fills[k])))
+                });
+                kept.unwrap_or_else(|| {
+                    let base = base.get_or_insert_with(|| match &doc.session.baseline {
+                        Some(b) => t.iter().map(|&x| b.value_at(x)).collect(),
+                        None => vec![0.0; t.len()],
+                    });
+                    let line = peak_points(t, y, base, s);
+                    let fill = PeakFill::under(&line, doc.session.baseline.as_ref(), s);
+                    (line, fill)
+                })
+            })
+            .unzip();
         PlotData {
             revision,
             minutes,
             preview: curves.is_preview(),
+            run,
+            baseline: doc.session.baseline.clone(),
+            versions,
             measured,
             total: points(t, &curves.total, s),
             peaks,
@@ -336,7 +370,7 @@ pub fn plot_ui(
     let id_of = |i: usize| doc.ids.get(i).copied().unwrap_or(i as PeakId);
     let preview = curves.is_preview();
     if view.cache.as_ref().is_none_or(|c| c.revision != revision || c.minutes != view.minutes || c.preview != preview) {
-        view.cache = Some(PlotData::build(doc, curves, revision, view.minutes));
+        view.cache = Some(PlotData::build(doc, curves, revision, view.minutes, view.cache.take()));
     }
     let Some(data) = view.cache.as_ref() else { return actions };
     let unit = if view.minutes { "min" } else { "s" };
@@ -557,6 +591,25 @@ mod tests {
         assert_eq!(fill.top, [100.0, 103.0, 104.0, 103.0, 100.0]);
         let bare = PeakFill::under(&line, None, 1.0);
         assert_eq!(bare.base, [0.0; 5], "no baseline: filled down to zero");
+    }
+
+    #[test]
+    fn a_rebuild_keeps_the_unchanged_peaks_and_equals_a_fresh_build() {
+        let method = crate::model::Method::Closed;
+        let mut doc = Document::new(Session::paper_btex());
+        let curves = Curves::compute(&doc, method);
+        let old = PlotData::build(&doc, &curves, 0, true, None);
+        let kept_first = old.peaks[0].as_ptr();
+        doc.session.peaks[1].kd_per_s *= 1.2;
+        let curves = Curves::update(curves, &doc, method);
+        let kept = PlotData::build(&doc, &curves, 1, true, Some(old));
+        let fresh = PlotData::build(&doc, &curves, 1, true, None);
+        assert_eq!(kept.peaks[0].as_ptr(), kept_first, "an unchanged peak's points are kept, not rebuilt");
+        assert_eq!(kept.peaks, fresh.peaks);
+        assert_eq!(kept.total, fresh.total);
+        for (a, b) in kept.fills.iter().zip(&fresh.fills) {
+            assert_eq!((&a.x, &a.base, &a.top), (&b.x, &b.base, &b.top));
+        }
     }
 
     #[test]
