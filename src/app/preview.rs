@@ -1,6 +1,6 @@
 //! The curves of a drag frame: only the peaks that changed are recomputed, each over the samples where its old
 //! or new curve is not negligible (its [signal window](crate::model::closed::signal_window_s)), and there at
-//! screen resolution on the visible range (coarser off it); between the samples it is evaluated at, the curve
+//! screen resolution on the visible range, though never coarser than a tenth of the peak's σ (coarser off it); between the samples it is evaluated at, the curve
 //! is interpolated linearly. The total and the residual are updated by the change over that range only.
 //!
 //! The closed form is exact on any sorted subset of the run's times, so a preview curve equals the full one at
@@ -25,6 +25,9 @@ pub struct PreviewWindow {
 
 /// Samples evaluated per point of the plot's width on the visible range (at most: fewer at full resolution).
 const SAMPLES_PER_PX: f32 = 4.0;
+/// Samples evaluated per standard deviation of the peak, at least (so that a narrow peak keeps its shape when
+/// the whole run is in view).
+const SAMPLES_PER_SIGMA: f64 = 10.0;
 /// Samples evaluated each side of the visible range (the curve off screen is interpolated between them).
 const OFF_SCREEN_SAMPLES: usize = 64;
 
@@ -49,8 +52,8 @@ impl Curves {
         let inputs = CurveInput::of(doc, method);
         let changed: Vec<usize> = (0..inputs.len()).filter(|&i| previous.inputs[i] != inputs[i]).collect();
         let visible = index_range(&previous.time_s, window.visible_s);
-        let max_visible = (window.width_px.max(1.0) * SAMPLES_PER_PX) as usize;
-        let one = |&i: &usize| preview_peak(&previous, &previous.inputs[i], &inputs[i], i, &visible, max_visible);
+        let screen_step = visible.len().div_ceil((window.width_px.max(1.0) * SAMPLES_PER_PX) as usize).max(1);
+        let one = |&i: &usize| preview_peak(&previous, &previous.inputs[i], &inputs[i], i, &visible, screen_step);
         // A column edit changes every peak: then they are previewed in parallel.
         let previews: Result<Vec<PeakPreview>, ModelError> = if changed.len() > 1 {
             use rayon::prelude::*;
@@ -114,13 +117,14 @@ fn preview_peak(
     new: &CurveInput,
     index: usize,
     visible: &Range<usize>,
-    max_visible: usize,
+    screen_step: usize,
 ) -> Result<PeakPreview, ModelError> {
     let times = &curves.time_s;
     let old_range = index_range(times, crate::model::closed::signal_window_s(&old.column, &old.peak));
     let new_range = index_range(times, crate::model::closed::signal_window_s(&new.column, &new.peak));
     let range = old_range.start.min(new_range.start)..old_range.end.max(new_range.end);
-    let evaluated = preview_samples(&range, visible, max_visible, OFF_SCREEN_SAMPLES);
+    let step = screen_step.min(sigma_step(times, visible, new));
+    let evaluated = preview_samples(&range, visible, step, OFF_SCREEN_SAMPLES);
     let at: Vec<f64> = evaluated.iter().map(|&j| times[j]).collect();
     let y = crate::model::peak_signal(&new.column, &new.peak, &at, new.method)?;
     let values = interpolate(&times[range.clone()], range.start, &evaluated, &y);
@@ -134,27 +138,40 @@ fn index_range(times: &[f64], (from_s, to_s): (f64, f64)) -> Range<usize> {
     start..end.max(start)
 }
 
-/// The samples of `range` to evaluate, sorted: inside `visible` at most about `max_visible` of them, evenly
-/// spread (all of them when there are fewer), and at most about `off_screen` each side outside it; always the
-/// first and last of each part, so that every sample of `range` lies between two evaluated ones.
-fn preview_samples(range: &Range<usize>, visible: &Range<usize>, max_visible: usize, off_screen: usize) -> Vec<usize> {
+/// The largest step (in samples) over `visible` that keeps [`SAMPLES_PER_SIGMA`] samples per standard
+/// deviation of the peak `input`.
+fn sigma_step(times: &[f64], visible: &Range<usize>, input: &CurveInput) -> usize {
+    let (Some(&first), Some(&last)) = (times.get(visible.start), times.get(visible.end.saturating_sub(1))) else {
+        return 1;
+    };
+    let step_s = (last - first) / visible.len().saturating_sub(1).max(1) as f64;
+    let sd_s = crate::model::moments(&input.column, &input.peak).variance_s2.sqrt();
+    let step = (sd_s / (SAMPLES_PER_SIGMA * step_s)).floor();
+    if step.is_finite() && step >= 1.0 { (step as usize).min(times.len()) } else { 1 }
+}
+
+/// The samples of `range` to evaluate, sorted: inside `visible` every `step`-th, and at most about
+/// `off_screen` each side outside it; always the first and last of each part, so that every sample of `range`
+/// lies between two evaluated ones.
+fn preview_samples(range: &Range<usize>, visible: &Range<usize>, step: usize, off_screen: usize) -> Vec<usize> {
     let inner = range.start.max(visible.start)..range.end.min(visible.end);
     let mut out = Vec::new();
     if inner.is_empty() {
-        spread(range.clone(), off_screen, &mut out);
+        spread(range.clone(), range.len().div_ceil(off_screen.max(1)), &mut out);
     } else {
-        spread(range.start..inner.start, off_screen, &mut out);
-        spread(inner.clone(), max_visible, &mut out);
-        spread(inner.end..range.end, off_screen, &mut out);
+        let before = range.start..inner.start;
+        let after = inner.end..range.end;
+        spread(before.clone(), before.len().div_ceil(off_screen.max(1)), &mut out);
+        spread(inner.clone(), step, &mut out);
+        spread(after.clone(), after.len().div_ceil(off_screen.max(1)), &mut out);
     }
     out
 }
 
-/// Appends about `limit` indices evenly spread over `part`, its first and last included.
-fn spread(part: Range<usize>, limit: usize, out: &mut Vec<usize>) {
+/// Appends every `step`-th index of `part`, its first and last included.
+fn spread(part: Range<usize>, step: usize, out: &mut Vec<usize>) {
     let Some(last) = part.end.checked_sub(1).filter(|&l| l >= part.start) else { return };
-    let step = part.len().div_ceil(limit.max(1)).max(1);
-    out.extend(part.step_by(step));
+    out.extend(part.step_by(step.max(1)));
     if out.last() != Some(&last) {
         out.push(last);
     }

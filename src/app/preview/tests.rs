@@ -59,7 +59,7 @@ fn a_preview_is_exact_where_evaluated_has_no_metrics_and_a_full_update_finishes_
     let mut doc = tailed_document();
     let full = Curves::compute(&doc, Method::Closed);
     doc.session.peaks[2].kd_per_s *= 1.3;
-    // 60 points wide: 240 samples on screen, so the peak (about 1,000 samples) is evaluated every few samples.
+    // 60 points wide: 240 samples on screen, so the peak (σ 2.5 s, 50 samples) is evaluated every 5th sample.
     let preview = Curves::preview(full.clone(), &doc, Method::Closed, &whole_run(60.0));
     let reference = Curves::compute(&doc, Method::Closed);
     assert!(preview.is_preview());
@@ -93,7 +93,8 @@ fn previews_follow_each_other_at_full_resolution_when_the_screen_has_room() {
     for factor in [1.2, 0.8, 1.1] {
         doc.session.peaks[4].kd_per_s *= factor;
         doc.session.peaks[4].area *= factor;
-        curves = Curves::preview(curves, &doc, Method::Closed, &whole_run(2000.0));
+        let zoomed_in = PreviewWindow { visible_s: (600.0, 760.0), width_px: 2000.0 };
+        curves = Curves::preview(curves, &doc, Method::Closed, &zoomed_in);
     }
     let reference = Curves::compute(&doc, Method::Closed);
     let evaluated = curves.preview_samples(4).to_vec();
@@ -123,15 +124,15 @@ fn a_preview_off_screen_is_coarse_and_one_that_cannot_follow_is_a_full_compute()
 
 #[test]
 fn preview_samples_cover_the_range_within_their_limits() {
-    let s = preview_samples(&(10..1010), &(500..600), 20, 4);
+    let s = preview_samples(&(10..1010), &(500..600), 5, 4);
     assert_eq!((s[0], *s.last().unwrap()), (10, 1009));
     assert!(s.windows(2).all(|w| w[0] < w[1]));
     let on_screen = s.iter().filter(|&&j| (500..600).contains(&j)).count();
     assert!((20..=22).contains(&on_screen), "{on_screen}");
     assert!(s.len() <= on_screen + 2 * 5);
     assert!(s.contains(&499) && s.contains(&500) && s.contains(&599) && s.contains(&600));
-    assert_eq!(preview_samples(&(3..6), &(0..100), 100, 4), [3, 4, 5]);
-    assert!(preview_samples(&(3..3), &(0..100), 100, 4).is_empty());
+    assert_eq!(preview_samples(&(3..6), &(0..100), 1, 4), [3, 4, 5]);
+    assert!(preview_samples(&(3..3), &(0..100), 1, 4).is_empty());
     let y = interpolate(&[0.0, 1.0, 2.0, 3.0], 7, &[7, 8, 10], &[1.0, 3.0, 7.0]);
     assert_eq!(y, [1.0, 3.0, 5.0, 7.0]);
 }
