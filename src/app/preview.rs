@@ -11,7 +11,7 @@
 use std::ops::Range;
 use std::time::Instant;
 
-use super::state::{CurveInput, Curves, Document, apex_of, simulation_grid};
+use super::state::{CurveInput, CurveTag, Curves, Document, apex_of, simulation_grid};
 use crate::model::{Method, ModelError};
 
 /// Where the plot shows the curves: what a preview is computed for.
@@ -102,10 +102,12 @@ impl Curves {
                 *r = m - s;
             }
         }
-        self.apex[p.index] = apex_of(&self.time_s[range], &p.values);
+        self.apex[p.index] = apex_of(&self.time_s[range.clone()], &p.values);
         self.metrics[p.index] = None;
         self.exact[p.index] = false;
-        self.versions[p.index] = super::state::fresh_curve_version();
+        let span = &self.tags[p.index].span;
+        let span = if span.is_empty() { range.clone() } else { span.start.min(range.start)..span.end.max(range.end) };
+        self.tags[p.index] = CurveTag { version: super::state::fresh_curve_version(), span };
         self.evaluated[p.index] = p.evaluated;
     }
 }

@@ -193,8 +193,8 @@ pub struct Curves {
     pub(super) inputs: Vec<CurveInput>,
     /// Per peak: the curve is the full-resolution result (else a drag preview, see [`Curves::preview`]).
     pub(super) exact: Vec<bool>,
-    /// Per peak: a number that changes whenever its curve does (what the plot keys its drawn points on).
-    pub(super) versions: Vec<u64>,
+    /// Per peak: its curve's version and span.
+    pub(super) tags: Vec<CurveTag>,
     /// Per peak: the samples (indices into `time_s`) a preview evaluated exactly; empty for an exact curve.
     pub(super) evaluated: Vec<Vec<usize>>,
     /// The run, ids and baseline the curves were computed for: a preview needs all three unchanged.
@@ -208,8 +208,26 @@ const SIMULATION_POINTS: usize = 7_000;
 
 /// An apex: (time s, value).
 pub(super) type Apex = Option<(f64, f64)>;
-/// A computed peak curve, its apex, its lab metrics and its version (see [`Curves::curve_version`]).
-type PeakCurve = (Vec<f64>, Apex, Option<PeakMetrics>, u64);
+/// A computed peak curve, its apex, its lab metrics and its tag.
+type PeakCurve = (Vec<f64>, Apex, Option<PeakMetrics>, CurveTag);
+
+/// What is known of a peak curve besides its values.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(super) struct CurveTag {
+    /// Changes whenever the curve does (see [`Curves::curve_version`]).
+    pub(super) version: u64,
+    /// The samples outside which the curve is exactly 0 (the total adds it over these only).
+    pub(super) span: std::ops::Range<usize>,
+}
+
+impl CurveTag {
+    /// The tag of a freshly computed curve `y`.
+    fn of(y: &[f64]) -> CurveTag {
+        let first = y.iter().position(|v| *v != 0.0).unwrap_or(0);
+        let end = y.iter().rposition(|v| *v != 0.0).map_or(first, |k| k + 1);
+        CurveTag { version: fresh_curve_version(), span: first..end }
+    }
+}
 
 /// The version the next computed peak curve gets.
 static NEXT_CURVE_VERSION: AtomicU64 = AtomicU64::new(1);
@@ -243,12 +261,12 @@ impl Curves {
         };
         let same_grid = previous.time_s == time_s;
         let mut old_peaks: Vec<Option<(CurveInput, PeakCurve)>> = if same_grid {
-            let Curves { peaks, inputs, apex, metrics, exact, versions, .. } = previous;
+            let Curves { peaks, inputs, apex, metrics, exact, tags, .. } = previous;
             // A preview's curves are not the full result: never reused.
             inputs
                 .into_iter()
                 .zip(peaks.into_iter().zip(apex).zip(metrics))
-                .zip(exact.into_iter().zip(versions))
+                .zip(exact.into_iter().zip(tags))
                 .map(|((i, ((y, a), m)), (exact, v))| exact.then_some((i, (y, a, m, v))))
                 .collect()
         } else {
@@ -285,24 +303,26 @@ impl Curves {
         for (i, y) in todo.into_iter().zip(fresh) {
             let apex = apex_of(&time_s, &y);
             let metrics = curve_metrics(&time_s, &y);
-            reused[i] = Some((y, apex, metrics, fresh_curve_version()));
+            let tag = CurveTag::of(&y);
+            reused[i] = Some((y, apex, metrics, tag));
         }
         let mut peaks = Vec::with_capacity(reused.len());
         let mut apex = Vec::with_capacity(reused.len());
         let mut metrics = Vec::with_capacity(reused.len());
-        let mut versions = Vec::with_capacity(reused.len());
+        let mut tags = Vec::with_capacity(reused.len());
         for (y, a, m, v) in reused.into_iter().flatten() {
             peaks.push(y);
             apex.push(a);
             metrics.push(m);
-            versions.push(v);
+            tags.push(v);
         }
         let mut total: Vec<f64> = match &doc.session.baseline {
             Some(b) => time_s.iter().map(|&t| b.value_at(t)).collect(),
             None => vec![0.0; time_s.len()],
         };
-        for y in &peaks {
-            for (s, v) in total.iter_mut().zip(y) {
+        // Adding a curve's zeros would change no sum: each curve is added over its span only.
+        for (y, tag) in peaks.iter().zip(&tags) {
+            for (s, v) in total[tag.span.clone()].iter_mut().zip(&y[tag.span.clone()]) {
                 *s += v;
             }
         }
@@ -322,7 +342,7 @@ impl Curves {
             error: None,
             compute_ms: start.elapsed().as_secs_f64() * 1e3,
             exact: vec![true; n],
-            versions,
+            tags,
             evaluated: vec![Vec::new(); n],
             run: doc.run.clone(),
             ids: doc.ids.clone(),
@@ -338,7 +358,7 @@ impl Curves {
 
     /// Peak `index`'s curve version: equal versions, equal curves (on the same time grid).
     pub fn curve_version(&self, index: usize) -> Option<u64> {
-        self.versions.get(index).copied()
+        self.tags.get(index).map(|t| t.version)
     }
 
     /// Whether peak `index`'s curve is a drag preview (its lab metrics are then `None`).
