@@ -361,6 +361,11 @@ impl Curves {
         self.tags.get(index).map(|t| t.version)
     }
 
+    /// The samples outside which peak `index`'s curve is exactly 0.
+    pub fn curve_span(&self, index: usize) -> Option<std::ops::Range<usize>> {
+        self.tags.get(index).map(|t| t.span.clone())
+    }
+
     /// Whether peak `index`'s curve is a drag preview (its lab metrics are then `None`).
     pub fn is_preview_peak(&self, index: usize) -> bool {
         self.exact.get(index).is_some_and(|e| !e)

@@ -198,7 +198,8 @@ impl PlotData {
             .peaks
             .iter()
             .zip(&versions)
-            .map(|(y, v)| {
+            .enumerate()
+            .map(|(i, (y, v))| {
                 let kept = old.as_mut().and_then(|o| {
                     let k = o.versions.iter().position(|w| w.is_some() && w == v)?;
                     Some((std::mem::take(&mut o.peaks[k]), std::mem::take(&mut o.fills[k])))
@@ -208,7 +209,10 @@ impl PlotData {
                         Some(b) => t.iter().map(|&x| b.value_at(x)).collect(),
                         None => vec![0.0; t.len()],
                     });
-                    let line = peak_points(t, y, base, s);
+                    // Where the curve is not zero, and a sample each side: what `peak_points` keeps lies within.
+                    let span = curves.curve_span(i).unwrap_or(0..y.len());
+                    let span = span.start.saturating_sub(1)..(span.end + 1).min(y.len());
+                    let line = peak_points(&t[span.clone()], &y[span.clone()], &base[span], s);
                     let fill = PeakFill::under(&line, doc.session.baseline.as_ref(), s);
                     (line, fill)
                 })
@@ -606,6 +610,12 @@ mod tests {
         let fresh = PlotData::build(&doc, &curves, 1, true, None);
         assert_eq!(kept.peaks[0].as_ptr(), kept_first, "an unchanged peak's points are kept, not rebuilt");
         assert_eq!(kept.peaks, fresh.peaks);
+        // Built from each curve's span, the lines are those of the whole curve.
+        let b = doc.session.baseline.as_ref();
+        let base: Vec<f64> = curves.time_s.iter().map(|&t| b.map_or(0.0, |b| b.value_at(t))).collect();
+        for (line, y) in fresh.peaks.iter().zip(&curves.peaks) {
+            assert_eq!(*line, peak_points(&curves.time_s, y, &base, 60.0));
+        }
         assert_eq!(kept.total, fresh.total);
         for (a, b) in kept.fills.iter().zip(&fresh.fills) {
             assert_eq!((&a.x, &a.base, &a.top), (&b.x, &b.base, &b.top));
