@@ -240,6 +240,21 @@ pub enum Action {
     Set(Setting),
 }
 
+impl Action {
+    /// Whether applying it reads the curves for what it writes or adds (a file, the clipboard, a peak shaped from
+    /// the residual): then they must be the full-resolution ones.
+    pub fn reads_curves(&self) -> bool {
+        matches!(
+            self,
+            Action::ExportCsvPath(_)
+                | Action::ExportSvgPath(_)
+                | Action::ExportReportPath(_)
+                | Action::AddPeakAt { .. }
+                | Action::Command(Command::CopyTable)
+        )
+    }
+}
+
 impl From<Command> for Action {
     fn from(c: Command) -> Action {
         Action::Command(c)

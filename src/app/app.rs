@@ -14,6 +14,7 @@ use super::data_dir::DataDir;
 use super::jobs::{Job, JobKind};
 use super::panels::dialogs::PathPrompt;
 use super::panels::plot::PlotView;
+use super::preview::PreviewWindow;
 use super::region::Confidence;
 use super::settings::Settings;
 use super::state::{Curves, Document, Gesture, History};
@@ -110,6 +111,8 @@ pub struct App {
     pub(super) editing: Editing,
     pub(super) curves: Curves,
     pub(super) curves_key: Option<(u64, Method)>,
+    /// The pointer was held when this frame began (a drag: edits then get preview curves).
+    pub(super) pointer_held: bool,
     /// The selected peak's confidence region, for the current revision.
     pub(super) confidence: Option<Confidence>,
     pub(super) settings: Settings,
@@ -154,6 +157,7 @@ impl App {
             editing: Editing { doc, history: History::default(), revision: 0, saved_revision: 0, session_path: None },
             curves: Curves::default(),
             curves_key: None,
+            pointer_held: false,
             confidence: None,
             settings: Settings::default(),
             selected: None,
@@ -363,14 +367,38 @@ impl App {
         }
     }
 
-    /// Recomputes the curves when the document (or the evaluation method) changed since the last time.
+    /// Brings the curves up to date at full resolution: recomputes them when the document (or the evaluation
+    /// method) changed since the last time, and finishes a drag preview.
     pub fn ensure_curves(&mut self) {
+        self.refresh_curves(true);
+    }
+
+    /// Recomputes the curves when the document (or the evaluation method) changed since the last time. With
+    /// `finish`, at full resolution, a drag preview included; without, as a preview (see [`Curves::preview`])
+    /// while the pointer is held (a drag) once the plot has been drawn. Returns whether it finished a preview.
+    pub(super) fn refresh_curves(&mut self, finish: bool) -> bool {
         let key = (self.editing.revision, self.settings.method);
-        if self.curves_key != Some(key) {
-            let previous = std::mem::take(&mut self.curves);
-            self.curves = Curves::update(previous, &self.editing.doc, self.settings.method);
-            self.curves_key = Some(key);
+        let changed = self.curves_key != Some(key);
+        let unfinished = finish && self.curves.is_preview();
+        if !changed && !unfinished {
+            return false;
         }
+        let previous = std::mem::take(&mut self.curves);
+        let (doc, method) = (&self.editing.doc, self.settings.method);
+        let preview = !finish && self.pointer_held;
+        self.curves = match self.preview_window().filter(|_| preview) {
+            Some(window) => Curves::preview(previous, doc, method, &window),
+            None => Curves::update(previous, doc, method),
+        };
+        self.curves_key = Some(key);
+        unfinished
+    }
+
+    /// What a preview is computed for: the plot's visible time range and width, as last drawn.
+    fn preview_window(&self) -> Option<PreviewWindow> {
+        let visible_s = self.plot_view.visible_s?;
+        let width_px = self.outbox.plot_rect?.width();
+        Some(PreviewWindow { visible_s, width_px })
     }
 
     /// Whether the app asked the window to close (the user agreed to lose nothing, or to discard).

@@ -18,6 +18,10 @@ use crate::session::{self, LoadedRun, PeakFitSummary, peak_row};
 impl App {
     /// Applies one action (what panels, menus and keys produce). Public so tests and scripts can drive it.
     pub fn apply(&mut self, action: Action) {
+        if action.reads_curves() {
+            // What is written or copied is never a drag preview.
+            self.ensure_curves();
+        }
         match action {
             Action::Command(c) => self.command(c),
             Action::OpenPath(p) => self.open_or_ask(p),

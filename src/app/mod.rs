@@ -12,6 +12,7 @@
 //! - [`settings`]: the view settings kept between runs;
 //! - [`state`]: the [`Document`](state::Document) (session + run + per-peak fit figures and ids), the undo
 //!   [`History`](state::History) with drag merging, and the computed [`Curves`](state::Curves);
+//! - [`preview`]: the curves of a drag frame (only the changed peaks, at screen resolution), finished on release;
 //! - [`jobs`]: fits and peak detection (the shared [`crate::session::fitting`] workflow) on a background thread
 //!   with progress and cancel;
 //! - [`region`]: the selected peak's confidence ellipse now, its χ² contour traced in the background;
@@ -36,6 +37,7 @@ pub mod html_report;
 pub mod jobs;
 pub mod panels;
 pub mod params;
+pub mod preview;
 pub mod region;
 pub mod settings;
 pub mod state;

@@ -6,10 +6,11 @@
 //! while the pointer is held merge into the snapshot taken when the gesture began.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 use crate::fit::metrics::{PeakMetrics, peak_metrics};
-use crate::model::{Column, Method, Peak};
+use crate::model::{Baseline, Column, Method, Peak};
 use crate::session::{LoadedRun, PeakFitSummary, Session};
 
 /// A peak's identity for its whole life in the document: kept when other peaks are added, removed or
@@ -189,23 +190,59 @@ pub struct Curves {
     /// Wall time of the last recomputation in ms.
     pub compute_ms: f64,
     /// What each peak curve was computed from.
-    inputs: Vec<CurveInput>,
+    pub(super) inputs: Vec<CurveInput>,
+    /// Per peak: the curve is the full-resolution result (else a drag preview, see [`Curves::preview`]).
+    pub(super) exact: Vec<bool>,
+    /// Per peak: its curve's version and span.
+    pub(super) tags: Vec<CurveTag>,
+    /// Per peak: the samples (indices into `time_s`) a preview evaluated exactly; empty for an exact curve.
+    pub(super) evaluated: Vec<Vec<usize>>,
+    /// The run, ids and baseline the curves were computed for: a preview needs all three unchanged.
+    pub(super) run: Option<Arc<LoadedRun>>,
+    pub(super) ids: Vec<PeakId>,
+    pub(super) baseline: Option<Baseline>,
 }
 
 /// Samples on the simulation grid when there is no measured run.
 const SIMULATION_POINTS: usize = 7_000;
 
 /// An apex: (time s, value).
-type Apex = Option<(f64, f64)>;
-/// A computed peak curve, its apex and its lab metrics.
-type PeakCurve = (Vec<f64>, Apex, Option<PeakMetrics>);
+pub(super) type Apex = Option<(f64, f64)>;
+/// A computed peak curve, its apex, its lab metrics and its tag.
+type PeakCurve = (Vec<f64>, Apex, Option<PeakMetrics>, CurveTag);
+
+/// What is known of a peak curve besides its values.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(super) struct CurveTag {
+    /// Changes whenever the curve does (see [`Curves::curve_version`]).
+    pub(super) version: u64,
+    /// The samples outside which the curve is exactly 0 (the total adds it over these only).
+    pub(super) span: std::ops::Range<usize>,
+}
+
+impl CurveTag {
+    /// The tag of a freshly computed curve `y`.
+    fn of(y: &[f64]) -> CurveTag {
+        let first = y.iter().position(|v| *v != 0.0).unwrap_or(0);
+        let end = y.iter().rposition(|v| *v != 0.0).map_or(first, |k| k + 1);
+        CurveTag { version: fresh_curve_version(), span: first..end }
+    }
+}
+
+/// The version the next computed peak curve gets.
+static NEXT_CURVE_VERSION: AtomicU64 = AtomicU64::new(1);
+
+/// A version no other peak curve has had.
+pub(super) fn fresh_curve_version() -> u64 {
+    NEXT_CURVE_VERSION.fetch_add(1, Ordering::Relaxed)
+}
 
 /// What one peak curve was computed from: when it is unchanged, the curve is reused.
 #[derive(Debug, Clone, PartialEq)]
-struct CurveInput {
-    column: Column,
-    peak: Peak,
-    method: Method,
+pub(super) struct CurveInput {
+    pub(super) column: Column,
+    pub(super) peak: Peak,
+    pub(super) method: Method,
 }
 
 impl Curves {
@@ -224,21 +261,18 @@ impl Curves {
         };
         let same_grid = previous.time_s == time_s;
         let mut old_peaks: Vec<Option<(CurveInput, PeakCurve)>> = if same_grid {
-            let Curves { peaks, inputs, apex, metrics, .. } = previous;
+            let Curves { peaks, inputs, apex, metrics, exact, tags, .. } = previous;
+            // A preview's curves are not the full result: never reused.
             inputs
                 .into_iter()
                 .zip(peaks.into_iter().zip(apex).zip(metrics))
-                .map(|(i, ((y, a), m))| Some((i, (y, a, m))))
+                .zip(exact.into_iter().zip(tags))
+                .map(|((i, ((y, a), m)), (exact, v))| exact.then_some((i, (y, a, m, v))))
                 .collect()
         } else {
             Vec::new()
         };
-        let inputs: Vec<CurveInput> = doc
-            .session
-            .peaks
-            .iter()
-            .map(|p| CurveInput { column: doc.session.column, peak: p.clone(), method })
-            .collect();
+        let inputs = CurveInput::of(doc, method);
         // Reuse by input, wherever the peak now sits in the list (a removal shifts the indices).
         let mut reused: Vec<Option<PeakCurve>> = inputs
             .iter()
@@ -269,22 +303,26 @@ impl Curves {
         for (i, y) in todo.into_iter().zip(fresh) {
             let apex = apex_of(&time_s, &y);
             let metrics = curve_metrics(&time_s, &y);
-            reused[i] = Some((y, apex, metrics));
+            let tag = CurveTag::of(&y);
+            reused[i] = Some((y, apex, metrics, tag));
         }
         let mut peaks = Vec::with_capacity(reused.len());
         let mut apex = Vec::with_capacity(reused.len());
         let mut metrics = Vec::with_capacity(reused.len());
-        for (y, a, m) in reused.into_iter().flatten() {
+        let mut tags = Vec::with_capacity(reused.len());
+        for (y, a, m, v) in reused.into_iter().flatten() {
             peaks.push(y);
             apex.push(a);
             metrics.push(m);
+            tags.push(v);
         }
         let mut total: Vec<f64> = match &doc.session.baseline {
             Some(b) => time_s.iter().map(|&t| b.value_at(t)).collect(),
             None => vec![0.0; time_s.len()],
         };
-        for y in &peaks {
-            for (s, v) in total.iter_mut().zip(y) {
+        // Adding a curve's zeros would change no sum: each curve is added over its span only.
+        for (y, tag) in peaks.iter().zip(&tags) {
+            for (s, v) in total[tag.span.clone()].iter_mut().zip(&y[tag.span.clone()]) {
                 *s += v;
             }
         }
@@ -292,6 +330,7 @@ impl Curves {
             .run
             .as_ref()
             .map(|run| run.chromatogram().signal.iter().zip(&total).map(|(m, s)| m - s).collect::<Vec<f64>>());
+        let n = peaks.len();
         Curves {
             time_s,
             peaks,
@@ -302,7 +341,48 @@ impl Curves {
             inputs,
             error: None,
             compute_ms: start.elapsed().as_secs_f64() * 1e3,
+            exact: vec![true; n],
+            tags,
+            evaluated: vec![Vec::new(); n],
+            run: doc.run.clone(),
+            ids: doc.ids.clone(),
+            baseline: doc.session.baseline.clone(),
         }
+    }
+
+    /// Whether some peak curve is a drag preview (then its metrics are `None` and the total and residual hold
+    /// it): [`Curves::update`] finishes it.
+    pub fn is_preview(&self) -> bool {
+        self.exact.iter().any(|e| !e)
+    }
+
+    /// Peak `index`'s curve version: equal versions, equal curves (on the same time grid).
+    pub fn curve_version(&self, index: usize) -> Option<u64> {
+        self.tags.get(index).map(|t| t.version)
+    }
+
+    /// The samples outside which peak `index`'s curve is exactly 0.
+    pub fn curve_span(&self, index: usize) -> Option<std::ops::Range<usize>> {
+        self.tags.get(index).map(|t| t.span.clone())
+    }
+
+    /// Whether peak `index`'s curve is a drag preview (its lab metrics are then `None`).
+    pub fn is_preview_peak(&self, index: usize) -> bool {
+        self.exact.get(index).is_some_and(|e| !e)
+    }
+
+    /// The samples (indices into `time_s`) where peak `index`'s preview curve was evaluated exactly (between
+    /// them it is interpolated); empty when its curve is the full-resolution result.
+    pub fn preview_samples(&self, index: usize) -> &[usize] {
+        self.evaluated.get(index).map_or(&[], Vec::as_slice)
+    }
+}
+
+impl CurveInput {
+    /// The inputs of each peak of `doc` with `method`.
+    pub(super) fn of(doc: &Document, method: Method) -> Vec<CurveInput> {
+        let column = doc.session.column;
+        doc.session.peaks.iter().map(|p| CurveInput { column, peak: p.clone(), method }).collect()
     }
 }
 
@@ -313,7 +393,7 @@ const METRICS_FLOOR: f64 = 1e-3;
 
 /// Lab metrics of one peak's model curve, computed over the samples above 0.1 % of its height (the metrics'
 /// lowest level is 4.4 %), so the cost follows the peak's width, not the run's length.
-fn curve_metrics(time_s: &[f64], y: &[f64]) -> Option<PeakMetrics> {
+pub(super) fn curve_metrics(time_s: &[f64], y: &[f64]) -> Option<PeakMetrics> {
     let k = (0..y.len()).max_by(|&a, &b| y[a].total_cmp(&y[b]))?;
     let floor = y[k] * METRICS_FLOOR;
     if floor.is_nan() || floor <= 0.0 {
@@ -325,7 +405,7 @@ fn curve_metrics(time_s: &[f64], y: &[f64]) -> Option<PeakMetrics> {
 }
 
 /// The apex (time s, value) of a curve by largest |y|; `None` when it is flat zero.
-fn apex_of(time_s: &[f64], y: &[f64]) -> Apex {
+pub(super) fn apex_of(time_s: &[f64], y: &[f64]) -> Apex {
     let k = (0..y.len()).max_by(|&a, &b| y[a].abs().total_cmp(&y[b].abs()))?;
     (y[k] != 0.0).then(|| (time_s[k], y[k]))
 }

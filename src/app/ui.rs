@@ -83,6 +83,7 @@ impl App {
         self.poll_job();
         self.close_requested(&ctx);
         let dragging = ctx.input(|i| i.pointer.any_down());
+        self.pointer_held = dragging;
         self.update_confidence(dragging);
         let mut actions = self.keyboard_and_drops(&ctx);
         actions.extend(self.top_and_bottom_ui(ui));
@@ -91,7 +92,7 @@ impl App {
         for a in actions.drain(..) {
             self.apply(a);
         }
-        self.ensure_curves();
+        self.refresh_curves(false);
         self.plot_view.minutes = self.settings.minutes;
         self.plot_view.show_labels = self.settings.peak_labels;
         egui::CentralPanel::default().show(ui, |ui| {
@@ -109,10 +110,9 @@ impl App {
         for a in actions {
             self.apply(a);
         }
-        if self.editing.revision != before {
-            self.ensure_curves();
-            ctx.request_repaint();
-        } else if self.selected != selected_before {
+        // A drag that has ended gets its full-resolution curves here, once its last edit is in.
+        let finished = self.refresh_curves(!self.pointer_held);
+        if self.editing.revision != before || finished || self.selected != selected_before {
             ctx.request_repaint();
         }
         self.end_of_frame(&ctx, dragging);
@@ -135,7 +135,7 @@ impl App {
         if let Some(e) = self.outbox.error.clone() {
             egui::Panel::top("banner").show(ui, |ui| actions.extend(banner_ui(ui, &e)));
         }
-        self.ensure_curves();
+        self.refresh_curves(false);
         egui::Panel::bottom("status").show(ui, |ui| {
             let info = StatusInfo {
                 session_path: self.editing.session_path.as_deref(),
@@ -143,6 +143,7 @@ impl App {
                 message: &self.outbox.message,
                 model_points: self.curves.time_s.len(),
                 model_ms: self.curves.compute_ms,
+                model_preview: self.curves.is_preview(),
             };
             actions.extend(status_ui(ui, &self.editing.doc, &info));
         });
@@ -167,6 +168,7 @@ impl App {
         });
         let rows = table_rows(&self.editing.doc, &self.curves);
         let resolution = resolutions(&rows);
+        let pending: Vec<bool> = (0..rows.len()).map(|i| self.curves.is_preview_peak(i)).collect();
         let peaks = egui::Panel::right("peaks")
             .resizable(true)
             .default_size(peaks_px)
@@ -183,6 +185,7 @@ impl App {
                     selected: self.selected,
                     minutes: self.settings.minutes,
                     height_px: table_height_px(ui, below_px),
+                    pending: &pending,
                 };
                 actions.extend(peak_table_ui(ui, &input));
                 let below_top = ui.cursor().top();

@@ -441,53 +441,6 @@ fn the_theme_follows_the_system_unless_overridden() {
     assert_eq!(h.state().settings().theme, elute::app::settings::ThemeChoice::Dark);
 }
 
-/// Frame time with 20 peaks on a 100,000-point run, after a slider edit (prints figures; run with
-/// `cargo test --release --test app_workflows frame_time -- --ignored --nocapture`).
-#[test]
-#[ignore = "timing measurement, not a check"]
-fn frame_time_at_20_peaks_on_100k_points() {
-    let n = 100_000;
-    let time_s: Vec<f64> = (0..n).map(|i| i as f64 * 0.01).collect();
-    let signal: Vec<f64> = time_s.iter().map(|t| 10.0 + (t * 0.37).sin() * 0.1).collect();
-    let run = Chromatogram { time_s, signal, ..Default::default() };
-    let column = Column::default_preset();
-    let peaks = (0..20)
-        .map(|i| {
-            let mean = 50.0 + 45.0 * i as f64;
-            let (ka, kd) = elute::model::moments::rates_from_moments(&column, mean, 3.0).unwrap();
-            elute::model::Peak::new(format!("p{i}"), ka, kd, 100.0)
-        })
-        .collect();
-    let mut doc = Document::new(Session::new(column, peaks));
-    doc.run = Some(Arc::new(Run { path: None, channels: vec![run], channel: 0 }));
-    let mut h = harness(App::new(doc, AppConfig::default()));
-    h.run();
-    h.state_mut().apply(Action::Select(Some(7)));
-    h.run();
-    let mut frames = Vec::new();
-    let mut model = Vec::new();
-    for k in 0..60 {
-        h.get_by_role_and_label(Role::Slider, "k_d (1/s)").set_value_accesskit(1.0 + 0.01 * k as f64);
-        let start = Instant::now();
-        h.step();
-        frames.push(start.elapsed().as_secs_f64() * 1e3);
-        model.push(h.state().curves().compute_ms);
-    }
-    frames.sort_by(f64::total_cmp);
-    model.sort_by(f64::total_cmp);
-    let pct = |v: &[f64], q: f64| v[((v.len() - 1) as f64 * q).round() as usize];
-    println!(
-        "20 peaks × {n} points, {} slider changes: model work per frame median {:.2} ms, p95 {:.2} ms, max {:.2} ms; \
-         whole headless frame (layout, plot tessellation, model) median {:.2} ms, p95 {:.2} ms",
-        model.len(),
-        pct(&model, 0.5),
-        pct(&model, 0.95),
-        pct(&model, 1.0),
-        pct(&frames, 0.5),
-        pct(&frames, 0.95)
-    );
-}
-
 #[test]
 fn svg_and_html_report_are_written() {
     let dir = tempfile::tempdir().unwrap();

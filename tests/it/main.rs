@@ -2,7 +2,9 @@
 //! disk). Each module is one concern; data and references live in `tests/data` and `tests/reference`.
 
 mod app_cancel;
+mod app_drag;
 mod app_fit_controls;
+mod app_frame_time;
 mod app_readable;
 mod app_reliable;
 mod app_table;

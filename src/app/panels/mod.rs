@@ -4,6 +4,7 @@
 //! - [`menus`]: the menu bar, every command with its shortcut and tooltip;
 //! - [`plot`]: the chromatogram, model curves and linked residuals, peak labels and area fills;
 //! - [`plot_axes`]: the plots' grids and tick labels;
+//! - [`plot_data`]: the curves as plot points, lines and fills, rebuilt only for the peaks that changed;
 //! - [`peak_table`]: the peak table (with lab metrics) and the selected peak's sliders;
 //! - [`table_view`], [`table_grid`]: the table's columns and sort order, and its frozen header and name column;
 //! - [`sliders`]: the editor's sliders, their ranges following their values;
@@ -21,6 +22,7 @@ pub mod menus;
 pub mod peak_table;
 pub mod plot;
 pub mod plot_axes;
+pub mod plot_data;
 pub mod sliders;
 pub mod status;
 pub mod table_grid;

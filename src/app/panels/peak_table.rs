@@ -96,19 +96,33 @@ fn row_cells(row: &PeakRow, rs: Option<f64>, minutes: bool, visuals: &egui::Visu
     ]
 }
 
-/// The grid cells of a row named `who`, the columns in `shown`: each with an accessible name that says which
-/// peak and column it is ("toluene, k_a (1/s): 0.12").
-fn grid_row(
-    row: &PeakRow,
-    who: &str,
-    rs: Option<f64>,
-    shown: &[usize],
+/// The columns read from the peak's model curve (t_R, height, W50, T, As, N, Rs): shown as [`PENDING`] while
+/// the curve is a drag preview.
+const CURVE_COLUMNS: [usize; 7] = [2, 4, 8, 9, 10, 11, 12];
+
+/// What a figure from a peak's curve shows while that curve is a drag preview: it follows on release.
+pub const PENDING: &str = "…";
+
+/// How the cells are shown: the time unit and the colours.
+#[derive(Clone, Copy)]
+struct Look<'a> {
     minutes: bool,
-    visuals: &egui::Visuals,
-) -> Vec<Cell> {
+    visuals: &'a egui::Visuals,
+}
+
+/// The grid cells of a row named `who`, the columns in `shown`: each with an accessible name that says which
+/// peak and column it is ("toluene, k_a (1/s): 0.12"). A `pending` row's figures from the model curve show as
+/// [`PENDING`].
+fn grid_row(row: &PeakRow, who: &str, rs: Option<f64>, pending: bool, shown: &[usize], look: Look<'_>) -> Vec<Cell> {
+    let Look { minutes, visuals } = look;
     let quality = quality_of(&row.quality);
     let mut cells = row_cells(row, rs, minutes, visuals);
     cells[0] = RichText::new(who);
+    if pending {
+        for c in CURVE_COLUMNS {
+            cells[c] = RichText::new(PENDING).weak();
+        }
+    }
     shown
         .iter()
         .map(|&c| {
@@ -143,6 +157,8 @@ pub struct TableInput<'a> {
     pub minutes: bool,
     /// The height the table may fill, in points.
     pub height_px: f32,
+    /// Per row: its model curve is a drag preview, so the figures read from it are not shown yet.
+    pub pending: &'a [bool],
 }
 
 /// The table of peaks: fitted values with standard errors, and the lab metrics of each model curve (conventions
@@ -176,8 +192,10 @@ pub fn peak_table_ui(ui: &mut egui::Ui, input: &TableInput<'_>) -> Vec<Action> {
     let visuals = ui.visuals().clone();
     let names = row_names(rows, input.resolution);
     let rs = |i: usize| input.resolution.get(i).copied().flatten();
+    let look = Look { minutes, visuals: &visuals };
+    let pending = |i: usize| input.pending.get(i).copied().unwrap_or(false);
     let cells: Vec<Vec<Cell>> =
-        order.iter().map(|&i| grid_row(&rows[i], &names[i], rs(i), &shown, minutes, &visuals)).collect();
+        order.iter().map(|&i| grid_row(&rows[i], &names[i], rs(i), pending(i), &shown, look)).collect();
     let selected_row = input.selected.and_then(|s| order.iter().position(|&i| i == s));
     let grid = Grid { id: egui::Id::unique("peak-table"), headers: &headers, cells: &cells, selected_row };
     let events = grid_ui(ui, &grid, input.height_px);

@@ -7,11 +7,12 @@ use egui::{Color32, Id, Pos2};
 use egui_plot::{FilledArea, ItemId, Legend, Line, MarkerShape, Plot, PlotPoint, PlotPoints, Points, Text, VLine};
 
 use super::plot_axes::with_ticks;
+use super::plot_data::PlotData;
 
 use crate::app::actions::Action;
 use crate::app::state::{Curves, Document, Gesture, PeakId};
+use crate::model::Peak;
 use crate::model::moments::{inlet_sd_s, rates_from_moments};
-use crate::model::{Baseline, Peak};
 
 /// The drag handles of the selected peak.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -90,108 +91,8 @@ pub struct PlotView {
     cache: Option<PlotData>,
 }
 
-/// The curves as plot points, rebuilt only when the curves or the time unit change.
-#[derive(Debug)]
-struct PlotData {
-    revision: u64,
-    minutes: bool,
-    measured: Vec<PlotPoint>,
-    total: Vec<PlotPoint>,
-    peaks: Vec<Vec<PlotPoint>>,
-    /// Each peak's area as drawn: (time in the axis unit, baseline, baseline + peak) at its curve's points.
-    fills: Vec<PeakFill>,
-    residual: Vec<PlotPoint>,
-}
-
-/// Above this many samples, a trace is drawn as the min and max of each of `DECIMATED_BINS` bins.
-const DECIMATE_ABOVE: usize = 20_000;
-const DECIMATED_BINS: usize = 8_000;
-
-/// Points of (x, y), min/max-decimated when long, with x divided by `x_scale`.
-fn points(x: &[f64], y: &[f64], x_scale: f64) -> Vec<PlotPoint> {
-    let n = x.len().min(y.len());
-    if n <= DECIMATE_ABOVE {
-        return (0..n).map(|i| PlotPoint::new(x[i] / x_scale, y[i])).collect();
-    }
-    let mut out = Vec::with_capacity(2 * DECIMATED_BINS);
-    for b in 0..DECIMATED_BINS {
-        let (lo, hi) = (b * n / DECIMATED_BINS, ((b + 1) * n / DECIMATED_BINS).max(b * n / DECIMATED_BINS + 1));
-        let (mut imin, mut imax) = (lo, lo);
-        for i in lo..hi.min(n) {
-            if y[i] < y[imin] {
-                imin = i;
-            }
-            if y[i] > y[imax] {
-                imax = i;
-            }
-        }
-        for i in if imin <= imax { [imin, imax] } else { [imax, imin] } {
-            out.push(PlotPoint::new(x[i] / x_scale, y[i]));
-        }
-    }
-    out
-}
-
-/// A peak's curve on top of the baseline, trimmed to where it is visible (|y| above 1e-4 of its maximum).
-fn peak_points(x: &[f64], y: &[f64], base: &[f64], x_scale: f64) -> Vec<PlotPoint> {
-    let max = y.iter().fold(0.0_f64, |m, v| m.max(v.abs()));
-    if max == 0.0 {
-        return Vec::new();
-    }
-    let cut = max * 1e-4;
-    let first = y.iter().position(|v| v.abs() > cut).unwrap_or(0).saturating_sub(1);
-    let last = y.iter().rposition(|v| v.abs() > cut).map_or(y.len(), |i| (i + 2).min(y.len()));
-    let shifted: Vec<f64> = (first..last).map(|i| y[i] + base[i]).collect();
-    points(&x[first..last], &shifted, x_scale)
-}
-
-/// The area under one peak's curve: x in the axis unit, the baseline and the curve above it.
-#[derive(Debug, Default)]
-struct PeakFill {
-    x: Vec<f64>,
-    base: Vec<f64>,
-    top: Vec<f64>,
-}
-
-impl PeakFill {
-    fn under(line: &[PlotPoint], baseline: Option<&Baseline>, x_scale: f64) -> PeakFill {
-        let base = |x: f64| baseline.map_or(0.0, |b| b.value_at(x * x_scale));
-        PeakFill {
-            x: line.iter().map(|p| p.x).collect(),
-            base: line.iter().map(|p| base(p.x)).collect(),
-            top: line.iter().map(|p| p.y).collect(),
-        }
-    }
-}
-
 /// How opaque a peak's area fill is (0–255): light, so the curves over it stay readable.
 const FILL_ALPHA: u8 = 40;
-
-impl PlotData {
-    fn build(doc: &Document, curves: &Curves, revision: u64, minutes: bool) -> PlotData {
-        let s = if minutes { 60.0 } else { 1.0 };
-        let t = &curves.time_s;
-        let base: Vec<f64> = match &doc.session.baseline {
-            Some(b) => t.iter().map(|&x| b.value_at(x)).collect(),
-            None => vec![0.0; t.len()],
-        };
-        let measured = doc.run.as_ref().map_or_else(Vec::new, |r| {
-            let c = r.chromatogram();
-            points(&c.time_s, &c.signal, s)
-        });
-        let peaks: Vec<Vec<PlotPoint>> = curves.peaks.iter().map(|y| peak_points(t, y, &base, s)).collect();
-        let fills = peaks.iter().map(|p| PeakFill::under(p, doc.session.baseline.as_ref(), s)).collect();
-        PlotData {
-            revision,
-            minutes,
-            measured,
-            total: points(t, &curves.total, s),
-            peaks,
-            fills,
-            residual: curves.residual.as_ref().map_or_else(Vec::new, |r| points(t, r, s)),
-        }
-    }
-}
 
 /// A peak's colour, from its id: kept for the peak's whole life (not its place in the list, so deleting another
 /// peak shifts no colour), and distinct from its neighbours' (hues a golden angle apart never repeat exactly).
@@ -331,8 +232,9 @@ pub fn plot_ui(
 ) -> Vec<Action> {
     let mut actions = Vec::new();
     let id_of = |i: usize| doc.ids.get(i).copied().unwrap_or(i as PeakId);
-    if view.cache.as_ref().is_none_or(|c| c.revision != revision || c.minutes != view.minutes) {
-        view.cache = Some(PlotData::build(doc, curves, revision, view.minutes));
+    let preview = curves.is_preview();
+    if view.cache.as_ref().is_none_or(|c| c.revision != revision || c.minutes != view.minutes || c.preview != preview) {
+        view.cache = Some(PlotData::build(doc, curves, revision, view.minutes, view.cache.take()));
     }
     let Some(data) = view.cache.as_ref() else { return actions };
     let unit = if view.minutes { "min" } else { "s" };
@@ -540,31 +442,5 @@ mod tests {
         let mut names = vec!["peak 10", "peak 2", "Peak 1", "peak 02b", "benzene"];
         names.sort_by(|a, b| natural_cmp(a, b));
         assert_eq!(names, ["benzene", "Peak 1", "peak 2", "peak 02b", "peak 10"]);
-    }
-
-    #[test]
-    fn peak_fill_lies_between_the_baseline_and_the_curve() {
-        let baseline = Baseline::constant(100.0);
-        let line: Vec<PlotPoint> =
-            (0..5).map(|i| PlotPoint::new(f64::from(i), 100.0 + f64::from(i * (4 - i)))).collect();
-        let fill = PeakFill::under(&line, Some(&baseline), 60.0);
-        assert_eq!(fill.x, [0.0, 1.0, 2.0, 3.0, 4.0]);
-        assert_eq!(fill.base, [100.0; 5]);
-        assert_eq!(fill.top, [100.0, 103.0, 104.0, 103.0, 100.0]);
-        let bare = PeakFill::under(&line, None, 1.0);
-        assert_eq!(bare.base, [0.0; 5], "no baseline: filled down to zero");
-    }
-
-    #[test]
-    fn decimation_keeps_the_extremes() {
-        let x: Vec<f64> = (0..100_000).map(f64::from).collect();
-        let mut y = vec![0.0; 100_000];
-        y[54_321] = 7.0;
-        y[12_345] = -3.0;
-        let p = points(&x, &y, 60.0);
-        assert!(p.len() <= 2 * DECIMATED_BINS);
-        assert!(p.iter().any(|q| q.y == 7.0 && (q.x - 54_321.0 / 60.0).abs() < 1e-9));
-        assert!(p.iter().any(|q| q.y == -3.0));
-        assert!(p.windows(2).all(|w| w[0].x <= w[1].x));
     }
 }

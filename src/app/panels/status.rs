@@ -17,6 +17,8 @@ pub struct StatusInfo<'a> {
     pub model_points: usize,
     /// Time of the last model recomputation, ms.
     pub model_ms: f64,
+    /// That recomputation was a drag preview (the changed peaks only, at screen resolution).
+    pub model_preview: bool,
 }
 
 /// What the pointer does on the plot, always shown in the status bar.
@@ -63,7 +65,12 @@ pub fn status_ui(ui: &mut egui::Ui, doc: &Document, info: &StatusInfo<'_>) -> Ve
         let session = info.session_path.map_or_else(|| "unsaved session".into(), |p| p.display().to_string());
         ui.label(format!("{session}{}", if info.dirty { " *" } else { "" }));
         ui.separator();
-        ui.label(format!("model {:.2} ms", info.model_ms)).on_hover_text("Time to recompute every curve");
+        if info.model_preview {
+            ui.label(format!("model {:.2} ms (preview)", info.model_ms))
+                .on_hover_text("Time to recompute the dragged curves at screen resolution; in full on release");
+        } else {
+            ui.label(format!("model {:.2} ms", info.model_ms)).on_hover_text("Time to recompute every curve");
+        }
         ui.separator();
         ui.label(POINTER_HINT).on_hover_text("What a click on the plot does");
         if !info.message.is_empty() {

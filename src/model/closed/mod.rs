@@ -204,6 +204,20 @@ impl Active {
     }
 }
 
+/// μ above which the never-adsorbed fraction e^−μ (< 2e-22) counts as nothing before the support.
+const NEGLIGIBLE_FRACTION_MU: f64 = 50.0;
+
+/// The time range [from, to] in s outside which one peak's signal is exactly 0 or below about 1e-15 of its
+/// height: from t0 (or, when e^−μ is negligible, from where the support starts) to where θ − t1 leaves the
+/// support, plus [`tail::MEMORY_TAU`]·τ with an inlet tail (past that, the tail's weight is below e^−40). Each
+/// end is finite when the column and peak are valid.
+pub fn signal_window_s(column: &Column, peak: &Peak) -> (f64, f64) {
+    let ps = PeakSetup::new(column, peak, false);
+    let theta_lo = ps.kernel.u_lo * ps.kernel.u_lo / ps.kd;
+    let from = if ps.kernel.mu > NEGLIGIBLE_FRACTION_MU { ps.t0 + theta_lo } else { ps.t0 };
+    (from, ps.t0 + ps.t1 + ps.theta_hi() + tail::MEMORY_TAU * ps.tau)
+}
+
 /// One evaluation of the (tailed) step response on a set of samples.
 pub(crate) struct Tailed {
     /// S_τ = S − Q (S without a tail).

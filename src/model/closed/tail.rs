@@ -68,7 +68,7 @@ const MAX_PIECE_U: f64 = 0.5;
 /// Older parts than this many τ are dropped: their weight in the convolution is below e^−40 ≈ 4e-18 of the
 /// newest part's, and the density they carry is at most the peak's, so what is dropped is below 1e-17 of the
 /// peak's height. Past the kernel's support nothing new enters and the state only decays (exactly).
-const MEMORY_TAU: f64 = 40.0;
+pub const MEMORY_TAU: f64 = 40.0;
 
 /// The exponential convolution of one analyte's kernel, on sorted θ ≥ 0.
 pub struct TailConvolver<'a> {

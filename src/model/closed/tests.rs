@@ -331,3 +331,22 @@ fn panel_interpolants_match_the_bessel_kernel() {
         assert!(wf < 1e-15 && wg < 1e-13 && wp < 1e-14, "mu {mu}: F {wf:e}, g {wg:e}, psi {wp:e}");
     }
 }
+
+#[test]
+fn outside_its_window_a_peak_is_below_1e_15_of_its_height() {
+    let times: Vec<f64> = (0..60_000).map(|i| i as f64 * 0.05).collect();
+    for tau_s in [0.0, 0.5, 2.0] {
+        let column = Column::default_preset().with_inlet_tail_s(tau_s).unwrap();
+        for (mean_s, sd_s) in [(40.0, 2.5), (900.0, 4.0), (2500.0, 12.0)] {
+            let (ka, kd) = crate::model::moments::rates_from_moments(&column, mean_s, sd_s).unwrap();
+            let peak = Peak::new("p", ka, kd, 500.0);
+            let y = peak_signal(&column, &peak, &times);
+            let height = y.iter().fold(0.0_f64, |m, v| m.max(v.abs()));
+            let (from_s, to_s) = signal_window_s(&column, &peak);
+            assert!(from_s < mean_s - 3.0 * sd_s && to_s > mean_s + 3.0 * sd_s, "{from_s} {to_s}");
+            let outside = times.iter().zip(&y).filter(|(t, _)| **t < from_s || **t > to_s);
+            let worst = outside.fold(0.0_f64, |m, (_, v)| m.max(v.abs()));
+            assert!(worst <= 1e-15 * height, "τ {tau_s}, mean {mean_s}: {worst:e} of {height:e}");
+        }
+    }
+}
