@@ -165,6 +165,8 @@ pub enum Setting {
     ParamMode(ParamMode),
     /// The peak detection threshold, in noise standard deviations.
     Threshold(f64),
+    /// The most peaks a detection keeps (see [`Settings::max_peaks`](super::settings::Settings)).
+    MaxPeaks(usize),
     /// The colour theme.
     Theme(ThemeChoice),
     /// Embed the measured channel in saved sessions.

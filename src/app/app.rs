@@ -189,7 +189,8 @@ impl App {
                 doc.column_assumed = true;
                 doc.run = Some(Arc::new(run));
                 let mut app = App::new(doc, config);
-                app.start_job(JobKind::Detect { threshold_sigma: app.settings.threshold_sigma }, true);
+                let detect = app.detect_job();
+                app.start_job(detect, true);
                 app
             }
             None => App::new(Document::new(Session::paper_btex()), config),
@@ -323,6 +324,11 @@ impl App {
         running.job.cancel();
         self.stopping.push(running.job);
         true
+    }
+
+    /// A detection with the threshold and cap the user set.
+    pub(super) fn detect_job(&self) -> JobKind {
+        JobKind::Detect { threshold_sigma: self.settings.threshold_sigma, max_peaks: self.settings.max_peaks }
     }
 
     /// Starts `kind` on a snapshot of the document; `pristine` makes the result count as the opened document.

@@ -101,7 +101,8 @@ impl App {
             Setting::Minutes(m) => settings.minutes = m,
             Setting::ParamMode(m) => settings.param_mode = m,
             Setting::Threshold(t) if super::settings::THRESHOLD_RANGE.contains(&t) => settings.threshold_sigma = t,
-            Setting::Threshold(_) => {}
+            Setting::MaxPeaks(n) if super::settings::MAX_PEAKS_RANGE.contains(&n) => settings.max_peaks = n,
+            Setting::Threshold(_) | Setting::MaxPeaks(_) => {}
             Setting::Theme(t) => settings.theme = t,
             Setting::EmbedRun(e) => settings.embed_run = e,
             Setting::Method(m) => settings.method = m,
@@ -148,9 +149,7 @@ impl App {
                 self.start_job(JobKind::FitPeaks(all), false);
             }
             Command::FitWindow => self.fit_window(),
-            Command::DetectPeaks => {
-                self.start_job(JobKind::Detect { threshold_sigma: self.settings.threshold_sigma }, false)
-            }
+            Command::DetectPeaks => self.start_job(self.detect_job(), false),
             Command::DeletePeak => {
                 if let Some(i) = self.selected {
                     self.apply(Action::RemovePeak(i));
@@ -199,7 +198,7 @@ impl App {
             d.session.baseline = Some(crate::model::Baseline::constant(base));
         });
         self.selected = None;
-        self.start_job(JobKind::Detect { threshold_sigma: self.settings.threshold_sigma }, false);
+        self.start_job(self.detect_job(), false);
         if let Some(running) = &mut self.job {
             running.merge_into = Some(self.editing.revision);
         }

@@ -6,7 +6,6 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use super::app::{App, NO_DIALOG_WITHIN};
-use super::jobs::JobKind;
 use super::panels::dialogs::{PathPrompt, PathPurpose};
 use super::state::Document;
 use crate::model::{Baseline, Column};
@@ -47,7 +46,7 @@ impl App {
                 self.remember(path);
                 // Show it fitted, like the default run (a detection fits every peak it finds, with t0, t1 and τ on
                 // an assumed column, as `elute fit` does); the result counts as the opened document.
-                self.start_job(JobKind::Detect { threshold_sigma: self.settings.threshold_sigma }, true);
+                self.start_job(self.detect_job(), true);
                 self.outbox.message = format!("opened run {}", path.display());
             }
         }

@@ -43,6 +43,7 @@ impl App {
             has_run: doc.run.is_some(),
             has_selection: self.selected.is_some(),
             threshold_sigma: self.settings.threshold_sigma,
+            max_peaks: self.settings.max_peaks,
             fit_inlet_tail: self.fits_inlet_tail(),
             column_assumed: doc.column_assumed,
             t0_undetermined: self.t0_undetermined(),

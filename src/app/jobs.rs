@@ -18,8 +18,9 @@ use crate::session::{PeakFitSummary, Session};
 pub enum JobKind {
     /// Fit these peaks (indices into the session's peaks), each in its own window.
     FitPeaks(Vec<usize>),
-    /// Replace the peaks by those found above `threshold_sigma` × the noise level.
-    Detect { threshold_sigma: f64 },
+    /// Replace the peaks by those found above `threshold_sigma` × the noise level, at most `max_peaks` of them
+    /// (a cap that rises by itself for strong peaks).
+    Detect { threshold_sigma: f64, max_peaks: usize },
 }
 
 /// Everything a job needs: a snapshot, so the UI can go on editing while it runs.
@@ -106,9 +107,9 @@ pub fn run_job(request: &JobRequest, control: &JobControl) -> Result<JobOutcome,
     }
     let peaks = match &request.kind {
         JobKind::FitPeaks(indices) => PeakSource::Session { only: Some(indices.clone()) },
-        JobKind::Detect { threshold_sigma } => {
-            PeakSource::Detect(PeakFindOptions::default().with_min_prominence_sigma(*threshold_sigma))
-        }
+        JobKind::Detect { threshold_sigma, max_peaks } => PeakSource::Detect(
+            PeakFindOptions::default().with_min_prominence_sigma(*threshold_sigma).with_max_peaks(*max_peaks),
+        ),
     };
     let mut fit_request = FitRequest {
         peaks,
@@ -134,7 +135,7 @@ pub fn run_job(request: &JobRequest, control: &JobControl) -> Result<JobOutcome,
     let failed = fit.peaks.iter().filter(|p| p.error.is_some()).count();
     let failed = if failed > 0 { format!(", {failed} cluster fit(s) failed") } else { String::new() };
     let message = match &request.kind {
-        JobKind::Detect { threshold_sigma } => format!(
+        JobKind::Detect { threshold_sigma, .. } => format!(
             "found and fitted {} peaks above {threshold_sigma:.1} × noise: whole-run R² {r2}{failed}",
             fitted.session.peaks.len()
         ),
@@ -144,15 +145,17 @@ pub fn run_job(request: &JobRequest, control: &JobControl) -> Result<JobOutcome,
             fit.inlet_tail.value_s
         ),
     };
-    let message = with_warnings(message, &request.chromatogram, fit);
+    let message = with_warnings(message, &request.chromatogram, &fitted);
     Ok(JobOutcome { session: fitted.session, fits: fitted.fits, whole_run, message })
 }
 
-/// `message`, then what may make the fit wrong, where the status bar shows it: the reader's warnings (a truncated
-/// file) and the run's problems (poor whole-run R², no convergence), as the CLI summary prints them.
-fn with_warnings(message: String, run: &Chromatogram, fit: &crate::fit::RunFit) -> String {
+/// `message`, then what may make the fit wrong or incomplete, where the status bar shows it: the reader's warnings
+/// (a truncated file), the detection's cap (raised, or binding) and the run's problems (poor whole-run R², no
+/// convergence), as the CLI summary prints them.
+fn with_warnings(message: String, run: &Chromatogram, fitted: &fitting::Fitted) -> String {
     let warned = run.metadata.warnings().map(|w| format!("the file: {w}"));
-    let problems: Vec<String> = warned.chain(crate::fit::run::run_problems(fit)).collect();
+    let detection = fitted.detection_notes.iter().cloned();
+    let problems: Vec<String> = warned.chain(detection).chain(crate::fit::run::run_problems(&fitted.fit)).collect();
     if problems.is_empty() { message } else { format!("{message} — {}", problems.join("; ")) }
 }
 

@@ -1,8 +1,10 @@
-//! What the user sets that is not part of the document: the time unit, the slider mode, the detection threshold,
+//! What the user sets that is not part of the document: the time unit, the slider mode, the detection threshold and cap,
 //! the theme, embedding, the evaluation method and whether fits free the inlet tail. Kept between runs through eframe's storage (all but the
 //! method); every change comes through an [`Action`](super::actions::Action).
 
 use crate::app::params::ParamMode;
+use crate::fit::peaks::PeakFindOptions;
+use crate::fit::run::MAX_DETECTED_PEAKS;
 use crate::model::Method;
 
 /// The view settings. Persisted between runs except `method`.
@@ -15,6 +17,9 @@ pub struct Settings {
     pub param_mode: ParamMode,
     /// Peak detection threshold, in noise standard deviations.
     pub threshold_sigma: f64,
+    /// The most peaks a detection keeps before it says the cap binds (it still rises by itself for strong
+    /// peaks, up to [`MAX_DETECTED_PEAKS`]).
+    pub max_peaks: usize,
     /// Colour theme (following the system by default).
     pub theme: ThemeChoice,
     /// Embed the measured channel in saved sessions (the embedded default run always is).
@@ -36,6 +41,7 @@ impl Default for Settings {
             minutes: false,
             param_mode: ParamMode::Rates,
             threshold_sigma: 20.0,
+            max_peaks: PeakFindOptions::default().max_peaks,
             theme: ThemeChoice::System,
             embed_run: false,
             peak_labels: true,
@@ -45,6 +51,9 @@ impl Default for Settings {
     }
 }
 
+/// The detection caps the settings accept.
+pub const MAX_PEAKS_RANGE: std::ops::RangeInclusive<usize> = 1..=MAX_DETECTED_PEAKS;
+
 /// The detection thresholds the settings accept, in noise standard deviations.
 pub const THRESHOLD_RANGE: std::ops::RangeInclusive<f64> = 1.0..=1e4;
 
@@ -53,6 +62,9 @@ impl Settings {
     pub fn sanitized(mut self) -> Settings {
         if !(self.threshold_sigma.is_finite() && THRESHOLD_RANGE.contains(&self.threshold_sigma)) {
             self.threshold_sigma = Settings::default().threshold_sigma;
+        }
+        if !MAX_PEAKS_RANGE.contains(&self.max_peaks) {
+            self.max_peaks = Settings::default().max_peaks;
         }
         self
     }
@@ -101,6 +113,10 @@ mod tests {
     fn out_of_range_thresholds_fall_back_to_the_default() {
         let s = Settings { threshold_sigma: f64::NAN, ..Settings::default() }.sanitized();
         assert_eq!(s.threshold_sigma, 20.0);
+        for bad in [0, MAX_DETECTED_PEAKS + 1] {
+            assert_eq!(Settings { max_peaks: bad, ..Settings::default() }.sanitized().max_peaks, 50);
+        }
+        assert_eq!(Settings { max_peaks: 120, ..Settings::default() }.sanitized().max_peaks, 120);
         let s = Settings { threshold_sigma: 5.0, theme: ThemeChoice::Dark, ..Settings::default() }.sanitized();
         assert_eq!((s.threshold_sigma, s.theme), (5.0, ThemeChoice::Dark));
         let json = serde_json::to_string(&Settings { method: Method::Quadrature, ..Settings::default() }).unwrap();

@@ -115,6 +115,9 @@ pub struct Fitted {
     pub unmatched: Vec<Peak>,
     /// The candidate peaks the user placed, each with the verdict of the data.
     pub added: Vec<AddedPeak>,
+    /// What the detection or the template match said (the cap raised or binding, peaks left out); also in
+    /// `fit.notes`.
+    pub detection_notes: Vec<String>,
 }
 
 /// Why nothing was fitted.
@@ -183,7 +186,7 @@ pub fn fit(
     // What the reader warned of comes first: a truncated file's fit may be wrong however good it looks.
     let warned = run.metadata.warnings().map(|w| format!("the file: {w}"));
     fit.notes.splice(0..0, warned);
-    fit.notes.extend(notes);
+    fit.notes.extend(notes.iter().cloned());
     if matches!(request.peaks, PeakSource::Detect(_)) || (request.session.peaks.is_empty() && only.is_none()) {
         drop_empty_detections(&mut fit);
     }
@@ -195,7 +198,7 @@ pub fn fit(
             session.run = request.session.run.clone();
             let fits = fit.peaks.iter().map(|p| Some(peak_summary(p))).collect();
             let fitted = (0..fit.peaks.len()).collect();
-            Fitted { fit, session, fits, fitted, unmatched, added }
+            Fitted { fit, session, fits, fitted, unmatched, added, detection_notes: notes }
         }
     })
 }
@@ -336,5 +339,5 @@ fn merge_subset(fit: RunFit, session: &Session, only: &[usize]) -> Fitted {
             fitted.push(i);
         }
     }
-    Fitted { fit, session, fits, fitted, unmatched: Vec::new(), added: Vec::new() }
+    Fitted { fit, session, fits, fitted, unmatched: Vec::new(), added: Vec::new(), detection_notes: Vec::new() }
 }

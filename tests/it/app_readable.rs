@@ -180,3 +180,48 @@ fn a_truncated_files_warning_shows_in_the_status_bar() {
     let message = h.state().message();
     assert!(message.contains("the file: ") && message.contains("points SIZE declares are missing"), "{message}");
 }
+
+/// A run of 20 peaks 10 s apart: 8 tall ones and 12 small ones (at a threshold of 10 × the noise they pass it, but
+/// stay under the 4 × threshold at which the cap rises by itself), with deterministic noise.
+fn twenty_peak_run() -> elute::chromatogram::Chromatogram {
+    let mut rng = crate::fit_template::Rng::new(5);
+    let time_s: Vec<f64> = (0..2200).map(|i| i as f64 * 0.1).collect();
+    let signal = time_s
+        .iter()
+        .map(|&t| {
+            let k = (t / 10.0).round();
+            let height = if (1.0..=20.0).contains(&k) { if k as usize % 5 < 2 { 1000.0 } else { 22.0 } } else { 0.0 };
+            100.0 + height * (-0.5 * ((t - 10.0 * k) / 0.8).powi(2)).exp() + rng.uniform() - 0.5
+        })
+        .collect();
+    elute::chromatogram::Chromatogram { time_s, signal, ..Default::default() }
+}
+
+/// The 50-peak detection cap: the fit panel sets it ("at most N peaks"), the status bar says when it binds, and a
+/// raised cap fits every peak.
+#[test]
+fn the_detection_cap_says_when_it_binds_and_the_user_can_raise_it() {
+    use elute::app::actions::Setting;
+    let mut doc = Document::new(Session::new(elute::model::Column::default_preset(), Vec::new()));
+    let run = elute::session::LoadedRun { path: None, channels: vec![twenty_peak_run()], channel: 0 };
+    doc.run = Some(std::sync::Arc::new(run));
+    let mut h = harness_sized(App::new(doc, AppConfig::default()), 1400.0, 900.0);
+    h.run();
+    assert!(h.query_by_label("at most").is_some(), "the cap is in the fit panel");
+    assert_eq!(h.state().settings().max_peaks, 50);
+    h.state_mut().apply(Action::Set(Setting::Threshold(10.0)));
+    h.state_mut().apply(Action::Set(Setting::MaxPeaks(10)));
+    h.state_mut().apply(Action::Command(Command::DetectPeaks));
+    wait_for_job(&mut h);
+    h.run();
+    let message = h.state().message().to_string();
+    assert_eq!(h.state().document().session.peaks.len(), 10, "{message}");
+    assert!(message.contains("20 candidate peaks") && message.contains("only the 10 most prominent"), "{message}");
+    h.state_mut().apply(Action::Set(Setting::MaxPeaks(30)));
+    h.state_mut().apply(Action::Command(Command::DetectPeaks));
+    wait_for_job(&mut h);
+    h.run();
+    let message = h.state().message().to_string();
+    assert_eq!(h.state().document().session.peaks.len(), 20, "{message}");
+    assert!(!message.contains("(the cap)"), "{message}");
+}

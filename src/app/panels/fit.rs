@@ -4,7 +4,7 @@
 use egui::{DragValue, ProgressBar, Slider};
 
 use crate::app::actions::{Action, Command, Setting};
-use crate::app::settings::THRESHOLD_RANGE;
+use crate::app::settings::{MAX_PEAKS_RANGE, THRESHOLD_RANGE};
 
 /// The running job, as the panel shows it.
 pub struct JobView<'a> {
@@ -22,6 +22,8 @@ pub struct FitPanel {
     pub has_selection: bool,
     /// Detection threshold, in noise standard deviations.
     pub threshold_sigma: f64,
+    /// The most peaks a detection keeps.
+    pub max_peaks: usize,
     /// Fits free the inlet tail τ.
     pub fit_inlet_tail: bool,
     /// The column is a generic preset (not the run's).
@@ -67,6 +69,18 @@ pub fn fit_ui(ui: &mut egui::Ui, panel: &FitPanel, job: Option<JobView<'_>>) -> 
         .on_hover_text("Detect peaks whose apex rises more than this many noise standard deviations");
     if threshold != panel.threshold_sigma && THRESHOLD_RANGE.contains(&threshold) {
         actions.push(Action::Set(Setting::Threshold(threshold)));
+    }
+    let mut max_peaks = panel.max_peaks;
+    ui.horizontal(|ui| {
+        ui.label("at most");
+        ui.add(egui::DragValue::new(&mut max_peaks).range(MAX_PEAKS_RANGE).speed(0.5)).on_hover_text(
+            "The most peaks Detect keeps (the most prominent). It rises by itself for peaks that stand 4× over the \
+             threshold, up to 200; the status bar says when it binds",
+        );
+        ui.label("peaks");
+    });
+    if max_peaks != panel.max_peaks && MAX_PEAKS_RANGE.contains(&max_peaks) {
+        actions.push(Action::Set(Setting::MaxPeaks(max_peaks)));
     }
     let mut fit_tail = panel.fit_inlet_tail;
     let tip = "Fit the inlet tail τ (s) with every peak. Off: τ is held at the column's value (the default on a \
