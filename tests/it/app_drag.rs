@@ -67,3 +67,39 @@ fn a_handle_drag_shows_a_preview_and_the_release_the_full_curves() {
     assert_eq!(h.state().document().session.peaks[3], widened, "the release kept the dragged peak");
     assert!(t_r_cell(&h, &name).is_some_and(|l| !l.contains(PENDING)), "the table shows t_R again");
 }
+
+#[test]
+fn a_slider_drag_with_the_pointer_previews_and_the_release_finishes() {
+    let doc = busy_document(12_000, 0.05, 8, 0.5);
+    let mut h = harness_sized(App::new(doc, AppConfig::default()), 1400.0, 900.0);
+    h.run();
+    h.state_mut().apply(Action::Select(Some(3)));
+    h.run();
+    let before = h.state().document().session.peaks[3].clone();
+    let slider =
+        h.get_by(|n| n.role() == egui::accesskit::Role::Slider && n.label().is_some_and(|l| l.starts_with("k_d")));
+    let at = slider.rect().center();
+    h.hover_at(at);
+    h.run();
+    h.drag_at(at);
+    h.step();
+    let mut previewed = 0;
+    for dx in [6.0, 12.0, 18.0] {
+        h.hover_at(at + egui::vec2(dx, 0.0));
+        h.step();
+        let curves = h.state().curves();
+        assert!((0..8).filter(|&i| i != 3).all(|i| !curves.is_preview_peak(i)), "only the edited peak changes");
+        if curves.is_preview_peak(3) {
+            previewed += 1;
+            assert_eq!(curves.metrics[3], None, "no lab metrics from a preview");
+        }
+    }
+    assert!(previewed > 0, "the slider drag previewed");
+    let to = at + egui::vec2(18.0, 0.0);
+    let button = egui::PointerButton::Primary;
+    h.event(egui::Event::PointerButton { pos: to, button, pressed: false, modifiers: egui::Modifiers::NONE });
+    h.step();
+    h.run();
+    assert_full_resolution(h.state());
+    assert_ne!(h.state().document().session.peaks[3].kd_per_s, before.kd_per_s, "the drag changed k_d");
+}
