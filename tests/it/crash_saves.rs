@@ -73,21 +73,33 @@ fn temporaries(dir: &Path) -> usize {
 fn fits_killed_at_random_moments_leave_the_old_or_the_new_complete_files() {
     let dir = tempfile::tempdir().unwrap();
     let run = write_run(dir.path());
-    let old = reference(&run, &dir.path().join("old"), "constant");
-    let started = Instant::now();
-    let new = reference(&run, &dir.path().join("new"), "linear");
-    let duration_s = started.elapsed().as_secs_f64();
+    // The fit's duration: the median of the three reference fits (one alone may be an outlier either way on a
+    // loaded machine; under-estimated, every kill of a short window lands before the replace).
+    let timed = |out: &Path, baseline: &str| {
+        let started = Instant::now();
+        let files = reference(&run, out, baseline);
+        (files, started.elapsed().as_secs_f64())
+    };
+    let (old, d1) = timed(&dir.path().join("old"), "constant");
+    let (new, d2) = timed(&dir.path().join("new"), "linear");
     assert!(OUTPUTS.iter().all(|n| old[n] != new[n]), "the two fits must write different files");
     let out = dir.path().join("out");
-    reference(&run, &out, "constant");
+    let (_, d3) = timed(&out, "constant");
+    let duration_s = d1.max(d2).min(d1.max(d3)).min(d2.max(d3));
     let mut rnd = uniform(2024);
     let n = trials();
     let (mut killed, mut changed) = (0, 0);
     let mut previous = std::fs::read(out.join(OUTPUTS[0])).unwrap();
     for trial in 0..n {
-        // Half the kills anywhere in the run, half in its last fifth, where the files are written.
-        let at = if trial % 2 == 0 { rnd() * 1.1 } else { 0.8 + rnd() * 0.3 } * duration_s;
-        let mut child = fit_command(&run, &out, if trial % 3 == 0 { "constant" } else { "linear" }).spawn().unwrap();
+        // A third of the kills anywhere in the run, a third in its last fifth, where the files are written, and a
+        // third up to three durations in, so that some land after the replace whatever the machine's load.
+        let at = match trial % 3 {
+            0 => rnd() * 1.1,
+            1 => 0.8 + rnd() * 0.3,
+            _ => 1.0 + 2.0 * rnd(),
+        } * duration_s;
+        let baseline = if (trial / 3) % 2 == 0 { "constant" } else { "linear" };
+        let mut child = fit_command(&run, &out, baseline).spawn().unwrap();
         std::thread::sleep(Duration::from_secs_f64(at));
         killed += usize::from(child.try_wait().unwrap().is_none());
         let _ = child.kill(); // SIGKILL
