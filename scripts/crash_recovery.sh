@@ -24,17 +24,8 @@ need=()
 command -v Xvfb >/dev/null || need+=(xvfb)
 command -v xdotool >/dev/null || need+=(xdotool)
 command -v import >/dev/null || need+=(imagemagick)
-if ((${#need[@]})); then
-    echo "installing ${need[*]}" >&2
-    sudo_cmd=""
-    [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
-    $sudo_cmd apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${need[@]}" libgl1-mesa-dri libegl1 >/dev/null
-fi
-if [ ! -x "$bin" ]; then
-    echo "building $bin (release)" >&2
-    (cd "$here" && cargo build --release --bin elute)
-fi
+# shellcheck source=scripts/xvfb_setup.sh
+source "$here/scripts/xvfb_setup.sh"
 
 work="$(mktemp -d)"
 chmod 700 "$work"

@@ -23,18 +23,8 @@ command -v import >/dev/null || need+=(imagemagick)
 click="${ELUTE_SCREENSHOT_CLICK:-}"
 command -v xdotool >/dev/null || need+=(xdotool)
 size="${ELUTE_SCREENSHOT_SIZE:-1280x800}"
-if ((${#need[@]})); then
-    echo "installing ${need[*]}" >&2
-    sudo_cmd=""
-    [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
-    $sudo_cmd apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${need[@]}" libgl1-mesa-dri libegl1 >/dev/null
-fi
-
-if [ ! -x "$bin" ]; then
-    echo "building $bin (release)" >&2
-    (cd "$here" && cargo build --release --bin elute)
-fi
+# shellcheck source=scripts/xvfb_setup.sh
+source "$here/scripts/xvfb_setup.sh"
 
 display=":$((90 + RANDOM % 9))"
 runtime="$(mktemp -d)"
