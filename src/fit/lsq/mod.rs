@@ -7,6 +7,7 @@
 //! * [`options`]: [`FitOptions`], a builder with documented defaults (caps, tolerances, cancel token).
 //! * [`observer`]: [`Observer`] progress callback and [`CancelToken`] (an `Arc<AtomicBool>`).
 //! * [`solver`]: [`levenberg_marquardt()`], the bounded, cancellable LM solver.
+//! * [`dense`]: Householder QR and the thin SVD of tall matrices, stopped by a cancel token between columns.
 //! * [`report`]: [`FitReport`] (values, standard errors, correlations, SSE/RMSE/R², [`Termination`]).
 //! * [`curve`]: [`CurveProblem`], a [`Problem`] from measured (t, y) and a [`CurveModel`] f(t; p).
 //! * [`varpro`]: variable projection for y = Σ cⱼ φⱼ(t; θ) + polynomial: fixed or non-negative coefficients,
@@ -14,6 +15,7 @@
 //! * [`polynomial`]: polynomial terms on a scaled abscissa.
 
 pub mod curve;
+pub(crate) mod dense;
 pub mod observer;
 pub mod options;
 pub mod polynomial;

@@ -101,4 +101,8 @@ impl FitOptions {
         self.cancel = Some(token);
         self
     }
+    /// True once the cancel token (if any) is set.
+    pub fn is_cancelled(&self) -> bool {
+        self.cancel.as_ref().is_some_and(CancelToken::is_cancelled)
+    }
 }

@@ -169,6 +169,9 @@ pub enum FitError {
     /// The model cannot be evaluated at the initial parameters (undefined or non-finite).
     #[error("the model is undefined at the initial parameters")]
     UndefinedAtStart,
+    /// The options' cancel token was set before the fit had a result to report.
+    #[error("cancelled")]
+    Cancelled,
 }
 
 #[cfg(test)]

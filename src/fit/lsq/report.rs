@@ -7,6 +7,9 @@
 
 use nalgebra::DMatrix;
 
+use super::dense::Qr;
+use super::observer::CancelToken;
+
 /// Why the solver stopped. Stopping is not failure: every variant comes with the best parameters found so far.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Termination {
@@ -104,6 +107,19 @@ impl FitReport {
 /// Standard errors and correlations from a Jacobian (n × p, columns of fixed parameters ignored) and a residual
 /// variance `s2`. Returns `(standard_errors, correlation)` as described on [`FitReport`].
 pub fn covariance_summary(jac: &DMatrix<f64>, free: &[bool], s2: Option<f64>) -> (Vec<Option<f64>>, Vec<Vec<f64>>) {
+    covariance_summary_until(jac, free, s2, None).expect("no cancel token")
+}
+
+/// Standard errors (per parameter) and the correlation matrix, as [`covariance_summary`] returns them.
+pub(crate) type Covariance = (Vec<Option<f64>>, Vec<Vec<f64>>);
+
+/// [`covariance_summary`], stopped between the columns of its QR once `cancel` is set (`None`).
+pub(crate) fn covariance_summary_until(
+    jac: &DMatrix<f64>,
+    free: &[bool],
+    s2: Option<f64>,
+    cancel: Option<&CancelToken>,
+) -> Option<Covariance> {
     let p = free.len();
     let mut se = vec![None; p];
     let mut corr = vec![vec![0.0; p]; p];
@@ -111,12 +127,12 @@ pub fn covariance_summary(jac: &DMatrix<f64>, free: &[bool], s2: Option<f64>) ->
         row[i] = 1.0;
     }
     let Some(s2) = s2.filter(|v| v.is_finite() && *v >= 0.0) else {
-        return (se, corr);
+        return Some((se, corr));
     };
     let idx: Vec<usize> = (0..p).filter(|&j| free[j] && j < jac.ncols()).collect();
     let k = idx.len();
     if k == 0 || jac.nrows() < k || jac.iter().any(|v| !v.is_finite()) {
-        return (se, corr);
+        return Some((se, corr));
     }
     // Column-normalise so the singular-value threshold is scale free.
     let mut a = DMatrix::<f64>::zeros(jac.nrows(), k);
@@ -130,9 +146,9 @@ pub fn covariance_summary(jac: &DMatrix<f64>, free: &[bool], s2: Option<f64>) ->
         }
     }
     // JᵀJ = RᵀR: the SVD of the small triangular factor gives the same S and V as that of the tall J.
-    let svd = if a.nrows() > a.ncols() { a.qr().r().svd(false, true) } else { a.svd(false, true) };
+    let svd = if a.nrows() > a.ncols() { Qr::new(a, cancel)?.r().svd(false, true) } else { a.svd(false, true) };
     let Some(vt) = svd.v_t else {
-        return (se, corr);
+        return Some((se, corr));
     };
     let smax = svd.singular_values.iter().copied().fold(0.0, f64::max);
     let tol = smax * 1e-10 * (k as f64);
@@ -178,7 +194,7 @@ pub fn covariance_summary(jac: &DMatrix<f64>, free: &[bool], s2: Option<f64>) ->
             }
         }
     }
-    (se, corr)
+    Some((se, corr))
 }
 
 #[cfg(test)]

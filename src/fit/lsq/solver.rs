@@ -19,10 +19,11 @@ use std::time::Instant;
 
 use nalgebra::{DMatrix, DVector};
 
-use super::observer::{Observer, Progress};
+use super::dense::Qr;
+use super::observer::{CancelToken, Observer, Progress};
 use super::options::FitOptions;
 use super::problem::{Bound, FitError, Problem};
-use super::report::{FitReport, Termination, covariance_summary};
+use super::report::{FitReport, Termination, covariance_summary, covariance_summary_until};
 
 /// Damping trials allowed per iteration before giving up with [`Termination::NoProgress`].
 const MAX_TRIALS: usize = 60;
@@ -58,23 +59,36 @@ pub fn levenberg_marquardt<P: Problem + ?Sized>(
     let out = run_lm(problem, initial, bounds, options, observer)?;
     let n = problem.n_residuals();
     let tss = problem.total_sum_of_squares();
-    if !options.statistics {
-        return Ok(build_report(&out, n, None, tss));
+    // A cancelled fit's statistics would cost another Jacobian and factorization nobody waits for.
+    if !options.statistics || out.termination == Termination::Cancelled {
+        return Ok(build_report(&out, n, None, tss, None));
     }
     let mut jac = DMatrix::zeros(n, problem.n_params());
     let jac_ok = problem.jacobian(&out.params, &mut jac);
-    Ok(build_report(&out, n, jac_ok.then_some(&jac), tss))
+    Ok(build_report(&out, n, jac_ok.then_some(&jac), tss, options.cancel.as_ref()))
 }
 
-/// Assembles a report from an outcome and the external Jacobian at the solution (`None` if undefined).
-pub(crate) fn build_report(out: &LmOutcome, n: usize, jac: Option<&DMatrix<f64>>, tss: Option<f64>) -> FitReport {
+/// Assembles a report from an outcome and the external Jacobian at the solution (`None` if undefined). Once
+/// `cancel` is set the statistics stop and the report says [`Termination::Cancelled`], without them.
+pub(crate) fn build_report(
+    out: &LmOutcome,
+    n: usize,
+    jac: Option<&DMatrix<f64>>,
+    tss: Option<f64>,
+    cancel: Option<&CancelToken>,
+) -> FitReport {
     let n_free = out.free.iter().filter(|f| **f).count();
     let sse = 2.0 * out.cost;
     let dof = n.saturating_sub(n_free);
     let s2 = (dof > 0).then(|| sse / dof as f64);
+    let none = || covariance_summary(&DMatrix::zeros(0, 0), &out.free, None);
+    let mut termination = out.termination;
     let (standard_errors, correlation) = match jac {
-        Some(j) => covariance_summary(j, &out.free, s2),
-        None => covariance_summary(&DMatrix::zeros(0, 0), &out.free, None),
+        Some(j) => covariance_summary_until(j, &out.free, s2, cancel).unwrap_or_else(|| {
+            termination = Termination::Cancelled;
+            none()
+        }),
+        None => none(),
     };
     let r_squared = tss.filter(|t| *t > 0.0 && t.is_finite()).map(|t| 1.0 - sse / t);
     FitReport {
@@ -89,7 +103,7 @@ pub(crate) fn build_report(out: &LmOutcome, n: usize, jac: Option<&DMatrix<f64>>
         n_points: n,
         n_free,
         at_bound: out.at_bound.clone(),
-        termination: out.termination,
+        termination,
         iterations: out.iterations,
         evaluations: out.evaluations,
         elapsed_s: out.started.elapsed().as_secs_f64(),
@@ -114,10 +128,15 @@ fn eval_cost<P: Problem + ?Sized>(problem: &mut P, params: &[f64], r: &mut [f64]
 }
 
 /// Singular values S, Vᵀ and Uᵀr of a tall matrix A = U S Vᵀ (n × p, n ≥ p) without forming U: a Householder
-/// QR first (A = Q R, Qᵀr applied in place in O(np)), then the SVD of the small p × p factor R.
-fn svd_projection(a: DMatrix<f64>, mut r: DVector<f64>) -> Option<(DVector<f64>, DMatrix<f64>, DVector<f64>)> {
+/// QR first (A = Q R, Qᵀr applied in place in O(np)), then the SVD of the small p × p factor R. `None` when the
+/// SVD fails or `cancel` is set (looked at between the QR's columns).
+fn svd_projection(
+    a: DMatrix<f64>,
+    mut r: DVector<f64>,
+    cancel: Option<&CancelToken>,
+) -> Option<(DVector<f64>, DMatrix<f64>, DVector<f64>)> {
     let p = a.ncols();
-    let qr = a.qr();
+    let qr = Qr::new(a, cancel)?;
     qr.q_tr_mul(&mut r);
     let small = qr.r();
     let svd = small.svd(true, true);
@@ -138,10 +157,11 @@ fn svd_projection_blocked(
     a: &DMatrix<f64>,
     r: &DVector<f64>,
     blocks: &Blocks,
+    cancel: Option<&CancelToken>,
 ) -> Option<(DVector<f64>, DMatrix<f64>, DVector<f64>)> {
     match reduce_row_blocks(a, Some(r), blocks) {
-        Some((stacked, top)) => svd_projection(stacked, top),
-        None => svd_projection(a.clone(), r.clone()),
+        Some((stacked, top)) => svd_projection(stacked, top, cancel),
+        None => svd_projection(a.clone(), r.clone(), cancel),
     }
 }
 
@@ -268,7 +288,8 @@ pub(crate) fn run_lm<P: Problem + ?Sized>(
     let mut cost = eval_cost(problem, &ext, &mut r);
     let mut evaluations = 1usize;
     if !cost.is_finite() {
-        return Err(FitError::UndefinedAtStart);
+        // A model stops evaluating once cancelled: that start is not undefined.
+        return Err(if options.is_cancelled() { FitError::Cancelled } else { FitError::UndefinedAtStart });
     }
 
     let outcome = |params: &[f64], cost: f64, termination, iterations, evaluations| LmOutcome {
@@ -281,7 +302,7 @@ pub(crate) fn run_lm<P: Problem + ?Sized>(
         started,
         at_bound: (0..params.len()).map(|j| bounds.get(j).is_some_and(|b| b.is_at_bound(params[j]))).collect(),
     };
-    let cancelled = || options.cancel.as_ref().is_some_and(|c| c.is_cancelled());
+    let cancelled = || options.is_cancelled();
     let stop_requested = |evaluations: usize| -> Option<Termination> {
         if cancelled() {
             return Some(Termination::Cancelled);
@@ -364,8 +385,8 @@ pub(crate) fn run_lm<P: Problem + ?Sized>(
             jac.column_mut(c).scale_mut(1.0 / diag[c]);
         }
         let projected = match &blocks {
-            Some(b) => svd_projection_blocked(&jac, &rvec, b),
-            None => svd_projection(jac.clone(), rvec),
+            Some(b) => svd_projection_blocked(&jac, &rvec, b, options.cancel.as_ref()),
+            None => svd_projection(jac.clone(), rvec, options.cancel.as_ref()),
         };
         if cancelled() {
             return Ok(outcome(&ext, cost, Termination::Cancelled, iterations, evaluations));
@@ -484,8 +505,8 @@ mod tests {
             let z = DVector::from_fn(s.len(), |i, _| ur[i] / s[i]);
             (s, vt.transpose() * z)
         };
-        let (s_dense, x_dense) = solve(svd_projection(a.clone(), r.clone()).unwrap());
-        let (s_blk, x_blk) = solve(svd_projection_blocked(&a, &r, &blocks).unwrap());
+        let (s_dense, x_dense) = solve(svd_projection(a.clone(), r.clone(), None).unwrap());
+        let (s_blk, x_blk) = solve(svd_projection_blocked(&a, &r, &blocks, None).unwrap());
         for (u, v) in s_dense.iter().zip(&s_blk) {
             assert!((u - v).abs() < 1e-12 * s_dense[0], "{u} vs {v}");
         }

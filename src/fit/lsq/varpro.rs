@@ -19,7 +19,8 @@ use std::time::Instant;
 
 use nalgebra::{DMatrix, DVector};
 
-use super::observer::Observer;
+use super::dense::{self, thin_svd};
+use super::observer::{CancelToken, Observer};
 use super::options::FitOptions;
 use super::problem::{Bound, FitError, Problem};
 use super::report::{FitReport, Termination};
@@ -62,11 +63,13 @@ pub trait SeparableModel {
 ///
 /// Columns are normalised before the SVD: nalgebra's SVD converges to an absolute threshold set by the largest
 /// singular value, which leaves the small ones (peaks beside a baseline column of ones) wrong in the 6th digit.
-/// With A = Aₙ·D, A⁺ = D⁻¹Vₙ S⁻¹ Uᵀ, so V is returned as D⁻¹Vₙ. `None` if the SVD fails.
+/// With A = Aₙ·D, A⁺ = D⁻¹Vₙ S⁻¹ Uᵀ, so V is returned as D⁻¹Vₙ. `None` if the SVD fails or `cancel` is set
+/// (looked at between the columns of its QR).
 fn block_svd(
     phi: &DMatrix<f64>,
     rows: std::ops::Range<usize>,
     cols: &[usize],
+    cancel: Option<&CancelToken>,
 ) -> Option<(DMatrix<f64>, Vec<f64>, DMatrix<f64>)> {
     let (n, mf) = (rows.len(), cols.len());
     let mut a = DMatrix::from_fn(n, mf, |i, c| phi[(rows.start + i, cols[c])]);
@@ -79,14 +82,13 @@ fn block_svd(
     for (c, s) in scale.iter().enumerate() {
         a.column_mut(c).scale_mut(1.0 / s);
     }
-    let svd = a.svd(true, true);
-    let (Some(u), Some(vt)) = (svd.u, svd.v_t) else { return None };
-    let smax = svd.singular_values.iter().copied().fold(0.0, f64::max);
+    let (u, singular_values, vt) = thin_svd(a, cancel)?;
+    let smax = singular_values.iter().copied().fold(0.0, f64::max);
     let tol = smax * 1e-12 * (n.max(mf) as f64);
-    let keep: Vec<usize> = (0..svd.singular_values.len()).filter(|&k| svd.singular_values[k] > tol).collect();
+    let keep: Vec<usize> = (0..singular_values.len()).filter(|&k| singular_values[k] > tol).collect();
     let u = DMatrix::from_fn(n, keep.len(), |i, c| u[(i, keep[c])]);
     let v = DMatrix::from_fn(mf, keep.len(), |i, c| vt[(keep[c], i)] / scale[i]);
-    let s_inv = keep.iter().map(|&k| 1.0 / svd.singular_values[k]).collect();
+    let s_inv = keep.iter().map(|&k| 1.0 / singular_values[k]).collect();
     Some((u, s_inv, v))
 }
 
@@ -116,6 +118,8 @@ struct Projected<'a, M: SeparableModel> {
     block_k: Vec<(usize, std::ops::Range<usize>)>,
     /// With blocks: per block, the nonlinear parameters its basis functions depend on (sorted).
     block_params: Vec<Vec<usize>>,
+    /// Stops a factorization between its columns (the solve then fails, and the solver stops on the token).
+    cancel: Option<CancelToken>,
 }
 
 /// Per block, the nonlinear parameters its basis columns depend on (sorted, from the derivative structure).
@@ -168,6 +172,7 @@ impl<'a, M: SeparableModel> Projected<'a, M> {
             resid: DVector::zeros(n),
             cached_theta: None,
             block_k: Vec::new(),
+            cancel: None,
         }
     }
 
@@ -198,7 +203,9 @@ impl<'a, M: SeparableModel> Projected<'a, M> {
                 if free.is_empty() {
                     continue;
                 }
-                let Some(part) = block_svd(&self.phi, rows.clone(), &free) else { return false };
+                let Some(part) = block_svd(&self.phi, rows.clone(), &free, self.cancel.as_ref()) else {
+                    return false;
+                };
                 parts.push((b, rows.clone(), free, part));
             }
             let r: usize = parts.iter().map(|p| p.3.0.ncols()).sum();
@@ -350,15 +357,15 @@ impl<M: SeparableModel> Problem for Projected<'_, M> {
             }
             return jac.iter().all(|v| v.is_finite());
         }
-        let mut small = self.u.tr_mul(&a_mat);
+        let cancel = self.cancel.as_ref();
+        let Some(mut small) = dense::tr_mul(&self.u, &a_mat, cancel) else { return false };
         let mut vtb = self.v.tr_mul(&b_mat);
         for (r, s_inv) in self.s_inv.iter().enumerate() {
             vtb.row_mut(r).scale_mut(*s_inv);
         }
         small -= vtb;
         jac.copy_from(&a_mat);
-        jac.gemm(1.0, &self.u, &small, -1.0);
-        jac.iter().all(|v| v.is_finite())
+        dense::gemm(jac, 1.0, &self.u, &small, -1.0, cancel) && jac.iter().all(|v| v.is_finite())
     }
     fn total_sum_of_squares(&self) -> Option<f64> {
         total_sum_of_squares(self.y)
@@ -447,6 +454,7 @@ pub fn fit_separable<M: SeparableModel>(
         }
     }
     let mut proj = Projected::new(model, y, fixed.clone(), nonneg, structure.clone(), blocks);
+    proj.cancel = options.cancel.clone();
     let mut out = if n_free_theta == 0 {
         if theta0.iter().any(|v| !v.is_finite()) {
             return Err(FitError::NonFiniteInput { what: "initial nonlinear parameter".into() });
@@ -472,17 +480,19 @@ pub fn fit_separable<M: SeparableModel>(
         run_lm(&mut proj, theta0, &lm_bounds, options, observer)?
     };
     let theta = out.params.clone();
-    // The best θ is always a point where the model was defined, so this succeeds.
+    // The best θ is always a point where the model was defined, so this succeeds unless the fit was cancelled
+    // (the factorization stops on the token).
     if !proj.solve(&theta) {
-        return Err(FitError::UndefinedAtStart);
+        return Err(if options.is_cancelled() { FitError::Cancelled } else { FitError::UndefinedAtStart });
     }
     out.cost = 0.5 * proj.resid.norm_squared();
     out.params.extend_from_slice(&proj.coef);
     out.free.extend(fixed.iter().map(|f| f.is_none()));
     out.at_bound.resize(p + m, false);
     let tss = total_sum_of_squares(y);
-    if !options.statistics {
-        return Ok(build_report(&out, n, None, tss));
+    // A cancelled fit's statistics would cost a factorization of the full Jacobian nobody waits for.
+    if !options.statistics || out.termination == Termination::Cancelled {
+        return Ok(build_report(&out, n, None, tss, None));
     }
     let jac_ok = proj.model.basis_derivatives(&theta, &mut proj.dphi);
     // Full Jacobian of r = y − Σ cⱼ φⱼ with respect to (θ, c).
@@ -508,7 +518,8 @@ pub fn fit_separable<M: SeparableModel>(
         .filter(|b| b.len() > 1)
         .and_then(|b| reduce_row_blocks(&full, None, &b))
         .map(|(stacked, _)| stacked);
-    Ok(build_report(&out, n, jac_ok.then_some(reduced.as_ref().unwrap_or(&full)), tss))
+    let jac = jac_ok.then_some(reduced.as_ref().unwrap_or(&full));
+    Ok(build_report(&out, n, jac, tss, options.cancel.as_ref()))
 }
 
 #[cfg(test)]
