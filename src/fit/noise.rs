@@ -32,17 +32,30 @@ pub fn noise_sd(y: &[f64]) -> Option<f64> {
 /// every lag gives σ; for detector-filtered (correlated) noise lag 1 underestimates σ and larger lags approach
 /// it. `None` with fewer than 3 usable differences or `lag` = 0.
 pub fn noise_sd_at_lag(y: &[f64], lag: usize) -> Option<f64> {
+    noise_sd_at_lag_until(y, lag, &|| false).flatten()
+}
+
+/// [`noise_sd_at_lag`] that asks `stopped` between its passes (the differences, two selections): `None` once it
+/// says true, else `Some` of the estimate. Each pass over 5 million points takes tens of milliseconds.
+pub(crate) fn noise_sd_at_lag_until(y: &[f64], lag: usize, stopped: &dyn Fn() -> bool) -> Option<Option<f64>> {
     if lag == 0 || y.len() <= lag {
-        return None;
+        return Some(None);
     }
-    let mut d: Vec<f64> = y.iter().zip(&y[lag..]).map(|(a, b)| b - a).filter(|v| v.is_finite()).collect();
+    let mut d: Vec<f64> = Vec::with_capacity(y.len() - lag);
+    d.extend(y.iter().zip(&y[lag..]).map(|(a, b)| b - a).filter(|v| v.is_finite()));
     if d.len() < 3 {
+        return Some(None);
+    }
+    if stopped() {
         return None;
     }
-    let med = median_in_place(&mut d)?;
+    let Some(med) = median_in_place(&mut d) else { return Some(None) };
+    if stopped() {
+        return None;
+    }
     d.iter_mut().for_each(|v| *v = (*v - med).abs());
-    let mad = median_in_place(&mut d)?;
-    Some(1.4826 * mad / std::f64::consts::SQRT_2)
+    let mad = median_in_place(&mut d);
+    Some(mad.map(|mad| 1.4826 * mad / std::f64::consts::SQRT_2))
 }
 
 /// Peak-to-peak noise h_noise (signal units): max − min of y after removing its least-squares straight line

@@ -1,6 +1,6 @@
 //! Peak finding by prominence, in bounded time.
 //!
-//! Steps: estimate the noise σ from the data ([`noise_sd_at_lag`], the largest of lags 1, 2, 4 so that
+//! Steps: estimate the noise σ from the data ([`noise_sd_at_lag`](super::noise::noise_sd_at_lag), the largest of lags 1, 2, 4 so that
 //! detector-filtered noise is not underestimated); smooth lightly (centred moving average); find local maxima
 //! (plateaus give their middle); compute each maximum's prominence exactly as scipy's `peak_prominences` (with no
 //! window limit) in O(n) with monotonic stacks; keep maxima with prominence ≥ k·σ; keep the N most prominent.
@@ -9,7 +9,8 @@
 //! Negative peaks (e.g. TCD) are found with [`Polarity::Negative`] (the search runs on −y; heights and
 //! prominences are reported as positive magnitudes, values in the data's own sign).
 
-use super::noise::noise_sd_at_lag;
+use super::lsq::CancelToken;
+use super::noise::noise_sd_at_lag_until;
 
 /// Which way peaks point.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -131,6 +132,9 @@ pub enum PeakFindError {
     /// An option out of range.
     #[error("invalid option: {0}")]
     InvalidOption(&'static str),
+    /// The cancel token of [`find_peaks_cancellable`] was set.
+    #[error("cancelled")]
+    Cancelled,
 }
 
 /// Centred moving average with windows shrinking at the edges; O(n) via prefix sums.
@@ -183,12 +187,25 @@ fn left_minima(a: &[f64]) -> Vec<(f64, usize)> {
 /// About 100 lines for a reason: one pass of the method in the module doc, whose steps (smoothing, noise,
 /// candidates, prominence, the cap) share the same buffers.
 pub fn find_peaks(t_s: &[f64], y: &[f64], options: &PeakFindOptions) -> Result<PeakFindResult, PeakFindError> {
+    find_peaks_cancellable(t_s, y, options, None)
+}
+
+/// [`find_peaks`] that looks at `cancel` between its passes over the trace (each takes tens of milliseconds on 5
+/// million points) and stops with [`PeakFindError::Cancelled`] once it is set.
+pub fn find_peaks_cancellable(
+    t_s: &[f64],
+    y: &[f64],
+    options: &PeakFindOptions,
+    cancel: Option<&CancelToken>,
+) -> Result<PeakFindResult, PeakFindError> {
+    let stop = || if cancel.is_some_and(CancelToken::is_cancelled) { Err(PeakFindError::Cancelled) } else { Ok(()) };
     if t_s.len() != y.len() {
         return Err(PeakFindError::LengthMismatch { time: t_s.len(), signal: y.len() });
     }
     if t_s.iter().any(|v| !v.is_finite()) {
         return Err(PeakFindError::NonFinite("time"));
     }
+    stop()?;
     if y.iter().any(|v| !v.is_finite()) {
         return Err(PeakFindError::NonFinite("signal"));
     }
@@ -201,9 +218,20 @@ pub fn find_peaks(t_s: &[f64], y: &[f64], options: &PeakFindOptions) -> Result<P
     let n = y.len();
     let sign = if options.polarity == Polarity::Negative { -1.0 } else { 1.0 };
     let s: Vec<f64> = y.iter().map(|v| sign * v).collect();
-    let sigma = options
-        .noise_sd
-        .unwrap_or_else(|| [1, 2, 4].iter().filter_map(|&lag| noise_sd_at_lag(&s, lag)).fold(0.0, f64::max));
+    stop()?;
+    let sigma = match options.noise_sd {
+        Some(sd) => sd,
+        None => {
+            let mut largest = 0.0f64;
+            let stopped = || cancel.is_some_and(CancelToken::is_cancelled);
+            for lag in [1, 2, 4] {
+                let sd = noise_sd_at_lag_until(&s, lag, &stopped).ok_or(PeakFindError::Cancelled)?;
+                largest = sd.map_or(largest, |sd| largest.max(sd));
+            }
+            largest
+        }
+    };
+    stop()?;
     let range = s.iter().fold(f64::NEG_INFINITY, |a, &b| a.max(b)) - s.iter().fold(f64::INFINITY, |a, &b| a.min(b));
     // A noise-free trace would accept rounding wiggles; floor the threshold at a tiny fraction of the range.
     let threshold = (options.min_prominence_sigma * sigma).max(1e-9 * range.max(0.0));
@@ -217,10 +245,14 @@ pub fn find_peaks(t_s: &[f64], y: &[f64], options: &PeakFindOptions) -> Result<P
     if n < 3 || options.max_peaks == 0 {
         return Ok(result);
     }
+    stop()?;
     let sm = moving_average(&s, options.smoothing_points);
+    stop()?;
     let left = left_minima(&sm);
+    stop()?;
     let rev: Vec<f64> = sm.iter().rev().copied().collect();
     let right_rev = left_minima(&rev);
+    stop()?;
 
     let mut cands: Vec<(usize, f64, usize, usize)> = Vec::new(); // (apex, prominence, left base, right base)
     let mut i = 1;
@@ -244,6 +276,7 @@ pub fn find_peaks(t_s: &[f64], y: &[f64], options: &PeakFindOptions) -> Result<P
             i += 1;
         }
     }
+    stop()?;
     result.candidates_above_threshold = cands.len();
     result.candidate_prominences = cands.iter().map(|c| c.1).collect();
     result.candidate_prominences.sort_by(|a, b| b.total_cmp(a));

@@ -4,7 +4,7 @@
 use super::types::{PeakSeed, RunFitError};
 use crate::fit::lsq::CancelToken;
 use crate::fit::metrics::peak_metrics;
-use crate::fit::peaks::{FoundPeak, PeakFindOptions, PeakFindResult, Polarity, find_peaks};
+use crate::fit::peaks::{FoundPeak, PeakFindError, PeakFindOptions, PeakFindResult, Polarity, find_peaks_cancellable};
 use crate::model::{Column, Peak, closed, moments};
 
 /// Peaks detected in a run, and what the user should know about the detection.
@@ -31,23 +31,24 @@ pub fn detect_seeds(t_s: &[f64], y: &[f64], options: &PeakFindOptions) -> Result
     detect_seeds_cancellable(t_s, y, options, &CancelToken::new())
 }
 
-/// [`detect_seeds`] that stops between its passes over the trace (the peaks, a raised cap's second pass, the
-/// dips) once `cancel` is set ([`RunFitError::Cancelled`]); one pass over 5 million points takes about a second.
+/// [`detect_seeds`] that stops once `cancel` is set ([`RunFitError::Cancelled`]), between the steps of each of its
+/// detections (the peaks, a raised cap's second pass, the dips; [`find_peaks_cancellable`]).
 pub fn detect_seeds_cancellable(
     t_s: &[f64],
     y: &[f64],
     options: &PeakFindOptions,
     cancel: &CancelToken,
 ) -> Result<Detection, RunFitError> {
-    let stop = || if cancel.is_cancelled() { Err(RunFitError::Cancelled) } else { Ok(()) };
+    let find = |options: &PeakFindOptions| match find_peaks_cancellable(t_s, y, options, Some(cancel)) {
+        Err(PeakFindError::Cancelled) => Err(RunFitError::Cancelled),
+        other => Ok(other?),
+    };
     let mut options = *options;
     let mut notes = Vec::new();
-    let mut found = find_peaks(t_s, y, &options)?;
-    stop()?;
+    let mut found = find(&options)?;
     if let Some((raised, note)) = raised_cap(&found, &options) {
         // Only a raised cap needs a second pass; otherwise the first one is the detection.
-        found = find_peaks(t_s, y, &raised)?;
-        stop()?;
+        found = find(&raised)?;
         (options, notes) = (raised, vec![note]);
     }
     if found.candidates_above_threshold > options.max_peaks {
@@ -67,7 +68,7 @@ pub fn detect_seeds_cancellable(
     };
     let mut seeds: Vec<PeakSeed> = found.peaks.iter().map(|p| seed(p, false)).collect();
     if options.polarity == Polarity::Positive {
-        let dips = find_peaks(t_s, y, &options.with_polarity(Polarity::Negative))?;
+        let dips = find(&options.with_polarity(Polarity::Negative))?;
         let mut widths: Vec<f64> = found.peaks.iter().map(|p| p.width_half_prominence_s).collect();
         widths.sort_by(f64::total_cmp);
         let widest = widths.get(widths.len() / 2).map_or(f64::INFINITY, |w| 5.0 * w);
