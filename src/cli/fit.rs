@@ -379,8 +379,16 @@ fn name_sessions(jobs: &mut [Job]) -> Vec<String> {
     notes
 }
 
-fn load_jobs(file: &Path, channel: Option<&str>) -> anyhow::Result<Vec<Job>> {
+/// The runs of `file` as jobs (one per channel, or the one `channel` selects). A file inside an Agilent `.D` folder
+/// is read with its whole folder (its peak table and sample name), and only its own signal is fitted unless
+/// `channel` says otherwise.
+fn load_jobs(given: &Path, channel: Option<&str>) -> anyhow::Result<Vec<Job>> {
+    let folder = crate::io::agilent_d::enclosing_folder(given);
+    let file = folder.unwrap_or(given);
     let (bytes, runs) = crate::io::read_identified(file)?;
+    let member = folder.and_then(|_| crate::io::agilent_d::member_channel(&runs, given));
+    let channel = channel.map(str::to_string).or(member.map(|i| (i + 1).to_string()));
+    let channel = channel.as_deref();
     let sha256 = session::sha256_hex(&bytes);
     let multi = runs.len() > 1;
     let mut jobs: Vec<Job> = runs

@@ -24,8 +24,19 @@ pub fn run(args: &InfoArgs) -> anyhow::Result<ExitCode> {
         if i > 0 {
             super::sayln!();
         }
-        match io::read_path(path) {
-            Ok(chroms) => super::say!("{}", io::info::describe(path, &chroms)),
+        // A file inside a `.D` folder is read with its whole run, as the app opens it.
+        let folder = io::agilent_d::enclosing_folder(path);
+        match io::read_path(folder.unwrap_or(path)) {
+            Ok(chroms) => {
+                if let Some(folder) = folder {
+                    super::sayln!(
+                        "{} is part of the run folder {}: every signal in it",
+                        path.display(),
+                        folder.display()
+                    );
+                }
+                super::say!("{}", io::info::describe(folder.unwrap_or(path), &chroms))
+            }
             Err(e) => {
                 eprintln!("error: {e}");
                 failed = true;

@@ -32,6 +32,16 @@ pub fn enclosing_folder(file: &Path) -> Option<&Path> {
     file.parent().filter(|p| is_d_folder(p))
 }
 
+/// The metadata key under which [`read`] names the member file each channel came from (`FID1A.ch`).
+pub const MEMBER_KEY: &str = "file in the folder";
+
+/// The first of `channels` (a [`read`] of a `.D` folder) that came from the member file `file` (`None` for a
+/// member that is not a signal file, such as `Result.xml`, or for channels not read from a folder).
+pub fn member_channel(channels: &[Chromatogram], file: &Path) -> Option<usize> {
+    let name = file.file_name()?.to_string_lossy();
+    channels.iter().position(|c| c.metadata.extra.iter().any(|(k, v)| k == MEMBER_KEY && v.eq_ignore_ascii_case(&name)))
+}
+
 /// The signal files of a `.D` folder that [`read`] reads, in its order: `*.ch`, then `data.ms`.
 pub fn signal_files(dir: &Path) -> Result<Vec<PathBuf>, IoError> {
     let entries = std::fs::read_dir(dir).map_err(|source| IoError::Open { path: dir.to_path_buf(), source })?;
@@ -55,9 +65,13 @@ pub fn read(dir: &Path) -> Result<Vec<Chromatogram>, IoError> {
     let mut failures = Vec::new();
     for file in signal_files(dir)? {
         match read_member(&file) {
-            Ok(read) => {
+            Ok(mut read) => {
                 let stem = file.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
                 stems.extend(std::iter::repeat_n(stem, read.len()));
+                let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                for c in &mut read {
+                    c.metadata.extra.push((MEMBER_KEY.into(), name.clone()));
+                }
                 channels.extend(read);
             }
             Err(e) => failures.push(e),

@@ -116,7 +116,8 @@ pub fn read_run(path: &Path) -> Result<(LoadedRun, RunRef), String> {
 }
 
 /// Opens a session (JSON) or a chromatogram file. A file inside an Agilent `.D` folder (a `.ch`, `data.ms`,
-/// `Result.xml`) opens the whole folder: every signal of the run, with its peak table. The error is the reader's
+/// `Result.xml`) opens the whole folder: every signal of the run, with its peak table, showing the signal of the
+/// file opened. The error is the reader's
 /// or the session loader's message.
 pub fn open_path(path: &Path) -> Result<Opened, String> {
     if path.is_dir() {
@@ -125,8 +126,16 @@ pub fn open_path(path: &Path) -> Result<Opened, String> {
     }
     let bytes = crate::io::read_source(path).map_err(|e| e.to_string())?;
     if !looks_like_session(&bytes) {
-        let run_path = crate::io::agilent_d::enclosing_folder(path).unwrap_or(path);
-        let (run, reference) = read_run(run_path)?;
+        let Some(folder) = crate::io::agilent_d::enclosing_folder(path) else {
+            let (run, reference) = read_run(path)?;
+            return Ok(Opened::Run { run, reference });
+        };
+        // The member's own signal is the one shown (another member, `Result.xml`, keeps the default).
+        let (mut run, mut reference) = read_run(folder)?;
+        if let Some(channel) = crate::io::agilent_d::member_channel(&run.channels, path) {
+            run.channel = channel;
+            reference.channel = u32::try_from(channel + 1).unwrap_or(1);
+        }
         return Ok(Opened::Run { run, reference });
     }
     let text = String::from_utf8(bytes).map_err(|_| format!("not UTF-8 text ({})", path.display()))?;

@@ -274,6 +274,41 @@ fn elute_info_describes_data_ms_d_folders_and_dx() {
     assert!(stdout.matches("1307").count() >= 2, "{stdout}");
     assert!(stdout.contains("TIC") && stdout.contains("10197"), "{stdout}");
     assert!(stdout.contains("DAD1A") && stdout.contains("DAD1H"), "{stdout}");
+    // The file inside the folder is described with its whole run, and says so.
+    assert!(stdout.contains("data.ms is part of the run folder tests/data/rainbow_yellow.D"), "{stdout}");
+    assert_eq!(stdout.matches("Front Signal (detector FID): 10197 points").count(), 2, "{stdout}");
+    assert!(stdout.contains("file in the folder: FID1A.ch"), "{stdout}");
+}
+
+/// `elute fit` on a file inside a `.D` folder fits that file's signal, read with its folder (the session's run is
+/// the folder, at that channel).
+#[test]
+fn elute_fit_on_a_file_inside_a_d_folder_fits_its_signal_with_the_folder() {
+    let out_dir = std::env::temp_dir().join(format!("elute-d-member-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&out_dir);
+    let out = Command::new(env!("CARGO_BIN_EXE_elute"))
+        .arg("fit")
+        .arg(data_path("rainbow_yellow.D/data.ms"))
+        .arg("--out")
+        .arg(&out_dir)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let sessions: Vec<PathBuf> = std::fs::read_dir(&out_dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.to_string_lossy().ends_with(".elute.json"))
+        .collect();
+    assert_eq!(sessions.len(), 1, "only the member's signal is fitted: {sessions:?}");
+    let session: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&sessions[0]).unwrap()).unwrap();
+    let run = &session["run"];
+    assert!(run["path"].as_str().unwrap().ends_with("rainbow_yellow.D"), "{run}");
+    assert_eq!(run["channel"], 2, "{run}");
+    let table = std::fs::read_to_string(out_dir.join("peaks.csv")).unwrap();
+    assert!(table.lines().skip(1).all(|l| l.contains("TIC")), "{table}");
+    let _ = std::fs::remove_dir_all(&out_dir);
 }
 
 #[test]
@@ -285,12 +320,16 @@ fn the_app_opens_a_d_folder_as_one_run_with_a_stable_hash() {
     assert_eq!(run.chromatogram().len(), 10197);
     assert_eq!(reference.sha256.len(), 64);
     assert_eq!(read_run(&dir).unwrap().1.sha256, reference.sha256);
-    // Any file inside the folder opens the whole run.
-    for member in ["FID1A.ch", "data.ms"] {
+    // Any file inside the folder opens the whole run, showing that file's own signal.
+    for (member, channel) in [("FID1A.ch", 0), ("data.ms", 1), ("tic_front.csv", run.channel)] {
         let Opened::Run { run: inside, reference: same } = open_path(&dir.join(member)).unwrap() else { panic!() };
         assert_eq!(inside.channels, run.channels, "{member}");
         assert_eq!(same.sha256, reference.sha256, "{member}");
+        assert_eq!(inside.channel, channel, "{member}");
+        assert_eq!(same.channel as usize, channel + 1, "{member}");
     }
+    assert_eq!(io::agilent_d::member_channel(&run.channels, Path::new("x/fid1a.CH")), Some(0));
+    assert_eq!(io::agilent_d::member_channel(&run.channels, Path::new("Result.xml")), None);
     let e = open_path(&data_path("")).unwrap_err();
     assert!(e.contains("only Agilent .D folders"), "{e}");
 }
