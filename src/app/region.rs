@@ -1,13 +1,18 @@
 //! The selected peak's joint 95 % confidence region of (k_a, k_d): the linearised ellipse at once (from the fit's
 //! standard errors and correlation), the χ² contour on a background thread once the pointer is up
-//! (`crate::fit::contour`: each ray costs about 15 model evaluations of the cluster's window, tens of ms in all).
+//! (`crate::fit::contour`: each ray costs about 15 profile evaluations of the cluster's window; tens of ms for a few
+//! peaks, 2–3 s for a 150-peak window).
 //!
-//! Both exist only while the peak carries fit statistics: editing the peak clears them, and so the region.
+//! Both exist only while the peak carries fit statistics: editing the peak clears them, and so the region. A region
+//! dropped while its contour is traced stops the thread at its next ray.
 
 use std::sync::mpsc;
 
 use super::state::Document;
-use crate::fit::contour::{Chi2Contour, ContourProblem, DELTA_CHI2_95_2D, chi2_contour, confidence_ellipse};
+use crate::fit::CancelToken;
+use crate::fit::contour::{
+    Chi2Contour, ContourProblem, DELTA_CHI2_95_2D, chi2_contour_cancellable, confidence_ellipse,
+};
 use crate::model::Column;
 
 /// Points on the drawn ellipse.
@@ -21,8 +26,9 @@ pub enum ContourState {
     /// Ready to trace once the pointer is released (a drag changes the document every frame; tracing then
     /// would start a thread per frame).
     Waiting(Box<ContourJob>),
-    /// Tracing on a background thread.
-    Computing(mpsc::Receiver<Result<Chi2Contour, String>>),
+    /// Tracing on a background thread, which stops at its next ray once the token is set (when this region is
+    /// dropped: another peak selected, this one edited).
+    Computing(mpsc::Receiver<Result<Chi2Contour, String>>, CancelToken),
     /// Traced.
     Done(Chi2Contour),
     /// Not available (no window or data), or failed: the reason.
@@ -61,7 +67,7 @@ pub struct ContourJob {
 }
 
 impl ContourJob {
-    fn run(&self) -> Result<Chi2Contour, String> {
+    fn run(&self, cancel: &CancelToken) -> Result<Chi2Contour, String> {
         let problem = ContourProblem {
             time_s: &self.time_s,
             signal: &self.signal,
@@ -71,7 +77,8 @@ impl ContourJob {
             // The run fit's default window baseline: a constant.
             baseline_degree: Some(0),
         };
-        chi2_contour(&problem, self.se, self.correlation, DELTA_CHI2_95_2D, CONTOUR_RAYS).map_err(|e| e.to_string())
+        chi2_contour_cancellable(&problem, self.se, self.correlation, DELTA_CHI2_95_2D, CONTOUR_RAYS, Some(cancel))
+            .map_err(|e| e.to_string())
     }
 }
 
@@ -106,14 +113,16 @@ impl Confidence {
             let waiting = std::mem::replace(&mut self.contour, ContourState::Unavailable(String::new()));
             if let ContourState::Waiting(job) = waiting {
                 let (sender, receiver) = mpsc::channel();
+                let cancel = CancelToken::new();
+                let token = cancel.clone();
                 std::thread::spawn(move || {
-                    let _ = sender.send(job.run());
+                    let _ = sender.send(job.run(&token));
                     wake();
                 });
-                self.contour = ContourState::Computing(receiver);
+                self.contour = ContourState::Computing(receiver, cancel);
             }
         }
-        if let ContourState::Computing(r) = &self.contour {
+        if let ContourState::Computing(r, _) = &self.contour {
             match r.try_recv() {
                 Ok(Ok(c)) => self.contour = ContourState::Done(c),
                 Ok(Err(e)) => self.contour = ContourState::Unavailable(e),
@@ -135,7 +144,24 @@ impl Confidence {
 
     /// True while the contour waits to be traced or is being traced.
     pub fn is_computing(&self) -> bool {
-        matches!(self.contour, ContourState::Computing(_) | ContourState::Waiting(_))
+        matches!(self.contour, ContourState::Computing(..) | ContourState::Waiting(_))
+    }
+
+    /// The tracing thread's token, while it runs (tests).
+    pub fn tracing_token(&self) -> Option<&CancelToken> {
+        match &self.contour {
+            ContourState::Computing(_, token) => Some(token),
+            _ => None,
+        }
+    }
+}
+
+/// A region no longer shown stops its tracing thread.
+impl Drop for Confidence {
+    fn drop(&mut self) {
+        if let ContourState::Computing(_, token) = &self.contour {
+            token.cancel();
+        }
     }
 }
 
@@ -173,4 +199,28 @@ fn contour_job(doc: &Document, index: usize, se: (f64, f64), correlation: f64) -
         se,
         correlation,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Dropping a region (another peak selected, this one edited) sets its tracing thread's token.
+    #[test]
+    fn a_dropped_region_stops_its_tracing_thread() {
+        let (_sender, receiver) = mpsc::channel();
+        let token = CancelToken::new();
+        let region = Confidence {
+            key: (1, 0),
+            name: "peak 1".into(),
+            center: (1.0, 1.0),
+            se: (0.1, 0.1),
+            correlation: 0.0,
+            ellipse: Vec::new(),
+            contour: ContourState::Computing(receiver, token.clone()),
+        };
+        assert!(region.tracing_token().is_some_and(|t| !t.is_cancelled()));
+        drop(region);
+        assert!(token.is_cancelled());
+    }
 }

@@ -24,7 +24,7 @@ pub fn confidence_ui(ui: &mut egui::Ui, confidence: Option<&Confidence>) {
     .on_hover_text("Standard errors from the fit covariance (conditional on the column's t0, t1 and τ)");
     let status = match &c.contour {
         ContourState::Waiting(_) => "the χ² contour is traced when the drag ends".to_string(),
-        ContourState::Computing(_) => "tracing the χ² contour…".to_string(),
+        ContourState::Computing(..) => "tracing the χ² contour…".to_string(),
         ContourState::Done(k) if k.closed => format!(
             "χ² contour: SSE = SSE_min + {DELTA_CHI2_95_2D:.2}·s², s = {:.4} (areas and baseline re-solved)",
             k.residual_variance.sqrt()

@@ -62,15 +62,21 @@ impl Qr {
         Some(Qr { packed: a, tau })
     }
 
-    /// The number of reflectors, min(n, m).
-    fn k(&self) -> usize {
+    /// The number of reflectors, min(n, m): Qᵀ's first `reflectors()` entries of a vector lie in the columns' span
+    /// (when R's diagonal has no zero).
+    pub(crate) fn reflectors(&self) -> usize {
         self.tau.len()
+    }
+
+    /// R's diagonal (min(n, m) values).
+    pub(crate) fn diagonal(&self) -> Vec<f64> {
+        (0..self.reflectors()).map(|i| self.packed[(i, i)]).collect()
     }
 
     /// R: the k × m upper-triangular factor.
     pub(crate) fn r(&self) -> DMatrix<f64> {
         let m = self.packed.ncols();
-        DMatrix::from_fn(self.k(), m, |i, j| if i <= j { self.packed[(i, j)] } else { 0.0 })
+        DMatrix::from_fn(self.reflectors(), m, |i, j| if i <= j { self.packed[(i, j)] } else { 0.0 })
     }
 
     /// Replaces `b` (n values) by Qᵀ b.
@@ -88,7 +94,7 @@ impl Qr {
     /// before each reflector (`None` once it is set).
     pub(crate) fn q_mul_thin(&self, small: &DMatrix<f64>, cancel: Option<&CancelToken>) -> Option<DMatrix<f64>> {
         let n = self.packed.nrows();
-        let k = self.k();
+        let k = self.reflectors();
         let cancel = for_size(cancel, n, small.ncols().max(k));
         let mut out = DMatrix::<f64>::zeros(n, small.ncols());
         out.view_mut((0, 0), (k.min(small.nrows()), small.ncols()))
