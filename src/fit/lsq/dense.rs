@@ -71,16 +71,9 @@ impl Qr {
                 continue;
             }
             let (v, t) = wy(&a, &tau, j0, b);
-            let (vt, tt) = (v.transpose(), t.transpose());
-            // C ← (I − V T Vᵀ)ᵀ C = C − V Tᵀ (Vᵀ C) on rows j0.., the columns right of the panel, a few at a time.
-            for c0 in (j0 + b..m).step_by(PRODUCT_COLUMNS) {
-                if stopped(cancel) {
-                    return None;
-                }
-                let w = PRODUCT_COLUMNS.min(m - c0);
-                let mut c = a.view_mut((j0, c0), (n - j0, w));
-                let vt_c = &vt * &c;
-                c.gemm(-1.0, &v, &(&tt * vt_c), 1.0);
+            // (I − V T Vᵀ)ᵀ on the columns right of the panel.
+            if !apply_block(&mut a, j0, j0 + b..m, &v, &t.transpose(), cancel) {
+                return None;
             }
         }
         Some(Qr { packed: a, tau })
@@ -130,20 +123,36 @@ impl Qr {
             }
             let b = PANEL.min(k - j0);
             let (v, t) = wy(&self.packed, &self.tau, j0, b);
-            let vt = v.transpose();
-            // X ← (I − V T Vᵀ) X on rows j0.., a few columns at a time.
-            for c0 in (0..r).step_by(PRODUCT_COLUMNS) {
-                if stopped(cancel) {
-                    return None;
-                }
-                let w = PRODUCT_COLUMNS.min(r - c0);
-                let mut x = out.view_mut((j0, c0), (n - j0, w));
-                let vt_x = &vt * &x;
-                x.gemm(-1.0, &v, &(&t * vt_x), 1.0);
+            if !apply_block(&mut out, j0, 0..r, &v, &t, cancel) {
+                return None;
             }
         }
         Some(out)
     }
+}
+
+/// X ← X − V M (Vᵀ X) on rows j0.. of the columns `cols` of `x`, [`PRODUCT_COLUMNS`] of them at a time: with M = T
+/// (from [`wy`]) that applies I − V T Vᵀ, with M = Tᵀ its transpose. False once `cancel` is set.
+fn apply_block(
+    x: &mut DMatrix<f64>,
+    j0: usize,
+    cols: std::ops::Range<usize>,
+    v: &DMatrix<f64>,
+    m: &DMatrix<f64>,
+    cancel: Option<&CancelToken>,
+) -> bool {
+    let rows = x.nrows() - j0;
+    let vt = v.transpose();
+    for c0 in cols.clone().step_by(PRODUCT_COLUMNS) {
+        if stopped(cancel) {
+            return false;
+        }
+        let w = PRODUCT_COLUMNS.min(cols.end - c0);
+        let mut block = x.view_mut((j0, c0), (rows, w));
+        let vt_x = &vt * &block;
+        block.gemm(-1.0, v, &(m * vt_x), 1.0);
+    }
+    true
 }
 
 /// Columns factorized per panel of the blocked QR.
