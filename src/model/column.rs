@@ -337,6 +337,31 @@ impl Column {
         }
     }
 
+    /// The fraction ξ = x/L of the column that the carrier reaches after `time_of_flight_s` (s): the inverse of
+    /// [`Column::time_of_flight_s`], clamped to [0, 1] (0 for t ≤ 0 or NaN, 1 from t0 on). Bisection to
+    /// rounding (t0(ξ) is strictly increasing).
+    pub fn fraction_at_time_of_flight(&self, time_of_flight_s: f64) -> f64 {
+        if time_of_flight_s.is_nan() || time_of_flight_s <= 0.0 {
+            return 0.0;
+        }
+        if time_of_flight_s >= self.holdup_time_s() {
+            return 1.0;
+        }
+        let (mut lo, mut hi) = (0.0_f64, 1.0_f64);
+        for _ in 0..64 {
+            let mid = 0.5 * (lo + hi);
+            if mid <= lo || mid >= hi {
+                break;
+            }
+            if self.time_of_flight_s(mid) < time_of_flight_s {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+        }
+        0.5 * (lo + hi)
+    }
+
     /// Pressure relative to the inlet, p(x)/p0 = √(1 − (1 − r²)ξ), at the fraction ξ = x/L ∈ [0, 1].
     /// It is also the amplitude factor of the concentration that arrives at x (mass conservation: u·c is
     /// carried, so c scales as 1/u ∝ p).
@@ -386,6 +411,53 @@ impl Column {
     pub fn with_diffusion_m2_s(mut self, diffusion_m2_s: f64) -> Result<Column, ModelError> {
         self.diffusion_m2_s = non_negative("diffusion_m2_s", diffusion_m2_s)?;
         Ok(self)
+    }
+
+    /// A copy with some of its stored fields changed by `edit` (on the flat session form), validated like a
+    /// loaded column: the way a "what if" changes the length, radius, film, pressures or velocity.
+    pub fn edited(&self, edit: impl FnOnce(&mut RawColumn)) -> Result<Column, ModelError> {
+        let mut raw = RawColumn::from(*self);
+        edit(&mut raw);
+        raw.try_into()
+    }
+
+    /// The carrier viscosity in Pa·s that the geometry implies through Poiseuille flow,
+    /// µ = R²(p0² − pL²)/(16·u0·L·p0) (2.3e-5 Pa·s for the paper's N2 column); None without geometry. 0 when the
+    /// pressures are equal (the constant-velocity idealisation).
+    pub fn implied_viscosity_pa_s(&self) -> Option<f64> {
+        match self.setup {
+            ColumnSetup::Geometry {
+                length_m,
+                radius_m,
+                inlet_pressure_pa: p0,
+                outlet_pressure_pa: pl,
+                inlet_velocity_m_s: u0,
+                ..
+            } => Some(radius_m * radius_m * (p0 * p0 - pl * pl) / (16.0 * u0 * length_m * p0)),
+            ColumnSetup::HoldUp { .. } => None,
+        }
+    }
+
+    /// A copy run at the inlet velocity `inlet_velocity_m_s` (m/s) with the same carrier and outlet pressure:
+    /// the inlet pressure follows from Poiseuille flow, p0 = [b + √(b² + 4pL²)]/2 with b = 16µL·u0/R², and the
+    /// diffusion coefficient scales as 1/p0 (D0 is quoted at the inlet). A column without a pressure drop keeps
+    /// its pressures. Errors: no geometry, or a velocity that is not finite and > 0.
+    pub fn at_inlet_velocity_m_s(&self, inlet_velocity_m_s: f64) -> Result<Column, ModelError> {
+        let u0 = check_positive("inlet_velocity_m_s", inlet_velocity_m_s)?;
+        let ColumnSetup::Geometry { length_m, radius_m, inlet_pressure_pa: p_ref, outlet_pressure_pa: pl, .. } =
+            self.setup
+        else {
+            return Err(ModelError::MissingField { field: "length_m" });
+        };
+        let viscosity = self.implied_viscosity_pa_s().unwrap_or(0.0);
+        let b = 16.0 * viscosity * length_m * u0 / (radius_m * radius_m);
+        let p0 = if viscosity > 0.0 { 0.5 * (b + (b * b + 4.0 * pl * pl).sqrt()) } else { p_ref };
+        let diffusion = self.diffusion_m2_s * p_ref / p0;
+        self.edited(|raw| {
+            raw.inlet_velocity_m_s = Some(u0);
+            raw.inlet_pressure_pa = Some(p0);
+            raw.diffusion_m2_s = Some(diffusion);
+        })
     }
 
     /// A copy whose hold-up time is set to `holdup_time_s` (s). A geometry column keeps its shape (pressure
@@ -449,6 +521,38 @@ mod tests {
         }
         assert!((t - c.holdup_time_s()).abs() < 1e-6);
         assert!((c.time_of_flight_s(0.0)).abs() < 1e-15);
+    }
+
+    #[test]
+    fn the_fraction_at_a_time_of_flight_inverts_it() {
+        for c in [Column::paper_btex(), Column::from_holdup(10.0, 250.0, 1.0).unwrap()] {
+            for i in 0..=50 {
+                let xi = i as f64 / 50.0;
+                let back = c.fraction_at_time_of_flight(c.time_of_flight_s(xi));
+                assert!((back - xi).abs() < 1e-12, "{xi} → {back}");
+            }
+            assert_eq!(c.fraction_at_time_of_flight(-1.0), 0.0);
+            assert_eq!(c.fraction_at_time_of_flight(f64::NAN), 0.0);
+            assert_eq!(c.fraction_at_time_of_flight(1e9), 1.0);
+        }
+    }
+
+    #[test]
+    fn poiseuille_ties_the_inlet_pressure_to_the_velocity() {
+        let c = Column::paper_btex();
+        // Science note §1: µ = 2.3e-5 Pa·s gives u0 = 0.413 m/s for Table 1, so the implied µ is near 2.3e-5.
+        let mu = c.implied_viscosity_pa_s().unwrap();
+        assert!((mu - 2.3e-5).abs() < 0.02e-5, "{mu}");
+        let same = c.at_inlet_velocity_m_s(0.41).unwrap();
+        assert!((same.pressure_pa(0.0).unwrap() - 4.01e5).abs() < 1e-6);
+        let slow = c.at_inlet_velocity_m_s(0.1).unwrap();
+        let (p0, pl) = (slow.pressure_pa(0.0).unwrap(), slow.pressure_pa(1.0).unwrap());
+        // Poiseuille again, from the new column: u0 = R²(p0² − pL²)/(16 µ L p0).
+        let u = 90e-6_f64.powi(2) * (p0 * p0 - pl * pl) / (16.0 * mu * 20.0 * p0);
+        assert!((u - 0.1).abs() < 1e-12 && p0 < 4.01e5 && (pl - 1.013e5).abs() < 1e-6, "{u} {p0}");
+        assert!((slow.diffusion_m2_s() - c.diffusion_m2_s() * 4.01e5 / p0).abs() < 1e-18);
+        assert!(Column::from_holdup(10.0, 250.0, 1.0).unwrap().at_inlet_velocity_m_s(0.2).is_err());
+        assert!(c.at_inlet_velocity_m_s(0.0).is_err() && c.at_inlet_velocity_m_s(f64::NAN).is_err());
     }
 
     #[test]

@@ -17,7 +17,8 @@
 //! - [`run_level`]: t0, t1 and τ, shared by every peak of a run, and which of them a fit frees;
 //! - [`moments`]: every moment formula, forward and inverse (mean, variance ⇄ k_a, k_d);
 //! - [`closed`]: the closed-form engine and its analytic derivatives (the hot path);
-//! - [`profile`]: the concentration along the column at one moment;
+//! - [`profile`]: the bands inside the column at one moment (gas and film along x, and where the analyte is);
+//! - [`van_deemter`]: the plate height against the carrier velocity, and its terms;
 //! - [`quadrature`] and [`pde`]: the two reference methods (the paper's quadrature of the Bessel kernel, the full
 //!   PDE solver).
 //!
@@ -32,12 +33,13 @@ pub mod peak;
 pub mod profile;
 pub mod quadrature;
 pub mod run_level;
+pub mod van_deemter;
 
 pub use baseline::{Baseline, BaselineKind};
 pub use column::{Column, ColumnSetup, RawColumn};
 pub use moments::{Moments, initial_guess, moments};
 pub use peak::Peak;
-pub use profile::concentration_profile;
+pub use profile::{Band, Content, band_profile, column_content, concentration_profile};
 pub use run_level::{RunLevel, RunLevelFree, RunLevelKind};
 
 /// What is wrong with a model input. Messages name the field; callers add the file.

@@ -46,6 +46,44 @@ pub fn moments(column: &Column, peak: &Peak) -> Moments {
     }
 }
 
+/// The mean and the parts of the variance with the first-order effect of axial diffusion (science note §9),
+/// D(x) = D0·p0/p(x) with D0 = `diffusion_m2_s` at the inlet pressure. All times in s, variances in s².
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct DiffusionMoments {
+    /// Mean (1 + k')(t0 − J₁) + t1/2 + τ, with J₁ = D0(1 − r)/u0².
+    pub mean_s: f64,
+    /// The kinetic variance 2k't0/k_d (finite desorption: the C term).
+    pub kinetic_s2: f64,
+    /// The variance axial diffusion adds, (1 + k')²·D0·L·(1 + r²)/u0³ − (2k'/k_d)·J₁ (the B term, with its
+    /// small coupling to the kinetics).
+    pub diffusion_s2: f64,
+    /// The injection and the inlet tail, t1²/12 + τ² (extra-column).
+    pub extra_column_s2: f64,
+}
+
+impl DiffusionMoments {
+    /// The whole variance, s².
+    pub fn variance_s2(&self) -> f64 {
+        self.kinetic_s2 + self.diffusion_s2 + self.extra_column_s2
+    }
+}
+
+/// [`DiffusionMoments`] of `peak` on `column`; None without the geometry (length and inlet velocity). With
+/// D0 = 0 they are the exact moments of [`moments`]. Checked against the PDE solver (tests/it/van_deemter.rs).
+pub fn diffusion_moments(column: &Column, peak: &Peak) -> Option<DiffusionMoments> {
+    let (length, u0) = (column.length_m()?, column.velocity_m_s(0.0)?);
+    let (t0, t1, tau) = (column.holdup_time_s(), column.injection_s(), column.inlet_tail_s());
+    let (d0, r, kd) = (column.diffusion_m2_s(), column.pressure_ratio(), peak.kd_per_s);
+    let k_prime = column.alpha() * peak.ka_per_s / kd;
+    let j1 = d0 * (1.0 - r) / (u0 * u0);
+    Some(DiffusionMoments {
+        mean_s: (1.0 + k_prime) * (t0 - j1) + 0.5 * t1 + tau,
+        kinetic_s2: 2.0 * k_prime * t0 / kd,
+        diffusion_s2: (1.0 + k_prime).powi(2) * d0 * length * (1.0 + r * r) / (u0 * u0 * u0) - 2.0 * k_prime / kd * j1,
+        extra_column_s2: t1 * t1 / 12.0 + tau * tau,
+    })
+}
+
 /// (k_a, k_d) in 1/s whose peak on `column` has the given mean (s) and variance (s²) — the inverse of
 /// [`moments`], inlet tail included (its τ and τ² are removed first). None when the moments are not
 /// reachable: a mean not after t0 + t1/2 + τ (k' ≤ 0), a variance not above t1²/12 + τ², or non-finite input.

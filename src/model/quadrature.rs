@@ -221,7 +221,8 @@ impl WindowKernel {
 /// ∫ f over [first, last] of `points`, split at every interior point that lies strictly inside. Globally
 /// adaptive G7K15 (QUADPACK's QAG scheme): the panel with the largest error estimate is bisected until the total
 /// estimate is below max(REL_TOL·|I|, `abs_tol`), the estimates reach rounding level, or MAX_PANELS is reached.
-fn integrate(f: &dyn Fn(f64) -> f64, points: &[f64], abs_tol: f64) -> f64 {
+/// Also the column content's integral along the column (`profile::column_content`).
+pub(crate) fn integrate(f: &dyn Fn(f64) -> f64, points: &[f64], abs_tol: f64) -> f64 {
     let (a, b) = (points[0], points[points.len() - 1]);
     if b <= a {
         return 0.0;

@@ -38,3 +38,4 @@ mod robust_bounded;
 mod robust_inputs;
 mod robust_outside;
 mod sample_runs;
+mod van_deemter;
