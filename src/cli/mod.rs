@@ -26,6 +26,7 @@ pub(crate) use {say, sayln};
 pub mod fit;
 pub mod info;
 pub mod simulate;
+pub mod teaching;
 
 /// Elute: fit gas-chromatography peaks with a physical column model.
 #[derive(Debug, Parser)]
@@ -46,6 +47,11 @@ pub enum Command {
     Simulate(simulate::SimulateArgs),
     /// Fit the column model to runs: one session JSON per run and one peak table (peaks.csv or peaks.json).
     Fit(fit::FitArgs),
+    /// Write the bands along the column at one moment as CSV: x_m,pressure_pa,velocity_m_s,<peak>_gas,<peak>_film
+    Profile(teaching::ProfileArgs),
+    /// Write one peak's van Deemter curve as CSV: inlet velocity, plate height and its B, C and extra-column terms
+    #[command(name = "vandeemter")]
+    VanDeemter(teaching::VanDeemterArgs),
 }
 
 /// Runs a subcommand; errors are printed by the caller. Returns the process exit code. Output that could not be
@@ -55,6 +61,8 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Info(args) => info::run(&args),
         Command::Simulate(args) => simulate::run(&args),
         Command::Fit(args) => fit::run(&args),
+        Command::Profile(args) => teaching::run_profile(&args),
+        Command::VanDeemter(args) => teaching::run_van_deemter(&args),
     }?;
     use std::io::Write as _;
     note_stdout(std::io::stdout().flush());
@@ -74,5 +82,35 @@ pub(crate) fn note_stdout(result: std::io::Result<()>) {
         && let Ok(mut first) = STDOUT_ERROR.lock()
     {
         first.get_or_insert(e);
+    }
+}
+
+/// Writes a CSV (`header`, then `rows`) to `out` atomically, or streams it to standard output when `out` is None
+/// (a closed pipe, `elute … | head`, is not an error: the reader has what it wanted).
+pub(crate) fn write_csv_output(
+    out: Option<&std::path::Path>,
+    header: &[String],
+    rows: impl Iterator<Item = Vec<String>>,
+) -> anyhow::Result<()> {
+    use anyhow::Context as _;
+    let write = |w: &mut dyn std::io::Write, rows: &mut dyn Iterator<Item = Vec<String>>| -> std::io::Result<()> {
+        let mut csv = csv::Writer::from_writer(w);
+        csv.write_record(header)?;
+        for row in rows {
+            csv.write_record(&row)?;
+        }
+        csv.flush()
+    };
+    let mut rows = rows;
+    match out {
+        Some(path) => crate::session::write_atomically_with(path, |w| write(w, &mut rows))
+            .with_context(|| format!("cannot write {}", path.display())),
+        None => {
+            let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
+            match write(&mut stdout, &mut rows).and_then(|()| std::io::Write::flush(&mut stdout)) {
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+                r => r.context("cannot write to standard output"),
+            }
+        }
     }
 }

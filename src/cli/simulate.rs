@@ -1,6 +1,5 @@
 //! `elute simulate SESSION.json --from T0 --to T1 --step DT [--method closed|quadrature|pde] [--out FILE]`.
 
-use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -105,40 +104,24 @@ pub fn run(args: &SimulateArgs) -> anyhow::Result<ExitCode> {
             peak.map(|n| format!(" (peak {n})")).unwrap_or_default()
         );
     }
-    match &args.out {
-        Some(path) => session::write_atomically_with(path, |w| write_csv(w, &session, &sim))
-            .with_context(|| format!("cannot write {}", path.display()))?,
-        None => {
-            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-            match write_csv(&mut out, &session, &sim).and_then(|()| out.flush()) {
-                // `elute simulate … | head`: the reader has what it wanted.
-                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
-                r => r.context("cannot write to standard output")?,
-            }
-        }
-    }
+    let (header, rows) = csv_rows(&session, &sim);
+    super::write_csv_output(args.out.as_deref(), &header, rows)?;
     Ok(ExitCode::SUCCESS)
 }
 
-/// Writes the CSV: header `time_s,signal,<peak name>,...`, then one row per sample (shortest exact decimals).
-pub fn write_csv(
-    out: &mut (impl Write + ?Sized),
+/// The CSV: header `time_s,signal,<peak name>,...`, then one row per sample (shortest exact decimals).
+fn csv_rows<'a>(
     session: &session::Session,
-    sim: &session::Simulation,
-) -> std::io::Result<()> {
-    let mut w = csv::Writer::from_writer(out);
+    sim: &'a session::Simulation,
+) -> (Vec<String>, impl Iterator<Item = Vec<String>> + 'a) {
     let mut header = vec!["time_s".to_string(), "signal".to_string()];
     header.extend(session.peaks.iter().map(|p| p.name.clone()));
-    w.write_record(&header)?;
-    let mut row: Vec<String> = Vec::with_capacity(header.len());
-    for i in 0..sim.time_s.len() {
-        row.clear();
-        row.push(sim.time_s[i].to_string());
-        row.push(sim.signal[i].to_string());
+    let rows = (0..sim.time_s.len()).map(move |i| {
+        let mut row = vec![sim.time_s[i].to_string(), sim.signal[i].to_string()];
         row.extend(sim.peaks.iter().map(|p| p[i].to_string()));
-        w.write_record(&row)?;
-    }
-    w.flush()
+        row
+    });
+    (header, rows)
 }
 
 #[cfg(test)]

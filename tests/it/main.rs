@@ -12,6 +12,7 @@ mod app_workflows;
 mod cli_fit;
 mod cli_info;
 mod cli_simulate;
+mod cli_teaching;
 mod crash_saves;
 mod fit_added;
 mod fit_cancel;

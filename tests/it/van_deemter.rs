@@ -48,11 +48,11 @@ fn the_diffusion_terms_match_the_pde_at_three_velocities() {
             let variance_err = (added / formula.diffusion_s2 - 1.0).abs();
             let k_prime = col.alpha() * peak.partition_constant();
             let shift = (1.0 + k_prime) * col.diffusion_m2_s() * (1.0 - col.pressure_ratio()) / (u0 * u0);
-            let mean_err = ((mean_0 - mean_d) - shift).abs() / formula.mean_s;
+            let mean_err = ((mean_0 - mean_d) / shift - 1.0).abs();
             let total_err = (var_d / formula.variance_s2() - 1.0).abs();
             eprintln!(
-                "{} u0 {u0}: diffusion adds {added:.5e} s² (formula {:.5e}, rel {variance_err:.1e}); mean shift \
-                 err {mean_err:.1e} of t̄; whole variance rel {total_err:.1e}",
+                "{} u0 {u0}: diffusion adds {added:.5e} s² (formula {:.5e}, rel {variance_err:.1e}); mean shift {shift:.3e} s \
+                 (rel {mean_err:.1e}); whole variance rel {total_err:.1e}",
                 peak.name, formula.diffusion_s2
             );
             worst = (worst.0.max(variance_err), worst.1.max(mean_err), worst.2.max(total_err));
@@ -60,7 +60,9 @@ fn the_diffusion_terms_match_the_pde_at_three_velocities() {
     }
     eprintln!("worst: variance added {:.1e}, mean {:.1e}, whole variance {:.1e}", worst.0, worst.1, worst.2);
     assert!(worst.0 < 1e-3, "the variance diffusion adds: {:.1e}", worst.0);
-    assert!(worst.1 < 1e-6, "the mean shift: {:.1e}", worst.1);
+    // The mean moves earlier by (1 + k')·J₁, J₁ = D0(1 − r)/u0²: with the interior term alone (2J₁, without the
+    // inlet's and outlet's boundary terms) this would be off by 100 %.
+    assert!(worst.1 < 5e-3, "the mean shift: {:.1e}", worst.1);
     assert!(worst.2 < 1e-3, "the whole variance: {:.1e}", worst.2);
 }
 
