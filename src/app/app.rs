@@ -122,6 +122,11 @@ pub struct App {
     pub(super) plot_view: PlotView,
     /// Which side panels are open.
     pub(super) side_panels: super::ui::SidePanels,
+    /// The column view (teaching): open or not, its time control.
+    pub(super) column_view: super::column_view::ColumnView,
+    /// The column view's hovered band, as its text, and what it drew last frame (for tests).
+    pub(super) column_view_hover: Option<String>,
+    pub(super) column_view_frame: Option<super::column_view::Frame>,
     /// A document was opened: the next frame forgets the scroll positions and panel widths of the last one.
     pub(super) fresh_layout: bool,
     pub(super) job: Option<RunningJob>,
@@ -165,6 +170,9 @@ impl App {
             plot_view: PlotView::default(),
             fresh_layout: true,
             side_panels: super::ui::SidePanels::default(),
+            column_view: Default::default(),
+            column_view_hover: None,
+            column_view_frame: None,
             job: None,
             stopping: Vec::new(),
             config,
@@ -235,6 +243,36 @@ impl App {
     /// The plot area on screen (points), as last drawn.
     pub fn plot_rect(&self) -> Option<egui::Rect> {
         self.outbox.plot_rect
+    }
+
+    /// Shows or hides the column view (as View ▸ Column view does).
+    pub fn show_column_view(&mut self, open: bool) {
+        self.side_panels.column_view = open;
+    }
+
+    /// The column view's state (teaching): time, playing, speed.
+    pub fn column_view(&self) -> &super::column_view::ColumnView {
+        &self.column_view
+    }
+
+    /// The column view's state, to change from a test or a script (as the view's controls do).
+    pub fn column_view_mut(&mut self) -> &mut super::column_view::ColumnView {
+        &mut self.column_view
+    }
+
+    /// What the column view drew last frame (None while it is closed).
+    pub fn column_view_frame(&self) -> Option<&super::column_view::Frame> {
+        self.column_view_frame.as_ref()
+    }
+
+    /// The chromatogram's cursor line (the column view's moment) in s, as last drawn.
+    pub fn plot_cursor_s(&self) -> Option<f64> {
+        self.plot_view.cursor_s
+    }
+
+    /// The text of the band hovered in the column view last frame, if any.
+    pub fn column_view_hover(&self) -> Option<&str> {
+        self.column_view_hover.as_deref()
     }
 
     /// The peak labels drawn on the plot last frame, in retention order ("Benzene\n3.853 min").

@@ -16,6 +16,7 @@
 //! - [`jobs`]: fits and peak detection (the shared [`crate::session::fitting`] workflow) on a background thread
 //!   with progress and cancel;
 //! - [`region`]: the selected peak's confidence ellipse now, its χ² contour traced in the background;
+//! - [`column_view`]: the teaching view's time control and what it shows (the bands inside the column);
 //! - [`panels`]: menus, plot, peak table + sliders, column, fit controls, status bar, dialogs;
 //! - [`params`]: the slider modes;
 //! - [`estimate`]: a peak's starting parameters from the local shape of a trace (a click on the plot);
@@ -27,6 +28,7 @@ pub mod actions;
 #[allow(clippy::module_inception)]
 pub mod app;
 pub mod apply;
+pub mod column_view;
 pub mod data_dir;
 pub mod estimate;
 pub mod export;

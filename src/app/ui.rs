@@ -13,12 +13,13 @@ use super::actions::{Action, Command};
 use super::app::{App, Repainter};
 use super::export::{resolutions, table_rows};
 use super::panels::column::column_ui;
+use super::panels::column_view::{ColumnViewInput, column_view_ui};
 use super::panels::confidence::confidence_ui;
 use super::panels::dialogs::{autosave_offer_ui, path_prompt_ui, unsaved_changes_ui};
 use super::panels::fit::{JobView, fit_ui};
 use super::panels::menus::{MenuState, menu_bar_ui};
 use super::panels::peak_table::{TableInput, peak_editor_ui, peak_table_ui};
-use super::panels::plot::plot_ui;
+use super::panels::plot::{peak_color, plot_ui};
 use super::panels::status::{StatusInfo, banner_ui, status_ui};
 use super::region::Confidence;
 
@@ -60,11 +61,13 @@ pub struct SidePanels {
     pub column: bool,
     /// The peak table and editor on the right.
     pub peaks: bool,
+    /// The column view (the bands inside the column, teaching) under the chromatogram.
+    pub column_view: bool,
 }
 
 impl Default for SidePanels {
     fn default() -> SidePanels {
-        SidePanels { column: true, peaks: true }
+        SidePanels { column: true, peaks: true, column_view: false }
     }
 }
 
@@ -95,6 +98,7 @@ impl App {
         self.refresh_curves(false);
         self.plot_view.minutes = self.settings.minutes;
         self.plot_view.show_labels = self.settings.peak_labels;
+        self.column_view_ui(ui);
         egui::CentralPanel::default().show(ui, |ui| {
             if let Some(e) = &self.curves.error {
                 ui.colored_label(egui::Color32::RED, e);
@@ -218,6 +222,48 @@ impl App {
         });
         self.side_panels.peaks = peaks_open;
         actions
+    }
+
+    /// The column view under the chromatogram when it is open, its time moved on while it plays; its time is
+    /// the chromatogram's cursor line.
+    fn column_view_ui(&mut self, ui: &mut egui::Ui) {
+        self.plot_view.cursor_s = None;
+        (self.column_view_frame, self.column_view_hover) = (None, None);
+        if !self.side_panels.column_view {
+            return;
+        }
+        let ctx = ui.ctx().clone();
+        let end_s = self.curves.time_s.last().copied().unwrap_or(0.0).max(1.0);
+        let frame_s = f64::from(ctx.input(|i| i.stable_dt));
+        self.column_view.advance(frame_s, end_s);
+        if self.column_view.playing {
+            ctx.request_repaint();
+        }
+        let doc = &self.editing.doc;
+        let colors: Vec<egui::Color32> =
+            (0..doc.session.peaks.len()).map(|i| peak_color(doc.ids.get(i).copied().unwrap_or(i as u64))).collect();
+        let unit = doc.run.as_ref().map(|r| r.chromatogram().signal_unit.clone()).unwrap_or_default();
+        let input = ColumnViewInput {
+            column: &doc.session.column,
+            peaks: &doc.session.peaks,
+            colors: &colors,
+            selected: self.selected,
+            end_s,
+            signal_unit: if unit.is_empty() { "(no unit)" } else { &unit },
+        };
+        let height = ui.available_height();
+        let view = &mut self.column_view;
+        let mut drawn = None;
+        egui::Panel::bottom("column-view")
+            .resizable(true)
+            .default_size(height * 0.42)
+            .size_range(160.0..=(height * 0.75).max(160.0))
+            .show(ui, |ui| {
+                ui.strong("Column view: the bands inside the column");
+                drawn = Some(column_view_ui(ui, &input, view));
+            });
+        (self.column_view_frame, self.column_view_hover) = drawn.map_or((None, None), |(f, h)| (Some(f), h));
+        self.plot_view.cursor_s = Some(self.column_view.time_s);
     }
 
     /// The path field and the autosave offer.

@@ -8,6 +8,7 @@ mod app_frame_time;
 mod app_readable;
 mod app_reliable;
 mod app_table;
+mod app_teaching;
 mod app_workflows;
 mod cli_fit;
 mod cli_info;

@@ -107,6 +107,10 @@ pub fn menu_bar_ui(
             }
             ui.checkbox(&mut panels.column, "Column panel").on_hover_text("Show the column parameters on the left");
             ui.checkbox(&mut panels.peaks, "Peaks panel").on_hover_text("Show the peak table and editor on the right");
+            ui.checkbox(&mut panels.column_view, "Column view (bands inside the column)").on_hover_text(
+                "Under the chromatogram: each peak's band in the gas and in the film along the column, with play, \
+                 speed and a time slider whose moment is a cursor line on the chromatogram",
+            );
             ui.separator();
             ui.label("Theme");
             for t in ThemeChoice::ALL {

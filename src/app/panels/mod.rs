@@ -10,11 +10,13 @@
 //! - [`sliders`]: the editor's sliders, their ranges following their values;
 //! - [`confidence`]: the selected peak's (k_a, k_d) confidence ellipse and χ² contour;
 //! - [`column`]: the column and inlet parameters with the derived t0, β, r, u(L);
+//! - [`column_view`]: the bands inside the column at the time control's moment (teaching);
 //! - [`fit`]: Fit peak / Fit all / Detect peaks, with progress and Cancel;
 //! - [`status`]: the status bar and the error banner;
 //! - [`dialogs`]: the path field (when no file dialog can appear) and the autosave offer.
 
 pub mod column;
+pub mod column_view;
 pub mod confidence;
 pub mod dialogs;
 pub mod fit;

@@ -86,10 +86,15 @@ pub struct PlotView {
     pub transform: Option<egui_plot::PlotTransform>,
     /// Label each peak at its apex (the View menu's toggle).
     pub show_labels: bool,
+    /// The column view's moment in s, drawn as a cursor line (None when the view is closed).
+    pub cursor_s: Option<f64>,
     /// The peak labels drawn last frame, in retention order (for tests).
     pub labels: Vec<String>,
     cache: Option<PlotData>,
 }
+
+/// The colour of the column view's time cursor: an orange that reads on the dark and the light theme.
+const CURSOR_COLOR: Color32 = Color32::from_rgb(230, 140, 30);
 
 /// How opaque a peak's area fill is (0–255): light, so the curves over it stay readable.
 const FILL_ALPHA: u8 = 40;
@@ -298,6 +303,9 @@ pub fn plot_ui(
                     .width(if selected { 2.5 } else { 1.2 })
                     .highlight(selected),
             );
+        }
+        if let Some(t) = view.cursor_s {
+            plot.add(VLine::new("column view time", t / x_scale).color(CURSOR_COLOR).width(1.5));
         }
         for (i, at, text) in &labels {
             plot.add(
